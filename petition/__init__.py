@@ -1,0 +1,38 @@
+"""Petition and write-to-your-representative web app."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import Flask
+
+from petition.config import DEFAULTS, finish_config
+
+
+def create_app(test_config: dict[str, Any] | None = None) -> Flask:
+    """Build the app: defaults, then PETITION_* environment, then test_config."""
+    app = Flask(
+        __name__,
+        instance_relative_config=True,
+        template_folder="../templates",
+        static_folder="../static",
+    )
+    app.config.from_mapping(DEFAULTS)
+    app.config.from_prefixed_env("PETITION")
+    if test_config is not None:
+        app.config.from_mapping(test_config)
+    finish_config(app.config, app.instance_path, app.root_path)
+    app.logger.setLevel(app.config["LOG_LEVEL"])
+    logging.getLogger("petition").setLevel(app.config["LOG_LEVEL"])
+
+    from petition import cache, cli, db, mail, views
+    from petition.content import load_campaigns
+
+    app.extensions["petition.campaigns"] = load_campaigns(app.config["DATA_DIR"])
+    db.init_app(app)
+    mail.init_app(app)
+    cache.init_app(app)
+    views.register(app)
+    cli.register(app)
+    return app

@@ -1,0 +1,96 @@
+"""Command-line tools: `flask --app petition db|data|mail ...`."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import click
+from alembic import command
+from alembic.config import Config
+from flask import Flask, current_app
+from flask.cli import AppGroup
+
+from petition.campaigns import sync_campaign
+from petition.content import CampaignContent
+from petition.mail import deliver_due
+
+MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
+
+db_cli = AppGroup("db", help="Apply, revert and create database migrations (Alembic).")
+data_cli = AppGroup("data", help="Load the campaign files and tables under data/.")
+mail_cli = AppGroup("mail", help="Send queued email.")
+
+
+def alembic_config() -> Config:
+    """Return the Alembic configuration for the migrations folder."""
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    # Date-prefixed files sort in the order they were written.
+    config.set_main_option(
+        "file_template",
+        "%%(year)d%%(month).2d%%(day).2d_%%(hour).2d%%(minute).2d_%%(rev)s_%%(slug)s",
+    )
+    return config
+
+
+@db_cli.command("upgrade")
+@click.argument("revision", default="head")
+def db_upgrade(revision: str) -> None:
+    """Upgrade the database to REVISION (default: head)."""
+    command.upgrade(alembic_config(), revision)
+
+
+@db_cli.command("downgrade")
+@click.argument("revision", default="-1")
+def db_downgrade(revision: str) -> None:
+    """Revert the database to REVISION (default: one step back)."""
+    command.downgrade(alembic_config(), revision)
+
+
+@db_cli.command("revision")
+@click.option("-m", "--message", required=True, help="What the migration does.")
+@click.option("--autogenerate", is_flag=True, help="Compare the models with the database.")
+def db_revision(message: str, autogenerate: bool) -> None:
+    """Write a new migration file."""
+    command.revision(alembic_config(), message=message, autogenerate=autogenerate)
+
+
+@db_cli.command("current")
+def db_current() -> None:
+    """Show the database's current revision."""
+    command.current(alembic_config(), verbose=False)
+
+
+@data_cli.command("load")
+def data_load() -> None:
+    """Load the campaign files into the database (safe to run again)."""
+    from petition.db import get_session
+
+    campaigns: dict[str, CampaignContent] = current_app.extensions["petition.campaigns"]
+    session = get_session()
+    for content in campaigns.values():
+        campaign = sync_campaign(session, content)
+        click.echo(f"Campaign '{campaign.slug}': {content.title} (goal {content.goal:,})")
+    session.commit()
+
+
+@mail_cli.command("send")
+@click.option("--loop", is_flag=True, help="Keep running, sending due email every few seconds.")
+@click.option("--interval", default=10.0, show_default=True, help="Seconds between passes.")
+def mail_send(loop: bool, interval: float) -> None:
+    """Send every queued email that is due, retrying failures with backoff."""
+    app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
+    while True:
+        report = deliver_due(app, limit=1000)
+        click.echo(f"Sent {report.sent}, failed {report.failed}.")
+        if not loop:
+            raise SystemExit(1 if report.failed else 0)
+        time.sleep(interval)
+
+
+def register(app: Flask) -> None:
+    """Add the command groups to `flask`."""
+    app.cli.add_command(db_cli)
+    app.cli.add_command(data_cli)
+    app.cli.add_command(mail_cli)

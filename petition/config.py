@@ -1,0 +1,135 @@
+"""Every setting the app reads, declared once with its default and meaning.
+
+Each setting can be overridden by an environment variable with the ``PETITION_``
+prefix (``PETITION_DATABASE_URL`` sets ``DATABASE_URL``); values are JSON-decoded
+when they parse as JSON, so ``PETITION_COUNT_PENDING=true`` gives a boolean.
+The README's configuration table is checked against this list by the tests.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Setting:
+    name: str
+    default: Any
+    help: str
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting(
+        "ENV",
+        "development",
+        "`development` or `production`; production refuses to start "
+        "without SECRET_KEY and BASE_URL.",
+    ),
+    Setting(
+        "DATABASE_URL",
+        None,
+        "SQLAlchemy URL; default is a SQLite file `instance/petition.db`. "
+        "PostgreSQL: `postgresql+psycopg://user@host/db`.",
+    ),
+    Setting(
+        "SECRET_KEY",
+        None,
+        "Signs sessions and CSRF tokens. In development one is generated "
+        "once and kept in `instance/secret_key`.",
+    ),
+    Setting(
+        "BASE_URL",
+        "http://127.0.0.1:5000",
+        "Public address used in links inside emails (never taken from the request's Host header).",
+    ),
+    Setting(
+        "DATA_DIR",
+        None,
+        "Folder with the campaign files and tables; default `data/` of the checkout.",
+    ),
+    Setting(
+        "MAIL_URL",
+        "console:",
+        "`console:` logs every message in full; "
+        "`smtp://user:pass@host:587?starttls=true` (or `smtps://…`) sends it.",
+    ),
+    Setting("MAIL_FROM", "Artsakh petition <petition@localhost>", "From header of every email."),
+    Setting("MAIL_TIMEOUT", 10, "Seconds before an SMTP connection attempt is given up."),
+    Setting(
+        "MAIL_RETRY_BASE",
+        60,
+        "Seconds before the first retry of a failed email; doubles with every attempt.",
+    ),
+    Setting("MAIL_MAX_ATTEMPTS", 8, "Attempts before an email is given up for good."),
+    Setting("MAIL_BATCH", 20, "Most queued emails the app retries after each signature."),
+    Setting(
+        "EMAIL_CHECK_DELIVERABILITY",
+        False,
+        "Ask DNS whether the signer's email domain accepts mail (needs network).",
+    ),
+    Setting("TOKEN_TTL_DAYS", 7, "Days a confirmation link stays valid."),
+    Setting("COUNT_PENDING", False, "Count unconfirmed signatures in public totals too."),
+    Setting(
+        "COUNTS_CACHE_SECONDS",
+        5,
+        "How long public counts are served from cache before they are read again.",
+    ),
+    Setting(
+        "REDIS_URL",
+        None,
+        "Share the counts cache between processes through Redis, "
+        "e.g. `redis://127.0.0.1:6379/0`; without it each process keeps its own.",
+    ),
+    Setting(
+        "DUPLICATE_NOTICE_MINUTES",
+        60,
+        "Least minutes between two 'you already signed' emails to the same address.",
+    ),
+    Setting("CAMPAIGN", "artsakh", "Slug of the campaign shown on the home page."),
+    Setting(
+        "TRUSTED_PROXIES",
+        0,
+        "Number of reverse proxies in front of the app whose "
+        "X-Forwarded-For header is trusted (0: use the connection's address).",
+    ),
+    Setting("LOG_LEVEL", "INFO", "Level of the application log."),
+)
+
+DEFAULTS: dict[str, Any] = {s.name: s.default for s in SETTINGS}
+
+
+class ConfigError(RuntimeError):
+    """The configuration cannot work; the message says what to set."""
+
+
+def finish_config(config: dict[str, Any], instance_path: str, root_path: str) -> None:
+    """Fill the defaults that depend on paths and refuse unsafe production settings."""
+    instance = Path(instance_path)
+    if not config.get("DATA_DIR"):
+        config["DATA_DIR"] = str(Path(root_path).parent / "data")
+    if not config.get("DATABASE_URL"):
+        instance.mkdir(parents=True, exist_ok=True)
+        config["DATABASE_URL"] = f"sqlite:///{instance / 'petition.db'}"
+    if config.get("ENV") == "production":
+        missing = [k for k in ("SECRET_KEY", "BASE_URL") if not config.get(k)]
+        if config.get("BASE_URL") == DEFAULTS["BASE_URL"]:
+            missing.append("BASE_URL")  # the development default is never a public address
+        if missing:
+            names = " and ".join(f"PETITION_{k}" for k in missing)
+            raise ConfigError(f"PETITION_ENV=production needs {names} to be set.")
+    elif not config.get("SECRET_KEY"):
+        config["SECRET_KEY"] = _development_secret_key(instance)
+    config["BASE_URL"] = str(config["BASE_URL"]).rstrip("/")
+
+
+def _development_secret_key(instance: Path) -> str:
+    """Read the development secret key, creating it on first start."""
+    instance.mkdir(parents=True, exist_ok=True)
+    path = instance / "secret_key"
+    if not path.exists():
+        path.write_text(secrets.token_hex(32))
+        path.chmod(0o600)
+    return path.read_text().strip()

@@ -1,0 +1,161 @@
+"""Campaign content read from editable TOML files under data/campaigns/.
+
+Organizers change wording by editing the file; the app reads it once at start-up
+and refuses to start, naming the file and the problem, when it is malformed.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+CAMPAIGNS_FOLDER = "campaigns"
+
+
+class CampaignFileError(RuntimeError):
+    """A campaign file is missing, unreadable or does not follow the schema."""
+
+
+@dataclass(frozen=True)
+class Demand:
+    id: int
+    title: str
+    paragraphs: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Question:
+    id: str
+    question: str
+    paragraphs: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class CampaignContent:
+    slug: str
+    language: str
+    title: str
+    summary: str
+    goal: int
+    petition_text: tuple[str, ...]
+    organizer: str
+    contact_email: str
+    report_mistake_url: str
+    situation_heading: str
+    situation: tuple[str, ...]
+    demands: tuple[Demand, ...]
+    faq: tuple[Question, ...]
+    privacy_heading: str
+    privacy: tuple[str, ...]
+
+
+def split_paragraphs(text: str) -> tuple[str, ...]:
+    """Split plain text on blank lines into paragraphs, joining wrapped lines."""
+    blocks = [" ".join(line.strip() for line in block.splitlines()) for block in text.split("\n\n")]
+    return tuple(b.strip() for b in blocks if b.strip())
+
+
+def _require(table: Any, key: str, kind: type, where: str) -> Any:
+    if not isinstance(table, dict):
+        raise ValueError(f"{where}: must be a table of keys and values")
+    if key not in table:
+        raise ValueError(f"{where}: missing key '{key}'")
+    value = table[key]
+    if not isinstance(value, kind) or isinstance(value, bool) is not (kind is bool):
+        raise ValueError(f"{where}: '{key}' must be a {kind.__name__}")
+    if isinstance(value, str) and key not in _MAY_BE_EMPTY and not value.strip():
+        raise ValueError(f"{where}: '{key}' must not be empty")
+    return value
+
+
+# Keys an organizer may leave empty until they have a real value.
+_MAY_BE_EMPTY = frozenset({"contact_email", "report_mistake_url"})
+
+
+def _parse_demands(raw: Any) -> tuple[Demand, ...]:
+    if not isinstance(raw, list) or not raw:
+        raise ValueError("[[demands]]: at least one demand is required")
+    demands = []
+    for n, item in enumerate(raw, start=1):
+        where = f"demand #{n}"
+        demands.append(
+            Demand(
+                id=_require(item, "id", int, where),
+                title=_require(item, "title", str, where).strip(),
+                paragraphs=split_paragraphs(_require(item, "text", str, where)),
+            )
+        )
+    if len({d.id for d in demands}) != len(demands):
+        raise ValueError("[[demands]]: every demand needs a different id")
+    return tuple(demands)
+
+
+def _parse_faq(raw: Any) -> tuple[Question, ...]:
+    if not isinstance(raw, list):
+        raise ValueError("[[faq]]: must be a list of questions")
+    questions = tuple(
+        Question(
+            id=_require(item, "id", str, f"question #{n}").strip(),
+            question=_require(item, "question", str, f"question #{n}").strip(),
+            paragraphs=split_paragraphs(_require(item, "answer", str, f"question #{n}")),
+        )
+        for n, item in enumerate(raw, start=1)
+    )
+    if len({q.id for q in questions}) != len(questions):
+        raise ValueError("[[faq]]: every question needs a different id")
+    return questions
+
+
+def parse_campaign(data: dict[str, Any]) -> CampaignContent:
+    """Check a decoded campaign file against the schema and build its content."""
+    situation = _require(data, "situation", dict, "file")
+    privacy = _require(data, "privacy", dict, "file")
+    goal = _require(data, "goal", int, "file")
+    if goal <= 0:
+        raise ValueError("file: 'goal' must be a positive number")
+    return CampaignContent(
+        slug=_require(data, "slug", str, "file").strip(),
+        language=_require(data, "language", str, "file").strip(),
+        title=_require(data, "title", str, "file").strip(),
+        summary=_require(data, "summary", str, "file").strip(),
+        goal=goal,
+        petition_text=split_paragraphs(_require(data, "petition_text", str, "file")),
+        organizer=_require(data, "organizer", str, "file").strip(),
+        contact_email=_require(data, "contact_email", str, "file").strip(),
+        report_mistake_url=_require(data, "report_mistake_url", str, "file").strip(),
+        situation_heading=_require(situation, "heading", str, "[situation]").strip(),
+        situation=split_paragraphs(_require(situation, "text", str, "[situation]")),
+        demands=_parse_demands(data.get("demands")),
+        faq=_parse_faq(data.get("faq", [])),
+        privacy_heading=_require(privacy, "heading", str, "[privacy]").strip(),
+        privacy=split_paragraphs(_require(privacy, "text", str, "[privacy]")),
+    )
+
+
+def load_campaign_file(path: Path) -> CampaignContent:
+    """Read one campaign file.
+
+    :raises CampaignFileError: naming the file and what is wrong with it.
+    """
+    try:
+        with path.open("rb") as fh:
+            return parse_campaign(tomllib.load(fh))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError, ValueError) as exc:
+        raise CampaignFileError(f"Campaign file {path}: {exc}") from exc
+
+
+def load_campaigns(data_dir: str | Path) -> dict[str, CampaignContent]:
+    """Read every campaign file in data/campaigns/, keyed by slug."""
+    folder = Path(data_dir) / CAMPAIGNS_FOLDER
+    paths = sorted(folder.glob("*.toml"))
+    if not paths:
+        raise CampaignFileError(f"No campaign file (*.toml) in {folder}")
+    campaigns: dict[str, CampaignContent] = {}
+    for path in paths:
+        content = load_campaign_file(path)
+        if content.slug in campaigns:
+            raise CampaignFileError(f"Campaign file {path}: slug '{content.slug}' is used twice")
+        campaigns[content.slug] = content
+    return campaigns

@@ -1,0 +1,112 @@
+"""Signature tallies kept per campaign, country, region and state."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from petition.models import SignatureCount, SignatureState, utcnow
+
+
+@dataclass(frozen=True)
+class Counts:
+    total: int
+    by_country: dict[str, int] = field(default_factory=dict)
+    by_region: dict[str, int] = field(default_factory=dict)
+    updated_at: datetime | None = None
+
+
+def bump_count(
+    session: Session,
+    campaign_id: int,
+    country: str,
+    region: str,
+    state: SignatureState,
+    delta: int,
+) -> None:
+    """Add delta to one tally, creating the row on first use (atomic upsert)."""
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    now = utcnow()
+    stmt = insert(SignatureCount).values(
+        campaign_id=campaign_id,
+        country=country,
+        region=region,
+        state=state,
+        count=delta,
+        updated_at=now,
+    )
+    stmt = stmt.on_conflict_do_update(
+        index_elements=["campaign_id", "country", "region", "state"],
+        set_={"count": SignatureCount.count + delta, "updated_at": now},
+    )
+    session.execute(stmt)
+
+
+def read_counts(session: Session, campaign_id: int, states: frozenset[SignatureState]) -> Counts:
+    """Sum the tallies of the given states by country and by region."""
+    rows = session.execute(
+        select(
+            SignatureCount.country,
+            SignatureCount.region,
+            func.sum(SignatureCount.count),
+            func.max(SignatureCount.updated_at),
+        )
+        .where(SignatureCount.campaign_id == campaign_id, SignatureCount.state.in_(states))
+        .group_by(SignatureCount.country, SignatureCount.region)
+    ).all()
+    by_country: dict[str, int] = {}
+    by_region: dict[str, int] = {}
+    updated: list[datetime] = []
+    for country, region, count, updated_at in rows:
+        if not count:
+            continue
+        by_country[country] = by_country.get(country, 0) + count
+        if region:
+            key = region if region == country else f"{country}-{region}"
+            by_region[key] = by_region.get(key, 0) + count
+        updated.append(updated_at)
+    return Counts(
+        total=sum(by_country.values()),
+        by_country=dict(sorted(by_country.items())),
+        by_region=dict(sorted(by_region.items())),
+        updated_at=max(updated) if updated else None,
+    )
+
+
+def cached_counts(
+    session: Session,
+    cache: Any,
+    campaign_id: int | None,
+    *,
+    slug: str,
+    goal: int,
+    states: frozenset[SignatureState],
+    ttl: float,
+) -> dict[str, Any]:
+    """Return the public counts as JSON-ready data, read at most once per ttl."""
+    key = counts_cache_key(slug)
+    cached = cache.get(key)
+    if cached is not None:
+        return dict(cached)
+    counts = read_counts(session, campaign_id, states) if campaign_id else Counts(total=0)
+    data = {
+        "campaign": slug,
+        "total": counts.total,
+        "goal": goal,
+        "by_country": counts.by_country,
+        "by_region": counts.by_region,
+        "updated_at": utcnow().isoformat(timespec="seconds") + "Z",
+    }
+    cache.set(key, data, ttl)
+    return data
+
+
+def counts_cache_key(slug: str) -> str:
+    """Return the cache key of a campaign's public counts."""
+    return f"counts:{slug}"

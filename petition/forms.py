@@ -1,0 +1,124 @@
+"""Flask-WTF forms: shape checks and normalisation only, never database queries."""
+
+from __future__ import annotations
+
+import unicodedata
+from typing import Any
+
+import pycountry
+from email_validator import EmailNotValidError, validate_email
+from flask import current_app
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, EmailField, Field, SelectField, StringField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
+
+from petition.postal import (
+    EU_MEMBER_STATES,
+    POSTAL_CODE_REQUIRED,
+    is_valid_postal_code,
+    normalize_postal_code,
+    postal_code_example,
+)
+
+NAME_MAX = 200
+EMAIL_MAX = 254  # RFC 5321 path limit
+FIRST_GROUP = "Canada, United States, European Union"
+OTHER_GROUP = "Other countries"
+
+
+def _country_name(code: str) -> str:
+    country = pycountry.countries.get(alpha_2=code)
+    if country is None:
+        return code
+    return str(getattr(country, "common_name", None) or country.name)
+
+
+def country_choices() -> list[SelectChoice]:
+    """Canada, the United States and the EU 27 first, then every other country."""
+    first = ["CA", "US", *sorted(EU_MEMBER_STATES, key=_country_name)]
+    rest = sorted(
+        (c.alpha_2 for c in pycountry.countries if c.alpha_2 not in first),
+        key=_country_name,
+    )
+    return [
+        SelectChoice("", "Choose your country"),
+        *(SelectChoice(c, _country_name(c), optgroup=FIRST_GROUP) for c in first),
+        *(SelectChoice(c, _country_name(c), optgroup=OTHER_GROUP) for c in rest),
+    ]
+
+
+COUNTRY_CODES = frozenset(c.alpha_2 for c in pycountry.countries)
+
+
+def clean_text(value: Any) -> Any:
+    """Drop control and invisible format characters and collapse whitespace."""
+    if not isinstance(value, str):
+        return value
+    kept = "".join(ch for ch in value if unicodedata.category(ch)[0] != "C" or ch in " \t")
+    return " ".join(kept.split())
+
+
+class SignForm(FlaskForm):
+    name = StringField(
+        "Your name",
+        filters=[clean_text],
+        validators=[
+            DataRequired("Enter your name."),
+            Length(max=NAME_MAX, message=f"Keep your name under {NAME_MAX} characters."),
+        ],
+    )
+    email = EmailField(
+        "Email address",
+        filters=[clean_text],
+        validators=[DataRequired("Enter your email address.")],
+        description="We send you a link to confirm your signature.",
+    )
+    country = SelectField("Country", choices=country_choices(), validate_choice=False)
+    postal_code = StringField(
+        "Postal code",
+        filters=[clean_text],
+        description="Needed in Canada, the United States and the EU to count you "
+        "in your riding, district or country.",
+    )
+    updates = BooleanField("Send me occasional campaign updates by email (optional)")
+    privacy = BooleanField(
+        "I have read the privacy notice",
+        validators=[InputRequired("Tick this box to show you have read the privacy notice.")],
+    )
+    # Honeypot: hidden from people, filled by naive bots; see views.campaigns.sign.
+    website = StringField("Leave this field empty")
+
+    def validate_email(self, field: Field) -> None:
+        if len(field.data) > EMAIL_MAX:
+            raise ValidationError("This email address is too long.")
+        try:
+            result = validate_email(
+                field.data,
+                check_deliverability=current_app.config["EMAIL_CHECK_DELIVERABILITY"],
+            )
+        except EmailNotValidError as exc:
+            raise ValidationError(f"Enter a valid email address: {exc}") from exc
+        field.data = result.normalized
+
+    def validate_country(self, field: Field) -> None:
+        if not field.data:
+            raise ValidationError("Choose your country.")
+        if field.data not in COUNTRY_CODES:
+            raise ValidationError("Choose a country from the list.")
+
+    def validate_postal_code(self, field: Field) -> None:
+        country = self.country.data if self.country.data in COUNTRY_CODES else ""
+        field.data = normalize_postal_code(country, field.data or "")
+        if not field.data:
+            if country in POSTAL_CODE_REQUIRED:
+                raise ValidationError("Enter your postal code.")
+            return
+        if not is_valid_postal_code(country, field.data, allow_fsa=False):
+            example = postal_code_example(country)
+            hint = f" like {example}" if example else ""
+            raise ValidationError(f"Enter a valid postal code{hint}.")
+
+
+class ConfirmForm(FlaskForm):
+    """The single button that confirms or deletes; CSRF only."""

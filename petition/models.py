@@ -1,0 +1,134 @@
+"""Typed SQLAlchemy models: campaigns, signatures, their counters and the mail outbox."""
+
+from __future__ import annotations
+
+import enum
+from datetime import UTC, datetime
+
+from sqlalchemy import (
+    Boolean,
+    DateTime,
+    Enum,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from petition.db import Base
+
+
+def utcnow() -> datetime:
+    """Return the current UTC time without tzinfo, as every column stores it."""
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def _enum_column(enum_class: type[enum.Enum]) -> Enum:
+    """Store an enum by its value in a plain string column (no native ENUM type)."""
+    return Enum(
+        enum_class,
+        native_enum=False,
+        length=20,
+        values_callable=lambda members: [m.value for m in members],
+        validate_strings=True,
+    )
+
+
+class SignatureState(enum.StrEnum):
+    PENDING = "pending"
+    CONFIRMED = "confirmed"
+    INVALIDATED = "invalidated"
+
+
+# States that appear in public counts, depending on the COUNT_PENDING setting.
+COUNTED_STATES = frozenset({SignatureState.CONFIRMED})
+COUNTED_STATES_WITH_PENDING = frozenset({SignatureState.CONFIRMED, SignatureState.PENDING})
+
+
+class Campaign(Base):
+    __tablename__ = "campaigns"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(64), unique=True)
+    title: Mapped[str] = mapped_column(String(200))
+    goal: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+
+
+class Signature(Base):
+    __tablename__ = "signatures"
+    __table_args__ = (
+        # One signature per person and campaign, enforced by the database itself.
+        UniqueConstraint("campaign_id", "email_canonical"),
+        Index("ix_signatures_campaign_state_created", "campaign_id", "state", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(200))
+    email: Mapped[str] = mapped_column(String(320))
+    email_canonical: Mapped[str] = mapped_column(String(320))
+    country: Mapped[str] = mapped_column(String(2))
+    postal_code: Mapped[str] = mapped_column(String(16), default="")
+    # Province / state / member state, or "" when unknown; see postal.region_for_postal_code.
+    region: Mapped[str] = mapped_column(String(8), default="")
+    updates: Mapped[bool] = mapped_column(Boolean, default=False)
+    state: Mapped[SignatureState] = mapped_column(
+        _enum_column(SignatureState), default=SignatureState.PENDING
+    )
+    # The confirmation token is stored as a SHA-256 hex digest; the raw token only
+    # ever travels by email. A newer attempt replaces it.
+    confirm_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    token_expires_at: Mapped[datetime] = mapped_column(DateTime)
+    # Random per signature and part of the signed delete link, so every email's
+    # delete link keeps working and dies with the row (see signatures.delete_token).
+    delete_nonce: Mapped[str] = mapped_column(String(32))
+    ip_hash: Mapped[str] = mapped_column(String(64), default="")
+    duplicate_attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_notified_at: Mapped[datetime | None] = mapped_column(DateTime)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    confirmed_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+class SignatureCount(Base):
+    """Running tally per campaign, country, region and state.
+
+    Kept up to date in the same transaction as every signature change, so public
+    counts never need a COUNT(*) over the signatures table.
+    """
+
+    __tablename__ = "signature_counts"
+
+    campaign_id: Mapped[int] = mapped_column(
+        ForeignKey("campaigns.id", ondelete="CASCADE"), primary_key=True
+    )
+    country: Mapped[str] = mapped_column(String(2), primary_key=True)
+    region: Mapped[str] = mapped_column(String(8), primary_key=True)
+    state: Mapped[SignatureState] = mapped_column(_enum_column(SignatureState), primary_key=True)
+    count: Mapped[int] = mapped_column(Integer, default=0)
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+
+
+class OutboxMessage(Base):
+    """An email waiting to be sent; written in the same transaction as its cause."""
+
+    __tablename__ = "outbox_messages"
+    __table_args__ = (Index("ix_outbox_messages_due", "sent_at", "next_attempt_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    to_address: Mapped[str] = mapped_column(String(320))
+    subject: Mapped[str] = mapped_column(String(300))
+    body: Mapped[str] = mapped_column(Text)
+    kind: Mapped[str] = mapped_column(String(40))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    # A sender claims a message until this time so two processes never send it twice.
+    locked_until: Mapped[datetime | None] = mapped_column(DateTime)
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime)
+    failed_at: Mapped[datetime | None] = mapped_column(DateTime)
+    last_error: Mapped[str] = mapped_column(Text, default="")

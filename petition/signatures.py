@@ -1,0 +1,218 @@
+"""Signing a campaign, confirming and deleting signatures (double opt-in)."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from itsdangerous import BadSignature, URLSafeSerializer
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from petition.counts import bump_count
+from petition.models import Campaign, Signature, SignatureState, utcnow
+from petition.postal import region_for_postal_code
+
+# Providers that ignore dots in the local part and deliver "+tag" to the same inbox.
+GMAIL_DOMAINS = frozenset({"gmail.com", "googlemail.com"})
+DELETE_TOKEN_SALT = "petition.delete-signature"
+
+
+class SignatureNotFoundError(LookupError):
+    """No signature matches the token (never issued, replaced or deleted)."""
+
+
+class TokenExpiredError(Exception):
+    """The confirmation link is older than the configured lifetime."""
+
+
+@dataclass(frozen=True)
+class SignResult:
+    """What happened when someone signed, for the view to mail and redirect."""
+
+    signature: Signature
+    created: bool
+    # The raw confirmation token, set when the signer still has to confirm.
+    confirm_token: str | None
+    # False when a duplicate attempt came too soon after the last notice.
+    notify: bool
+
+
+def canonical_email(email: str) -> str:
+    """Return the form of an address used to recognise the same person twice."""
+    local, _, domain = email.strip().lower().rpartition("@")
+    if domain in GMAIL_DOMAINS:
+        local = local.split("+", 1)[0].replace(".", "")
+        domain = "gmail.com"
+    return f"{local}@{domain}"
+
+
+def hash_token(token: str) -> str:
+    """Return the digest under which a token is stored."""
+    return hashlib.sha256(token.encode("utf-8", "replace")).hexdigest()
+
+
+def hash_ip(secret_key: str, ip: str | None) -> str:
+    """Return a keyed hash of an IP address, so abuse can be grouped without storing IPs."""
+    return hmac.new(secret_key.encode(), (ip or "").encode(), hashlib.sha256).hexdigest()
+
+
+def _new_confirm_token(signature: Signature, now: datetime, ttl: timedelta) -> str:
+    token = secrets.token_urlsafe(32)
+    signature.confirm_token_hash = hash_token(token)
+    signature.token_expires_at = now + ttl
+    return token
+
+
+def sign_campaign(
+    session: Session,
+    campaign: Campaign,
+    *,
+    name: str,
+    email: str,
+    country: str,
+    postal_code: str,
+    updates: bool,
+    ip_hash: str,
+    token_ttl: timedelta,
+    notice_interval: timedelta,
+) -> SignResult:
+    """Record a pending signature, or note a repeat attempt by the same person."""
+    now = utcnow()
+    signature = Signature(
+        campaign_id=campaign.id,
+        name=name,
+        email=email,
+        email_canonical=canonical_email(email),
+        country=country,
+        postal_code=postal_code,
+        region=region_for_postal_code(country, postal_code) or "",
+        updates=updates,
+        state=SignatureState.PENDING,
+        delete_nonce=secrets.token_hex(16),
+        ip_hash=ip_hash,
+        last_notified_at=now,
+        created_at=now,
+    )
+    token = _new_confirm_token(signature, now, token_ttl)
+    try:
+        # The unique constraint, not an earlier query, decides who signed first.
+        with session.begin_nested():
+            session.add(signature)
+    except IntegrityError:
+        return _record_repeat(
+            session, campaign, signature.email_canonical, now, token_ttl, notice_interval
+        )
+    bump_count(session, campaign.id, country, signature.region, SignatureState.PENDING, 1)
+    return SignResult(signature=signature, created=True, confirm_token=token, notify=True)
+
+
+def _record_repeat(
+    session: Session,
+    campaign: Campaign,
+    email_canonical: str,
+    now: datetime,
+    token_ttl: timedelta,
+    notice_interval: timedelta,
+) -> SignResult:
+    """Count a repeat attempt; refresh the link of a still-pending signature."""
+    existing = session.scalars(
+        select(Signature)
+        .where(Signature.campaign_id == campaign.id, Signature.email_canonical == email_canonical)
+        .with_for_update()
+    ).one()
+    existing.duplicate_attempts += 1
+    last = existing.last_notified_at
+    notify = last is None or now - last >= notice_interval
+    token = None
+    if notify:
+        existing.last_notified_at = now
+        if existing.state == SignatureState.PENDING:
+            token = _new_confirm_token(existing, now, token_ttl)
+    session.flush()
+    return SignResult(signature=existing, created=False, confirm_token=token, notify=notify)
+
+
+def find_signature_by_confirm_token(session: Session, token: str) -> Signature:
+    """Return the signature a confirmation link belongs to.
+
+    :raises SignatureNotFoundError: when no signature carries this token.
+    """
+    signature = session.scalars(
+        select(Signature).where(Signature.confirm_token_hash == hash_token(token))
+    ).first()
+    if signature is None:
+        raise SignatureNotFoundError(token)
+    return signature
+
+
+def is_confirmation_expired(signature: Signature) -> bool:
+    """Tell whether a still-pending signature's confirmation link is too old."""
+    return signature.state == SignatureState.PENDING and signature.token_expires_at < utcnow()
+
+
+def confirm_signature(session: Session, token: str) -> Signature:
+    """Confirm the signature behind a token; confirming twice is harmless.
+
+    :raises SignatureNotFoundError: unknown token.
+    :raises TokenExpiredError: the link is too old and the signature still pending.
+    """
+    signature = find_signature_by_confirm_token(session, token)
+    if signature.state != SignatureState.PENDING:
+        return signature
+    if is_confirmation_expired(signature):
+        raise TokenExpiredError(token)
+    now = utcnow()
+    # Conditional update: of two simultaneous clicks only one moves the tallies.
+    moved = session.execute(
+        update(Signature)
+        .where(Signature.id == signature.id, Signature.state == SignatureState.PENDING)
+        .values(state=SignatureState.CONFIRMED, confirmed_at=now)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if moved:
+        key = (signature.campaign_id, signature.country, signature.region)
+        bump_count(session, *key, SignatureState.PENDING, -1)
+        bump_count(session, *key, SignatureState.CONFIRMED, 1)
+    session.refresh(signature)
+    return signature
+
+
+def make_delete_token(secret_key: str, signature: Signature) -> str:
+    """Return the token of the signature's delete link, valid for as long as the row exists."""
+    serializer = URLSafeSerializer(secret_key, salt=DELETE_TOKEN_SALT)
+    return str(serializer.dumps([signature.id, signature.delete_nonce]))
+
+
+def find_signature_by_delete_token(session: Session, secret_key: str, token: str) -> Signature:
+    """Return the signature a delete link belongs to.
+
+    :raises SignatureNotFoundError: forged, malformed or already used link.
+    """
+    serializer = URLSafeSerializer(secret_key, salt=DELETE_TOKEN_SALT)
+    try:
+        signature_id, nonce = serializer.loads(token)
+    except (BadSignature, TypeError, ValueError) as exc:
+        raise SignatureNotFoundError(token) from exc
+    signature = session.get(Signature, signature_id) if isinstance(signature_id, int) else None
+    if signature is None or not hmac.compare_digest(signature.delete_nonce, str(nonce)):
+        raise SignatureNotFoundError(token)
+    return signature
+
+
+def delete_signature(session: Session, signature: Signature) -> None:
+    """Remove a signature and everything it added to the tallies."""
+    bump_count(
+        session,
+        signature.campaign_id,
+        signature.country,
+        signature.region,
+        signature.state,
+        -1,
+    )
+    session.delete(signature)
+    session.flush()

@@ -1,0 +1,35 @@
+"""Blueprints and error pages."""
+
+from __future__ import annotations
+
+from flask import Flask, render_template, request
+from werkzeug.exceptions import HTTPException
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from petition.db import get_session
+
+
+def register(app: Flask) -> None:
+    """Attach the blueprints and the site-styled error pages."""
+    from petition.views import api, campaigns
+
+    app.register_blueprint(campaigns.bp)
+    app.register_blueprint(api.bp)
+    if app.config["TRUSTED_PROXIES"]:
+        # Behind a reverse proxy, take the client address from X-Forwarded-For.
+        hops = int(app.config["TRUSTED_PROXIES"])
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException) -> tuple[str | dict[str, str], int]:
+        code = error.code or 500
+        if request.path.startswith("/api/"):
+            return {"error": error.description or error.name}, code
+        return render_template("errors/http.html", error=error), code
+
+    @app.errorhandler(500)
+    def server_error(_error: Exception) -> tuple[str, int]:
+        get_session().rollback()
+        if request.path.startswith("/api/"):
+            return {"error": "Internal server error"}, 500  # type: ignore[return-value]
+        return render_template("errors/500.html"), 500

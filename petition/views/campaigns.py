@@ -1,0 +1,274 @@
+"""Campaign pages: read, sign, thank-you, confirm and delete."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+from typing import Any
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask import session as browser_session
+from sqlalchemy.exc import SQLAlchemyError
+from werkzeug.wrappers import Response
+
+from petition.cache import get_cache
+from petition.campaigns import get_campaign, sync_campaign
+from petition.content import CampaignContent
+from petition.counts import cached_counts, counts_cache_key
+from petition.db import get_session
+from petition.forms import ConfirmForm, SignForm
+from petition.mail import deliver_after_request, queue_email
+from petition.models import COUNTED_STATES, COUNTED_STATES_WITH_PENDING, Signature
+from petition.signatures import (
+    SignatureNotFoundError,
+    SignResult,
+    TokenExpiredError,
+    confirm_signature,
+    delete_signature,
+    find_signature_by_confirm_token,
+    find_signature_by_delete_token,
+    hash_ip,
+    is_confirmation_expired,
+    make_delete_token,
+    sign_campaign,
+)
+
+bp = Blueprint("campaigns", __name__)
+logger = logging.getLogger("petition.campaigns")
+
+# Longer tokens than any we issue are refused before touching the database.
+TOKEN_MAX = 200
+
+
+def current_content() -> CampaignContent:
+    """Return the content of the campaign this site shows."""
+    campaigns: dict[str, CampaignContent] = current_app.extensions["petition.campaigns"]
+    return campaigns[current_app.config["CAMPAIGN"]]
+
+
+def public_counts(content: CampaignContent) -> dict[str, Any]:
+    """Return the campaign's public counts from the cache."""
+    campaign = get_campaign(get_session(), content.slug)
+    states = COUNTED_STATES_WITH_PENDING if current_app.config["COUNT_PENDING"] else COUNTED_STATES
+    return cached_counts(
+        get_session(),
+        get_cache(current_app),
+        campaign.id if campaign else None,
+        slug=content.slug,
+        goal=content.goal,
+        states=frozenset(states),
+        ttl=current_app.config["COUNTS_CACHE_SECONDS"],
+    )
+
+
+def _render_home(form: SignForm, error: str | None = None) -> str:
+    content = current_content()
+    return render_template(
+        "campaigns/home.html",
+        content=content,
+        counts=public_counts(content),
+        form=form,
+        error=error,
+    )
+
+
+@bp.get("/")
+def home() -> str:
+    """Show the situation, the demands, the counter and the sign form."""
+    return _render_home(SignForm())
+
+
+@bp.post("/")
+def sign() -> Response | tuple[str, int]:
+    """Take a signature; repeat signers see the same page and get an email instead."""
+    form = SignForm()
+    if not form.validate_on_submit():
+        return _render_home(form), 400
+    if form.website.data:
+        logger.info("Honeypot filled; signature dropped")
+        return _remember_signer(form)
+    try:
+        message_ids = _record_signature(form)
+    except SQLAlchemyError:
+        logger.exception("Could not record a signature")
+        get_session().rollback()
+        error = (
+            "We could not save your signature just now. Your details are still here: "
+            "please try again in a minute."
+        )
+        return _render_home(form, error), 503
+    try:
+        deliver_after_request(message_ids)
+    except SQLAlchemyError:
+        logger.exception("Could not deliver queued email; it stays in the outbox")
+    return _remember_signer(form)
+
+
+def _record_signature(form: SignForm) -> list[int]:
+    """Store the signature and its email in one transaction; return the queued ids."""
+    config = current_app.config
+    session = get_session()
+    content = current_content()
+    campaign = sync_campaign(session, content)
+    result = sign_campaign(
+        session,
+        campaign,
+        name=form.name.data,
+        email=form.email.data,
+        country=form.country.data,
+        postal_code=form.postal_code.data or "",
+        updates=bool(form.updates.data),
+        ip_hash=hash_ip(config["SECRET_KEY"], request.remote_addr),
+        token_ttl=timedelta(days=config["TOKEN_TTL_DAYS"]),
+        notice_interval=timedelta(minutes=config["DUPLICATE_NOTICE_MINUTES"]),
+    )
+    message_ids = [_queue_sign_email(result, content)] if result.notify else []
+    session.commit()
+    return message_ids
+
+
+def _queue_sign_email(result: SignResult, content: CampaignContent) -> int:
+    base = current_app.config["BASE_URL"]
+    signature = result.signature
+    delete_token = make_delete_token(current_app.config["SECRET_KEY"], signature)
+    context = {
+        "content": content,
+        "name": signature.name,
+        "repeat": not result.created,
+        "confirm_url": f"{base}{url_for('campaigns.confirm', token=result.confirm_token)}"
+        if result.confirm_token
+        else None,
+        "delete_url": f"{base}{url_for('campaigns.delete', token=delete_token)}",
+        "ttl_days": current_app.config["TOKEN_TTL_DAYS"],
+        "site_url": base + "/",
+    }
+    template = "confirm" if result.confirm_token else "already_signed"
+    return queue_email(get_session(), signature.email, template, **context).id
+
+
+def _remember_signer(form: SignForm) -> Response:
+    """Keep what the signer gave in this browser for the next steps, then redirect."""
+    browser_session["signer"] = {
+        "name": form.name.data,
+        "country": form.country.data,
+        "postal_code": form.postal_code.data or "",
+    }
+    return redirect(url_for("campaigns.thanks"), code=303)
+
+
+@bp.get("/thanks")
+def thanks() -> str:
+    """Tell the signer to check their inbox and what they can do next."""
+    content = current_content()
+    signer = browser_session.get("signer") or {}
+    return render_template(
+        "campaigns/thanks.html",
+        content=content,
+        signer=signer,
+        share_url=current_app.config["BASE_URL"] + "/",
+        lookup_url=_lookup_url(signer),
+    )
+
+
+def _lookup_url(signer: dict[str, str]) -> str | None:
+    """Link to the representatives lookup, when this build has one."""
+    if "letters.lookup" not in current_app.view_functions:
+        return None
+    return url_for(
+        "letters.lookup", country=signer.get("country"), postal_code=signer.get("postal_code")
+    )
+
+
+@bp.get("/learn-more")
+def learn_more() -> str:
+    """Show the campaign's questions and answers."""
+    return render_template("campaigns/learn_more.html", content=current_content())
+
+
+@bp.get("/privacy")
+def privacy() -> str:
+    """Show the privacy notice."""
+    return render_template("campaigns/privacy.html", content=current_content())
+
+
+def _signature_for(token: str, *, deleting: bool = False) -> Signature:
+    """Return the signature behind a link, or answer 404."""
+    if len(token) > TOKEN_MAX:
+        abort(404)
+    session = get_session()
+    try:
+        if deleting:
+            return find_signature_by_delete_token(session, current_app.config["SECRET_KEY"], token)
+        return find_signature_by_confirm_token(session, token)
+    except SignatureNotFoundError:
+        abort(
+            404,
+            "This link is not valid. It may have been replaced by a newer email, "
+            "or the signature may have been deleted.",
+        )
+
+
+def _render_confirm(form: ConfirmForm, signature: Signature) -> tuple[str, int]:
+    content = current_content()
+    expired = is_confirmation_expired(signature)
+    page = render_template(
+        "campaigns/confirm.html",
+        content=content,
+        form=form,
+        state=signature.state.value,
+        expired=expired,
+        counts=public_counts(content),
+    )
+    return page, 410 if expired else 200
+
+
+@bp.get("/confirm/<token>")
+def confirm(token: str) -> tuple[str, int]:
+    """Show the confirm button; a GET never confirms, so link scanners cannot."""
+    return _render_confirm(ConfirmForm(), _signature_for(token))
+
+
+@bp.post("/confirm/<token>")
+def confirm_submit(token: str) -> Response | tuple[str, int]:
+    """Confirm the signature, then show the moved counter."""
+    signature = _signature_for(token)
+    form = ConfirmForm()
+    if not form.validate_on_submit():
+        page, _status = _render_confirm(form, signature)
+        return page, 400
+    try:
+        confirm_signature(get_session(), token)
+    except TokenExpiredError:
+        return _render_confirm(form, signature)
+    get_session().commit()
+    get_cache(current_app).delete(counts_cache_key(current_content().slug))
+    return redirect(url_for("campaigns.confirm", token=token), code=303)
+
+
+@bp.get("/delete/<token>")
+def delete(token: str) -> str:
+    """Show the delete button; a GET never deletes."""
+    _signature_for(token, deleting=True)
+    return render_template("campaigns/delete.html", content=current_content(), form=ConfirmForm())
+
+
+@bp.post("/delete/<token>")
+def delete_submit(token: str) -> str | tuple[str, int]:
+    """Delete the signature and everything it added to the counts."""
+    signature = _signature_for(token, deleting=True)
+    form = ConfirmForm()
+    content = current_content()
+    if not form.validate_on_submit():
+        return render_template("campaigns/delete.html", content=content, form=form), 400
+    delete_signature(get_session(), signature)
+    get_session().commit()
+    get_cache(current_app).delete(counts_cache_key(content.slug))
+    return render_template("campaigns/deleted.html", content=content)

@@ -1,0 +1,162 @@
+"""Fixtures: an app per test on SQLite, and on PostgreSQL when PETITION_TEST_DATABASE_URL is set."""
+
+from __future__ import annotations
+
+import os
+import re
+import uuid
+from collections.abc import Callable, Iterator
+from email.message import EmailMessage
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import create_engine, text
+
+from petition import create_app
+from petition.db import Base, get_engine
+from petition.mail import EXTENSION_KEY as MAIL_KEY
+
+PG_URL = os.environ.get("PETITION_TEST_DATABASE_URL")
+REDIS_URL = os.environ.get("PETITION_TEST_REDIS_URL")
+BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgresql)]
+
+
+class FakeMailBackend:
+    """Keeps every message instead of sending it; `fail` makes sends raise."""
+
+    def __init__(self) -> None:
+        self.outbox: list[EmailMessage] = []
+        self.fail = False
+
+    def send(self, message: EmailMessage) -> None:
+        if self.fail:
+            raise ConnectionRefusedError("fake SMTP server is down")
+        self.outbox.append(message)
+
+    def links(self, kind: str = "confirm") -> list[str]:
+        """Return the paths of the links of this kind in the messages so far."""
+        found = []
+        for message in self.outbox:
+            body = message.get_content()
+            found += re.findall(rf"https?://[^/\s]+(/{kind}/[^\s]+)", body)
+        return found
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "postgresql: runs on PostgreSQL")
+
+
+@pytest.fixture(scope="session")
+def pg_schema() -> Iterator[str | None]:
+    """A private schema on the PostgreSQL test database for this run."""
+    if not PG_URL:
+        yield None
+        return
+    schema = f"test_{uuid.uuid4().hex[:12]}"
+    engine = create_engine(PG_URL)
+    with engine.begin() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    yield schema
+    with engine.begin() as conn:
+        conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+    engine.dispose()
+
+
+def pg_url_for(schema: str) -> str:
+    """Return the test database URL with the schema first on the search path."""
+    sep = "&" if "?" in PG_URL else "?"  # type: ignore[operator]
+    return f"{PG_URL}{sep}options=-csearch_path%3D{schema}"
+
+
+@pytest.fixture(params=BACKENDS)
+def database_url(request: pytest.FixtureRequest, pg_schema: str | None, tmp_path: Any) -> str:
+    """The database a test runs on: in-memory SQLite, or the PostgreSQL schema."""
+    if request.param == "postgresql":
+        if not pg_schema:
+            pytest.skip("PETITION_TEST_DATABASE_URL is not set")
+        return pg_url_for(pg_schema)
+    return "sqlite://"
+
+
+@pytest.fixture
+def make_app(tmp_path: Any) -> Callable[..., Flask]:
+    """Build an app with test settings; overrides win."""
+    made: list[Flask] = []
+
+    def make(**overrides: Any) -> Flask:
+        config = {
+            "TESTING": True,
+            "SECRET_KEY": "test-secret",
+            "DATABASE_URL": "sqlite://",
+            "BASE_URL": "http://petition.test",
+            "COUNTS_CACHE_SECONDS": 0,
+        }
+        config.update(overrides)
+        app = create_app(config)
+        made.append(app)
+        return app
+
+    yield make
+    for app in made:
+        get_engine(app).dispose()
+
+
+@pytest.fixture
+def app(make_app: Callable[..., Flask], database_url: str) -> Iterator[Flask]:
+    """A fresh app whose database has every table and the campaign loaded."""
+    app = make_app(DATABASE_URL=database_url)
+    engine = get_engine(app)
+    Base.metadata.drop_all(engine)
+    Base.metadata.create_all(engine)
+    app.extensions[MAIL_KEY] = FakeMailBackend()
+    app.test_cli_runner().invoke(args=["data", "load"], catch_exceptions=False)
+    yield app
+    Base.metadata.drop_all(engine)
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def mailbox(app: Flask) -> FakeMailBackend:
+    backend: FakeMailBackend = app.extensions[MAIL_KEY]
+    return backend
+
+
+@pytest.fixture
+def app_ctx(app: Flask) -> Iterator[None]:
+    with app.app_context():
+        yield
+
+
+def csrf_token(client: FlaskClient, path: str = "/") -> str:
+    """Load a page and return the CSRF token of its form."""
+    page = client.get(path).get_data(as_text=True)
+    match = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page)
+    assert match, f"no CSRF token on {path}"
+    return match.group(1)
+
+
+VALID_SIGNATURE = {
+    "name": "Anahit Petrosyan",
+    "email": "anahit@example.org",
+    "country": "CA",
+    "postal_code": "k1a0b1",
+    "privacy": "y",
+}
+
+
+@pytest.fixture
+def sign(client: FlaskClient) -> Callable[..., Any]:
+    """Post the sign form with valid values, overridden by keyword arguments."""
+
+    def post(**fields: Any) -> Any:
+        data = {**VALID_SIGNATURE, "csrf_token": csrf_token(client), **fields}
+        data = {k: v for k, v in data.items() if v is not None}
+        return client.post("/", data=data)
+
+    return post
