@@ -1,0 +1,41 @@
+# Two commands set everything up on a fresh machine: `make run` and `make test`.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+HOST   ?= 127.0.0.1
+PORT   ?= 5000
+FLASK  := $(BIN)/flask --app petition
+
+.PHONY: install run test lint fmt migrate load clean
+
+$(VENV)/.installed: pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	touch $@
+
+install: $(VENV)/.installed
+
+migrate: install
+	$(FLASK) db upgrade
+
+load: migrate
+	$(FLASK) data load
+
+run: load
+	$(FLASK) run --host $(HOST) --port $(PORT)
+
+test: install
+	$(BIN)/ruff check petition tests migrations bench
+	$(BIN)/python -m pytest
+
+lint: install
+	$(BIN)/ruff check petition tests migrations bench
+	$(BIN)/ruff format --check petition tests migrations bench
+
+fmt: install
+	$(BIN)/ruff check --fix petition tests migrations bench
+	$(BIN)/ruff format petition tests migrations bench
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache

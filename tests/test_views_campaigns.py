@@ -1,0 +1,253 @@
+"""Campaign pages through the test client: sign, repeat, confirm, delete, errors."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from petition.db import get_session
+from petition.models import OutboxMessage, Signature, SignatureState, utcnow
+from tests.conftest import VALID_SIGNATURE, csrf_token
+
+
+def count_signatures(app) -> int:
+    with app.app_context():
+        return get_session().scalar(select(func.count(Signature.id)))
+
+
+def public_total(client) -> int:
+    return client.get("/api/v1/campaigns/artsakh/counts").json["total"]
+
+
+@pytest.mark.parametrize("path", ["/", "/learn-more", "/privacy"])
+def test_pages_render(client, path: str) -> None:
+    response = client.get(path)
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    assert '<main id="main"' in page
+    assert "http://" not in page.split("</head>")[0].replace('content="', "")  # no external assets
+
+
+def test_home_shows_demands_counter_and_form(client) -> None:
+    page = client.get("/").get_data(as_text=True)
+    assert page.count('<li id="demand-') == 6
+    assert "people have signed" in page and "Goal: 100,000" in page
+    for name in ("name", "email", "country", "postal_code", "updates", "privacy", "website"):
+        assert f'name="{name}"' in page
+    assert re.search(r'<label for="postal_code">', page)
+    # Canada and the US lead the country list, the EU next, then everyone else.
+    options = re.findall(r'<option value="([A-Z]{2})"', page)
+    assert options[:2] == ["CA", "US"] and set(options[2:29]) >= {"FR", "DE", "GR", "IE"}
+    assert len(options) == 249
+    assert 'name="updates" type="checkbox" value="y">' in page  # unticked by default
+
+
+def test_happy_path_sign_confirm_count(client, sign, mailbox) -> None:
+    response = sign()
+    assert response.status_code == 303 and response.location.endswith("/thanks")
+    thanks = client.get("/thanks").get_data(as_text=True)
+    assert "Anahit Petrosyan" in thanks and "http://petition.test/" in thanks
+    [link] = mailbox.links("confirm")
+    assert mailbox.outbox[0]["To"] == "anahit@example.org"
+    assert public_total(client) == 0
+    assert client.get(link).status_code == 200 and public_total(client) == 0  # GET never confirms
+    response = client.post(link, data={"csrf_token": csrf_token(client, link)})
+    assert response.status_code == 303
+    page = client.get(link).get_data(as_text=True)
+    assert "Your signature is confirmed" in page and "<strong>1</strong> person has signed" in page
+    counts = client.get("/api/v1/campaigns/artsakh/counts").json
+    assert counts["by_country"] == {"CA": 1} and counts["by_region"] == {"CA-QC": 1}
+    assert "<strong>1</strong>" in client.get("/").get_data(as_text=True)
+
+
+def test_missing_csrf_token_keeps_input(client) -> None:
+    response = client.post("/", data=VALID_SIGNATURE)
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert "The form expired" in page
+    assert 'value="Anahit Petrosyan"' in page and 'value="anahit@example.org"' in page
+
+
+BAD_FIELDS = [
+    ({"name": ""}, "name", "Enter your name."),
+    ({"name": "x" * 201}, "name", "under 200 characters"),
+    ({"name": "\u200b\u0007"}, "name", "Enter your name."),
+    ({"email": ""}, "email", "Enter your email address."),
+    ({"email": "not-an-email"}, "email", "Enter a valid email address"),
+    ({"email": "a@b@c.org"}, "email", "Enter a valid email address"),
+    ({"email": "x" * 250 + "@example.org"}, "email", "too long"),
+    ({"email": "anna@example.org\r\nBcc: x@evil.test"}, "email", "Enter a valid email address"),
+    ({"country": ""}, "country", "Choose your country."),
+    ({"country": "ZZ"}, "country", "Choose a country from the list."),
+    ({"country": "<script>"}, "country", "Choose a country from the list."),
+    ({"postal_code": ""}, "postal_code", "Enter your postal code."),
+    ({"postal_code": "12345"}, "postal_code", "Enter a valid postal code like"),
+    ({"country": "US", "postal_code": "1234"}, "postal_code", "like 20500"),
+    ({"country": "FR", "postal_code": ""}, "postal_code", "Enter your postal code."),
+    ({"country": "NL", "postal_code": "1234"}, "postal_code", "Enter a valid postal code"),
+    ({"country": "AM", "postal_code": "#" * 40}, "postal_code", "Enter a valid postal code"),
+    ({"privacy": None}, "privacy", "privacy notice"),
+]
+
+
+@pytest.mark.parametrize(("fields", "field", "message"), BAD_FIELDS)
+def test_bad_input_shows_field_error(app, sign, fields, field, message) -> None:
+    response = sign(**fields)
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    error = re.search(rf'<p class="error" id="{field}-error">([^<]*)</p>', page)
+    assert error and message in error.group(1), page[page.find('class="alert"') :][:600]
+    kept = {k: v for k, v in {**VALID_SIGNATURE, **fields}.items() if k not in (field, "privacy")}
+    for name, value in kept.items():
+        if name == "postal_code":  # kept, normalized for the chosen country when it is valid
+            assert 'value="K1A 0B1"' in page or 'value="K1A0B1"' in page
+        elif name != "country":
+            assert f'value="{value}"' in page, name  # what the user typed is kept
+    assert count_signatures(app) == 0
+
+
+def test_optional_postal_code_outside_covered_countries(app, sign) -> None:
+    assert sign(country="AM", postal_code="").status_code == 303
+    assert count_signatures(app) == 1
+
+
+def test_postal_code_is_normalized(app, sign) -> None:
+    sign(country="NL", postal_code=" 1234ab ")
+    with app.app_context():
+        assert get_session().scalars(select(Signature.postal_code)).one() == "1234 AB"
+
+
+def test_user_text_is_escaped(client, sign, mailbox) -> None:
+    sign(name='<script>alert("x")</script>')
+    page = client.get("/thanks").get_data(as_text=True)
+    assert "<script>alert" not in page and "&lt;script&gt;" in page
+
+
+def test_repeat_signer_sees_same_page_and_gets_email(app, client, sign, mailbox) -> None:
+    sign()
+    [link] = mailbox.links("confirm")
+    client.post(link, data={"csrf_token": csrf_token(client, link)})
+    first_page = client.get("/thanks").get_data(as_text=True)
+    with app.app_context():  # let the throttle allow a second notice
+        get_session().execute(
+            Signature.__table__.update().values(last_notified_at=utcnow() - timedelta(days=1))
+        )
+        get_session().commit()
+    response = sign(email="Anahit@Example.org", name="Anahit Petrosyan")
+    assert response.status_code == 303 and response.location.endswith("/thanks")
+    assert client.get("/thanks").get_data(as_text=True) == first_page
+    assert count_signatures(app) == 1
+    assert mailbox.outbox[-1]["Subject"].startswith("You have already signed")
+    assert "/delete/" in mailbox.outbox[-1].get_content()
+    assert public_total(client) == 1
+
+
+def test_honeypot_stores_nothing(app, client, sign, mailbox) -> None:
+    response = sign(website="http://spam.example")
+    assert response.status_code == 303
+    assert count_signatures(app) == 0 and mailbox.outbox == []
+
+
+def test_confirm_requires_csrf_on_post(client, sign, mailbox) -> None:
+    sign()
+    [link] = mailbox.links("confirm")
+    assert client.post(link, data={}).status_code == 400
+    assert public_total(client) == 0
+
+
+def test_confirm_unknown_and_oversized_tokens(client) -> None:
+    for token in ("nope", "x" * 300, "%C3%A9"):
+        response = client.get(f"/confirm/{token}")
+        assert response.status_code == 404
+        assert "This link is not valid" in response.get_data(as_text=True) or len(token) > 200
+
+
+def test_confirm_expired_link(app, client, sign, mailbox) -> None:
+    sign()
+    [link] = mailbox.links("confirm")
+    with app.app_context():
+        get_session().execute(
+            Signature.__table__.update().values(token_expires_at=utcnow() - timedelta(hours=1))
+        )
+        get_session().commit()
+    response = client.get(link)
+    assert response.status_code == 410 and "This link has expired" in response.get_data(as_text=True)
+    token = csrf_token(client)  # the expired page has no button, but a stale tab may post
+    assert client.post(link, data={"csrf_token": token}).status_code == 410
+    assert public_total(client) == 0
+
+
+def test_delete_link_works_before_and_after_confirm(app, client, sign, mailbox) -> None:
+    sign()
+    [confirm] = mailbox.links("confirm")
+    [delete] = mailbox.links("delete")
+    client.post(confirm, data={"csrf_token": csrf_token(client, confirm)})
+    assert public_total(client) == 1
+    assert client.get(delete).status_code == 200 and count_signatures(app) == 1
+    response = client.post(delete, data={"csrf_token": csrf_token(client, delete)})
+    assert response.status_code == 200
+    assert "has been deleted" in response.get_data(as_text=True)
+    assert count_signatures(app) == 0 and public_total(client) == 0
+    assert client.get(delete).status_code == 404
+
+
+def test_delete_requires_csrf(app, client, sign, mailbox) -> None:
+    sign()
+    [delete] = mailbox.links("delete")
+    assert client.post(delete, data={}).status_code == 400
+    assert count_signatures(app) == 1
+
+
+def test_styled_404(client) -> None:
+    response = client.get("/no-such-page")
+    assert response.status_code == 404
+    page = response.get_data(as_text=True)
+    assert "Page not found" in page and "style.css" in page
+
+
+def test_500_page_is_styled(app, client) -> None:
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+
+    @app.get("/boom")
+    def boom() -> str:
+        raise RuntimeError("boom")
+
+    response = client.get("/boom")
+    assert response.status_code == 500
+    assert "Something went wrong" in response.get_data(as_text=True)
+
+
+def test_database_failure_keeps_input(app, sign, monkeypatch) -> None:
+    from sqlalchemy.exc import OperationalError
+
+    import petition.views.campaigns as views
+
+    def down(*_args, **_kwargs):
+        raise OperationalError("INSERT", {}, Exception("server closed the connection"))
+
+    monkeypatch.setattr(views, "sign_campaign", down)
+    response = sign()
+    assert response.status_code == 503
+    page = response.get_data(as_text=True)
+    assert "could not save your signature" in page and 'value="Anahit Petrosyan"' in page
+
+
+@pytest.mark.parametrize(
+    "value", ["\x00", "é" * 5000, "%00", "' OR 1=1 --", "\r\n\r\n", "🇦🇲" * 100]
+)
+def test_any_input_never_500(client, sign, value: str) -> None:
+    for field in ("name", "email", "country", "postal_code", "updates", "privacy", "website"):
+        response = sign(**{field: value})
+        assert response.status_code in (303, 400), (field, response.status_code)
+
+
+def test_pending_signature_row_state(app, sign) -> None:
+    sign(updates="y")
+    with app.app_context():
+        signature = get_session().scalars(select(Signature)).one()
+        assert signature.state == SignatureState.PENDING and signature.updates is True
+        assert signature.ip_hash and "127.0.0.1" not in signature.ip_hash
+        assert get_session().scalar(select(func.count(OutboxMessage.id))) == 1
