@@ -26,16 +26,16 @@ run: load
 	$(FLASK) run --host $(HOST) --port $(PORT)
 
 test: install
-	$(BIN)/ruff check petition tests migrations bench
+	$(BIN)/ruff check petition tests migrations $(wildcard bench)
 	$(BIN)/python -m pytest
 
 lint: install
-	$(BIN)/ruff check petition tests migrations bench
-	$(BIN)/ruff format --check petition tests migrations bench
+	$(BIN)/ruff check petition tests migrations $(wildcard bench)
+	$(BIN)/ruff format --check petition tests migrations $(wildcard bench)
 
 fmt: install
-	$(BIN)/ruff check --fix petition tests migrations bench
-	$(BIN)/ruff format petition tests migrations bench
+	$(BIN)/ruff check --fix petition tests migrations $(wildcard bench)
+	$(BIN)/ruff format petition tests migrations $(wildcard bench)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

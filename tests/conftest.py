@@ -46,6 +46,7 @@ class FakeMailBackend:
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "postgresql: runs on PostgreSQL")
+    config.addinivalue_line("markers", "redis: runs on Redis")
 
 
 @pytest.fixture(scope="session")

@@ -174,7 +174,9 @@ def test_confirm_expired_link(app, client, sign, mailbox) -> None:
         )
         get_session().commit()
     response = client.get(link)
-    assert response.status_code == 410 and "This link has expired" in response.get_data(as_text=True)
+    assert response.status_code == 410 and "This link has expired" in response.get_data(
+        as_text=True
+    )
     token = csrf_token(client)  # the expired page has no button, but a stale tab may post
     assert client.post(link, data={"csrf_token": token}).status_code == 410
     assert public_total(client) == 0
