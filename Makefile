@@ -22,8 +22,9 @@ migrate: install
 load: migrate
 	$(FLASK) data load
 
+# Links in emails point at the address the server listens on, unless told otherwise.
 run: load
-	$(FLASK) run --host $(HOST) --port $(PORT)
+	PETITION_BASE_URL="$${PETITION_BASE_URL:-http://$(HOST):$(PORT)}" $(FLASK) run --host $(HOST) --port $(PORT)
 
 test: install
 	$(BIN)/ruff check petition tests migrations $(wildcard bench)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from datetime import timedelta
 from pathlib import Path
 
 import click
@@ -14,12 +15,15 @@ from flask.cli import AppGroup
 from petition.campaigns import sync_campaign
 from petition.content import CampaignContent
 from petition.mail import deliver_due
+from petition.models import utcnow
+from petition.signatures import purge_unconfirmed
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 
 db_cli = AppGroup("db", help="Apply, revert and create database migrations (Alembic).")
 data_cli = AppGroup("data", help="Load the campaign files and tables under data/.")
 mail_cli = AppGroup("mail", help="Send queued email.")
+signatures_cli = AppGroup("signatures", help="Maintain signatures.")
 
 
 def alembic_config() -> Config:
@@ -89,8 +93,21 @@ def mail_send(loop: bool, interval: float) -> None:
         time.sleep(interval)
 
 
+@signatures_cli.command("purge")
+def signatures_purge() -> None:
+    """Delete unconfirmed signatures whose link expired PENDING_RETENTION_DAYS ago."""
+    from petition.db import get_session
+
+    days = current_app.config["PENDING_RETENTION_DAYS"]
+    session = get_session()
+    purged = purge_unconfirmed(session, utcnow() - timedelta(days=days))
+    session.commit()
+    click.echo(f"Deleted {purged} unconfirmed signatures whose link expired over {days} days ago.")
+
+
 def register(app: Flask) -> None:
     """Add the command groups to `flask`."""
     app.cli.add_command(db_cli)
     app.cli.add_command(data_cli)
     app.cli.add_command(mail_cli)
+    app.cli.add_command(signatures_cli)

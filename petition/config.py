@@ -71,6 +71,12 @@ SETTINGS: tuple[Setting, ...] = (
         "Ask DNS whether the signer's email domain accepts mail (needs network).",
     ),
     Setting("TOKEN_TTL_DAYS", 7, "Days a confirmation link stays valid."),
+    Setting(
+        "PENDING_RETENTION_DAYS",
+        30,
+        "Days after its link expired before an unconfirmed "
+        "signature is deleted by `flask signatures purge` (the privacy notice promises it).",
+    ),
     Setting("COUNT_PENDING", False, "Count unconfirmed signatures in public totals too."),
     Setting(
         "COUNTS_CACHE_SECONDS",
@@ -123,6 +129,9 @@ def finish_config(config: dict[str, Any], instance_path: str, root_path: str) ->
     elif not config.get("SECRET_KEY"):
         config["SECRET_KEY"] = _development_secret_key(instance)
     config["BASE_URL"] = str(config["BASE_URL"]).rstrip("/")
+    # The session cookie only carries the signer's own details for the next steps.
+    config.setdefault("SESSION_COOKIE_SAMESITE", "Lax")
+    config["SESSION_COOKIE_SECURE"] = config["BASE_URL"].startswith("https://")
 
 
 def _development_secret_key(instance: Path) -> str:

@@ -204,6 +204,25 @@ def find_signature_by_delete_token(session: Session, secret_key: str, token: str
     return signature
 
 
+def purge_unconfirmed(session: Session, expired_before: datetime, batch: int = 500) -> int:
+    """Delete pending signatures whose link expired before the given time; return how many."""
+    purged = 0
+    while True:
+        stale = session.scalars(
+            select(Signature)
+            .where(
+                Signature.state == SignatureState.PENDING,
+                Signature.token_expires_at < expired_before,
+            )
+            .limit(batch)
+        ).all()
+        for signature in stale:
+            delete_signature(session, signature)
+        purged += len(stale)
+        if len(stale) < batch:
+            return purged
+
+
 def delete_signature(session: Session, signature: Signature) -> None:
     """Remove a signature and everything it added to the tallies."""
     bump_count(

@@ -153,3 +153,22 @@ def test_delete_token_needs_the_secret(app_ctx: None) -> None:
     token = make_delete_token("k", _sign().signature)
     with pytest.raises(SignatureNotFoundError):
         find_signature_by_delete_token(get_session(), "other-key", token)
+
+
+def test_purge_unconfirmed_keeps_confirmed_and_recent(app_ctx: None) -> None:
+    from petition.signatures import purge_unconfirmed
+
+    old = _sign("old@example.org")
+    _sign("recent@example.org")
+    kept = _sign("kept@example.org")
+    confirm_signature(get_session(), kept.confirm_token)
+    session = get_session()
+    for result in (old, kept):
+        session.get(Signature, result.signature.id).token_expires_at = utcnow() - timedelta(days=40)
+    session.commit()
+    assert purge_unconfirmed(session, utcnow() - timedelta(days=30), batch=1) == 1
+    session.commit()
+    emails = set(session.scalars(select(Signature.email)))
+    assert emails == {"recent@example.org", "kept@example.org"}
+    pending = read_counts(session, get_campaign(session, "artsakh").id, {SignatureState.PENDING})
+    assert pending.total == 1

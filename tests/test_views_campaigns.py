@@ -253,3 +253,21 @@ def test_pending_signature_row_state(app, sign) -> None:
         assert signature.state == SignatureState.PENDING and signature.updates is True
         assert signature.ip_hash and "127.0.0.1" not in signature.ip_hash
         assert get_session().scalar(select(func.count(OutboxMessage.id))) == 1
+
+
+def test_security_headers(client) -> None:
+    response = client.get("/")
+    assert "default-src 'self'" in response.headers["Content-Security-Policy"]
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+
+
+def test_purge_command(app, sign) -> None:
+    sign()
+    with app.app_context():
+        get_session().execute(
+            Signature.__table__.update().values(token_expires_at=utcnow() - timedelta(days=31))
+        )
+        get_session().commit()
+    result = app.test_cli_runner().invoke(args=["signatures", "purge"])
+    assert result.exit_code == 0 and "Deleted 1 unconfirmed" in result.output
+    assert count_signatures(app) == 0
