@@ -26,13 +26,14 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.logger.setLevel(app.config["LOG_LEVEL"])
     logging.getLogger("petition").setLevel(app.config["LOG_LEVEL"])
 
-    from petition import cache, cli, db, mail, views
+    from petition import cache, cli, db, limits, mail, views
     from petition.content import load_campaigns
 
     app.extensions["petition.campaigns"] = load_campaigns(app.config["DATA_DIR"])
     db.init_app(app)
     mail.init_app(app)
     cache.init_app(app)
+    limits.init_app(app)
     views.register(app)
     cli.register(app)
     return app

@@ -8,6 +8,7 @@ The README's configuration table is checked against this list by the tests.
 
 from __future__ import annotations
 
+import json
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
@@ -129,6 +130,11 @@ def finish_config(config: dict[str, Any], instance_path: str, root_path: str) ->
     elif not config.get("SECRET_KEY"):
         config["SECRET_KEY"] = _development_secret_key(instance)
     config["BASE_URL"] = str(config["BASE_URL"]).rstrip("/")
+    if not config.get("RATELIMIT_STORAGE_URI"):
+        config["RATELIMIT_STORAGE_URI"] = config.get("REDIS_URL") or "memory://"
+    # A broken limiter store must not break signing: limits then fall back to memory.
+    config.setdefault("RATELIMIT_SWALLOW_ERRORS", True)
+    config.setdefault("RATELIMIT_IN_MEMORY_FALLBACK_ENABLED", True)
     # The session cookie only carries the signer's own details for the next steps.
     config.setdefault("SESSION_COOKIE_SAMESITE", "Lax")
     config["SESSION_COOKIE_SECURE"] = config["BASE_URL"].startswith("https://")
@@ -142,3 +148,20 @@ def _development_secret_key(instance: Path) -> str:
         path.write_text(secrets.token_hex(32))
         path.chmod(0o600)
     return path.read_text().strip()
+
+
+def markdown_table() -> str:
+    """Return the README's configuration table (`python -m petition.config` prints it)."""
+    rows = ["| Variable | Default | Meaning |", "|---|---|---|"]
+    for s in SETTINGS:
+        default = "(see meaning)" if s.default is None else f"`{_show(s.default)}`"
+        rows.append(f"| `PETITION_{s.name}` | {default} | {s.help} |")
+    return "\n".join(rows) + "\n"
+
+
+def _show(value: Any) -> str:
+    return value if isinstance(value, str) else json.dumps(value)
+
+
+if __name__ == "__main__":
+    print(markdown_table(), end="")

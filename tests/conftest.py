@@ -93,6 +93,7 @@ def make_app(tmp_path: Any) -> Callable[..., Flask]:
             "DATABASE_URL": "sqlite://",
             "BASE_URL": "http://petition.test",
             "COUNTS_CACHE_SECONDS": 0,
+            "RATELIMIT_ENABLED": False,
         }
         config.update(overrides)
         app = create_app(config)

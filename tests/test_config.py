@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from petition import create_app
-from petition.config import SETTINGS, ConfigError
+from petition.config import SETTINGS, ConfigError, markdown_table
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -70,3 +70,4 @@ def test_readme_documents_every_setting() -> None:
     readme = (ROOT / "README.md").read_text()
     documented = set(re.findall(r"^\| `PETITION_([A-Z_]+)` \|", readme, re.MULTILINE))
     assert documented == {s.name for s in SETTINGS}
+    assert markdown_table() in readme

@@ -271,3 +271,19 @@ def test_purge_command(app, sign) -> None:
     result = app.test_cli_runner().invoke(args=["signatures", "purge"])
     assert result.exit_code == 0 and "Deleted 1 unconfirmed" in result.output
     assert count_signatures(app) == 0
+
+
+def test_rate_limit_keeps_input(make_app) -> None:
+    app = make_app(RATELIMIT_ENABLED=True, SIGN_RATE_LIMIT="2 per minute")
+    from petition.db import Base, get_engine
+
+    Base.metadata.create_all(get_engine(app))
+    client = app.test_client()
+    statuses = []
+    for n in range(3):
+        data = {**VALID_SIGNATURE, "email": f"p{n}@example.org", "csrf_token": csrf_token(client)}
+        statuses.append(client.post("/", data=data))
+    assert [r.status_code for r in statuses] == [303, 303, 429]
+    page = statuses[-1].get_data(as_text=True)
+    assert "Too many signatures" in page and 'value="p2@example.org"' in page
+    assert client.get("/").status_code == 200  # reading is never limited

@@ -37,6 +37,8 @@ def register(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException) -> tuple[str | dict[str, str], int]:
         code = error.code or 500
+        if code == 429 and request.endpoint == "campaigns.sign":
+            return campaigns.render_rate_limited()
         if request.path.startswith("/api/"):
             return {"error": error.description or error.name}, code
         return render_template("errors/http.html", error=error), code

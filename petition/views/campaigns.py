@@ -25,6 +25,7 @@ from petition.content import CampaignContent
 from petition.counts import cached_counts, counts_cache_key
 from petition.db import get_session
 from petition.forms import ConfirmForm, SignForm
+from petition.limits import limiter, sign_rate_limit
 from petition.mail import deliver_after_request, queue_email
 from petition.models import COUNTED_STATES, COUNTED_STATES_WITH_PENDING, Signature
 from petition.signatures import (
@@ -69,6 +70,15 @@ def public_counts(content: CampaignContent) -> dict[str, Any]:
     )
 
 
+def render_rate_limited() -> tuple[str, int]:
+    """Show the form again, with what was typed, when an address signs too often."""
+    error = (
+        "Too many signatures have come from your network in a short time. "
+        "Your details are still here: please try again in a few minutes."
+    )
+    return _render_home(SignForm(), error), 429
+
+
 def _render_home(form: SignForm, error: str | None = None) -> str:
     content = current_content()
     return render_template(
@@ -87,6 +97,7 @@ def home() -> str:
 
 
 @bp.post("/")
+@limiter.limit(sign_rate_limit, methods=["POST"])
 def sign() -> Response | tuple[str, int]:
     """Take a signature; repeat signers see the same page and get an email instead."""
     form = SignForm()
