@@ -151,7 +151,7 @@ def _development_secret_key(instance: Path) -> str:
 
 
 def markdown_table() -> str:
-    """Return the README's configuration table (`python -m petition.config` prints it)."""
+    """Return the README's configuration table, which a test keeps equal to this list."""
     rows = ["| Variable | Default | Meaning |", "|---|---|---|"]
     for s in SETTINGS:
         default = "(see meaning)" if s.default is None else f"`{_show(s.default)}`"
@@ -161,7 +161,3 @@ def markdown_table() -> str:
 
 def _show(value: Any) -> str:
     return value if isinstance(value, str) else json.dumps(value)
-
-
-if __name__ == "__main__":
-    print(markdown_table(), end="")
