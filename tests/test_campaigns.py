@@ -1,0 +1,39 @@
+"""Campaign rows follow the campaign files."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from sqlalchemy import func, select
+
+from petition.campaigns import get_campaign, sync_campaign
+from petition.db import get_session
+from petition.models import Campaign
+
+
+def test_sync_is_idempotent_and_follows_edits(app, app_ctx) -> None:
+    content = app.extensions["petition.campaigns"]["artsakh"]
+    session = get_session()
+    first = sync_campaign(session, content)
+    edited = sync_campaign(session, replace(content, title="New title", goal=5000))
+    session.commit()
+    assert edited.id == first.id
+    assert session.scalar(select(func.count(Campaign.id))) == 1
+    stored = get_campaign(session, "artsakh")
+    assert (stored.title, stored.goal) == ("New title", 5000)
+
+
+def test_data_load_command(app) -> None:
+    result = app.test_cli_runner().invoke(args=["data", "load"])
+    assert result.exit_code == 0 and "Campaign 'artsakh'" in result.output
+    assert "goal 100,000" in result.output
+
+
+def test_first_signature_creates_missing_campaign_row(app, sign) -> None:
+    with app.app_context():
+        session = get_session()
+        session.delete(get_campaign(session, "artsakh"))
+        session.commit()
+    assert sign().status_code == 303
+    with app.app_context():
+        assert get_campaign(get_session(), "artsakh") is not None
