@@ -301,3 +301,18 @@ def test_trusted_proxy_address_is_hashed(make_app) -> None:
     with app.app_context():
         stored = get_session().scalars(select(Signature.ip_hash)).one()
     assert stored == hash_ip("test-secret", "203.0.113.9")
+
+
+def test_thanks_without_signing_goes_to_the_form(client) -> None:
+    response = client.get("/thanks")
+    assert response.status_code == 302 and response.location.endswith("/#sign")
+
+
+def test_confirmed_page_shows_next_steps(client, sign, mailbox) -> None:
+    sign()
+    [link] = mailbox.links("confirm")
+    other_browser = client.application.test_client()
+    other_browser.post(link, data={"csrf_token": csrf_token(other_browser, link)})
+    page = other_browser.get(link).get_data(as_text=True)
+    assert "What you can do next" in page and 'value="http://petition.test/"' in page
+    assert other_browser.get("/thanks").status_code == 200

@@ -176,13 +176,14 @@ def _remember_signer(form: SignForm) -> Response:
 
 
 @bp.get("/thanks")
-def thanks() -> str:
+def thanks() -> str | Response:
     """Tell the signer to check their inbox and what they can do next."""
-    content = current_content()
-    signer = browser_session.get("signer") or {}
+    signer = browser_session.get("signer")
+    if not signer:
+        return redirect(url_for("campaigns.home", _anchor="sign"))
     return render_template(
         "campaigns/thanks.html",
-        content=content,
+        content=current_content(),
         signer=signer,
         share_url=current_app.config["BASE_URL"] + "/",
         lookup_url=_lookup_url(signer),
@@ -230,6 +231,7 @@ def _signature_for(token: str, *, deleting: bool = False) -> Signature:
 def _render_confirm(form: ConfirmForm, signature: Signature) -> tuple[str, int]:
     content = current_content()
     expired = is_confirmation_expired(signature)
+    signer = {"country": signature.country, "postal_code": signature.postal_code}
     page = render_template(
         "campaigns/confirm.html",
         content=content,
@@ -237,6 +239,8 @@ def _render_confirm(form: ConfirmForm, signature: Signature) -> tuple[str, int]:
         state=signature.state.value,
         expired=expired,
         counts=public_counts(content),
+        share_url=current_app.config["BASE_URL"] + "/",
+        lookup_url=_lookup_url(signer),
     )
     return page, 410 if expired else 200
 
@@ -261,6 +265,12 @@ def confirm_submit(token: str) -> Response | tuple[str, int]:
         return _render_confirm(form, signature)
     get_session().commit()
     get_cache(current_app).delete(counts_cache_key(current_content().slug))
+    # Whoever holds the link is the signer: keep their details for the next steps.
+    browser_session["signer"] = {
+        "name": signature.name,
+        "country": signature.country,
+        "postal_code": signature.postal_code,
+    }
     return redirect(url_for("campaigns.confirm", token=token), code=303)
 
 
