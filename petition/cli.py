@@ -16,6 +16,16 @@ from petition.campaigns import sync_campaign
 from petition.content import CampaignContent
 from petition.mail import deliver_due
 from petition.models import utcnow
+from petition.refdata.http import FetchError, HttpClient
+from petition.refdata.operations import (
+    RefreshRefusedError,
+    build_tables,
+    check_tables,
+    refresh_tables,
+)
+from petition.refdata.schema import CheckResult
+from petition.refdata.store import DataFileError, load_reference_data
+from petition.refdata.tables import COUNTRY_CODES
 from petition.signatures import purge_unconfirmed
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
@@ -68,7 +78,7 @@ def db_current() -> None:
 
 @data_cli.command("load")
 def data_load() -> None:
-    """Load the campaign files into the database (safe to run again)."""
+    """Load the campaign files and reference tables into the database (safe to re-run)."""
     from petition.db import get_session
 
     campaigns: dict[str, CampaignContent] = current_app.extensions["petition.campaigns"]
@@ -76,7 +86,103 @@ def data_load() -> None:
     for content in campaigns.values():
         campaign = sync_campaign(session, content)
         click.echo(f"Campaign '{campaign.slug}': {content.title} (goal {content.goal:,})")
+    try:
+        report = load_reference_data(session, Path(current_app.config["DATA_DIR"]))
+    except DataFileError as exc:
+        raise click.ClickException(str(exc)) from exc
     session.commit()
+    click.echo(
+        f"Representatives: {report.representatives} seats ({report.removed} removed), "
+        f"{report.postal_areas} postal rows, {report.constituencies} EU constituencies."
+    )
+
+
+def _print_checks(results: dict[str, CheckResult]) -> int:
+    """Print counts and holes; return the number of holes."""
+    holes = 0
+    for code, result in results.items():
+        counts = ", ".join(f"{k} {v:,}" for k, v in result.counts.items())
+        click.echo(f"{code.upper()}: {counts or 'no counts'}")
+        for hole in result.holes:
+            click.echo(f"  HOLE: {hole}", err=True)
+        holes += len(result.holes)
+    click.echo("No holes." if not holes else f"{holes} hole(s).")
+    return holes
+
+
+@data_cli.command("build")
+@click.option(
+    "--sources",
+    type=click.Path(file_okay=False, path_type=Path),
+    required=True,
+    help="The data-sources folder (with us/, ca/, eu/).",
+)
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Where to write the tables (default: DATA_DIR).",
+)
+def data_build(sources: Path, out: Path | None) -> None:
+    """Build the representative and postal tables from the source files."""
+    out_dir = out or Path(current_app.config["DATA_DIR"])
+    try:
+        results = build_tables(sources, out_dir)
+    except (OSError, ValueError) as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"Wrote the tables to {out_dir}.")
+    if _print_checks(results):
+        raise SystemExit(1)
+
+
+@data_cli.command("check")
+@click.option(
+    "--data",
+    "data_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Folder with the tables (default: DATA_DIR).",
+)
+def data_check(data_dir: Path | None) -> None:
+    """Check the tables' coverage; exit non-zero on any hole."""
+    if _print_checks(check_tables(data_dir or Path(current_app.config["DATA_DIR"]))):
+        raise SystemExit(1)
+
+
+@data_cli.command("refresh")
+@click.option(
+    "--country",
+    type=click.Choice(COUNTRY_CODES),
+    multiple=True,
+    help="Refresh only this country (repeatable); default all.",
+)
+def data_refresh(country: tuple[str, ...]) -> None:
+    """Download fresh data from the official endpoints; keep the old tables on failure."""
+    data_dir = Path(current_app.config["DATA_DIR"])
+    client = HttpClient(progress=_show_progress)
+    try:
+        report = refresh_tables(
+            data_dir,
+            list(country or COUNTRY_CODES),
+            client,
+            current_app.config["REFRESH_URLS"],
+            utcnow().date().isoformat(),
+        )
+    except (FetchError, ValueError, RefreshRefusedError) as exc:
+        click.echo("", err=True)
+        raise click.ClickException(f"{exc}\nThe existing tables were left untouched.") from exc
+    click.echo(f"\nRefreshed {', '.join(report.refreshed)}; wrote {data_dir}.")
+    _print_checks(report.checks)
+
+
+def _show_progress(url: str, received: int, total: int | None) -> None:
+    """Draw a one-line progress bar on standard error."""
+    if total:
+        done = int(30 * received / total)
+        bar = f"[{'#' * done}{'.' * (30 - done)}] {received / total:4.0%}"
+    else:
+        bar = f"{received / 1e6:8.2f} MB"
+    click.echo(f"\r{url[-60:]:<60} {bar}", nl=False, err=True)
 
 
 @mail_cli.command("send")

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import enum
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 from sqlalchemy import (
     Boolean,
+    Date,
     DateTime,
     Enum,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -132,3 +134,73 @@ class OutboxMessage(Base):
     sent_at: Mapped[datetime | None] = mapped_column(DateTime)
     failed_at: Mapped[datetime | None] = mapped_column(DateTime)
     last_error: Mapped[str] = mapped_column(Text, default="")
+
+
+class Representative(Base):
+    """One seat and who holds it, loaded from data/representatives.csv."""
+
+    __tablename__ = "representatives"
+    __table_args__ = (Index("ix_representatives_seat", "country", "body", "region", "district_id"),)
+
+    # Namespaced stable id, e.g. "bioguide:B001230", "ep:256834", "vacant:us-house:CA-14".
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    country: Mapped[str] = mapped_column(String(2))
+    body: Mapped[str] = mapped_column(String(20))
+    region: Mapped[str] = mapped_column(String(4))
+    district_id: Mapped[str] = mapped_column(String(40), default="")
+    district_name: Mapped[str] = mapped_column(String(200), default="")
+    name: Mapped[str] = mapped_column(String(200), default="")
+    address_as: Mapped[str] = mapped_column(String(40))
+    party: Mapped[str] = mapped_column(String(200), default="")
+    group: Mapped[str] = mapped_column("group_name", String(100), default="")
+    email: Mapped[str] = mapped_column(String(320), default="")
+    contact_url: Mapped[str] = mapped_column(String(500), default="")
+    website: Mapped[str] = mapped_column(String(500), default="")
+    phone: Mapped[str] = mapped_column(String(60), default="")
+    address: Mapped[str] = mapped_column(Text, default="")
+    photo_url: Mapped[str] = mapped_column(String(500), default="")
+    vacant: Mapped[bool] = mapped_column(Boolean, default=False)
+    note: Mapped[str] = mapped_column(Text, default="")
+    source: Mapped[str] = mapped_column(String(200))
+    source_date: Mapped[date] = mapped_column(Date)
+
+
+class PostalArea(Base):
+    """A postal key (ZIP, FSA, postcode, county, routing key) and one district it may be in."""
+
+    __tablename__ = "postal_areas"
+    __table_args__ = (
+        UniqueConstraint("country", "kind", "key", "district_id"),
+        Index("ix_postal_areas_lookup", "country", "key"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    country: Mapped[str] = mapped_column(String(2))
+    # "zip" (US), "fsa" (CA), "county", "routing_key", "postcode", "province" (EU)
+    kind: Mapped[str] = mapped_column(String(20))
+    key: Mapped[str] = mapped_column(String(40))
+    region: Mapped[str] = mapped_column(String(8), default="")
+    # A district id; "A|B" means the user has to choose between A and B.
+    district_id: Mapped[str] = mapped_column(String(40))
+    share: Mapped[float | None] = mapped_column(Float)
+    rank: Mapped[int | None] = mapped_column(Integer)
+    is_primary: Mapped[bool] = mapped_column(Boolean, default=False)
+    # "area" (share of the key's area), "point" (one reference point: a hint), or ""
+    basis: Mapped[str] = mapped_column(String(20), default="")
+    note: Mapped[str] = mapped_column(Text, default="")
+    source: Mapped[str] = mapped_column(String(200))
+    source_date: Mapped[date] = mapped_column(Date)
+
+
+class Constituency(Base):
+    """A sub-national European Parliament constituency (IE, BE, IT, PL)."""
+
+    __tablename__ = "constituencies"
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    country: Mapped[str] = mapped_column(String(2))
+    name: Mapped[str] = mapped_column(String(200))
+    seats: Mapped[int | None] = mapped_column(Integer)
+    note: Mapped[str] = mapped_column(Text, default="")
+    source: Mapped[str] = mapped_column(String(200))
+    source_date: Mapped[date] = mapped_column(Date)
