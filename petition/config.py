@@ -102,8 +102,12 @@ SETTINGS: tuple[Setting, ...] = (
         "Number of reverse proxies in front of the app whose "
         "X-Forwarded-For header is trusted (0: use the connection's address).",
     ),
-    Setting("REFRESH_URLS", {}, "Override the official endpoints used by `flask data refresh`, "
-            'as JSON: `{"us": {"legislators": "https://…"}}`.'),
+    Setting(
+        "REFRESH_URLS",
+        {},
+        "Override the official endpoints used by `flask data refresh`, "
+        'as JSON: `{"us": {"legislators": "https://…"}}`.',
+    ),
     Setting("LOG_LEVEL", "INFO", "Level of the application log."),
 )
 

@@ -23,7 +23,12 @@ def test_sync_is_idempotent_and_follows_edits(app, app_ctx) -> None:
     assert (stored.title, stored.goal) == ("New title", 5000)
 
 
-def test_data_load_command(app) -> None:
+def test_data_load_command(app, tmp_path) -> None:
+    import shutil
+    from pathlib import Path
+
+    shutil.copytree(Path(app.config["DATA_DIR"]) / "campaigns", tmp_path / "campaigns")
+    app.config["DATA_DIR"] = str(tmp_path)  # the campaign only, not the large tables
     result = app.test_cli_runner().invoke(args=["data", "load"])
     assert result.exit_code == 0 and "Campaign 'artsakh'" in result.output
     assert "goal 100,000" in result.output

@@ -14,7 +14,7 @@ from werkzeug.serving import make_server
 from petition.db import Base, get_engine, get_session
 from petition.mail import EXTENSION_KEY as MAIL_KEY
 from petition.models import Signature, SignatureCount, SignatureState
-from tests.conftest import FakeMailBackend
+from tests.conftest import FakeMailBackend, load_campaigns
 
 THREADS = 50
 PEOPLE = 10
@@ -30,7 +30,7 @@ def server(make_app, database_url, tmp_path):
     Base.metadata.drop_all(get_engine(app))
     Base.metadata.create_all(get_engine(app))
     app.extensions[MAIL_KEY] = FakeMailBackend()
-    app.test_cli_runner().invoke(args=["data", "load"], catch_exceptions=False)
+    load_campaigns(app)
     http = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=http.serve_forever, daemon=True)
     thread.start()

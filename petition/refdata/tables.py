@@ -74,6 +74,7 @@ def write_files(out_dir: Path, files: Mapping[str, str]) -> None:
             fd, tmp_name = tempfile.mkstemp(dir=out_dir, prefix=f".{name}.", suffix=".tmp")
             with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
                 fh.write(text)
+            os.chmod(tmp_name, 0o644)  # mkstemp makes files private; these are public data
             staged.append((name, Path(tmp_name)))
         for name, tmp in staged:
             os.replace(tmp, out_dir / name)
