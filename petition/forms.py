@@ -9,7 +9,7 @@ import pycountry
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, Field, SelectField, StringField
+from wtforms import BooleanField, EmailField, Field, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
 
@@ -23,6 +23,7 @@ from petition.postal import (
 
 NAME_MAX = 200
 EMAIL_MAX = 254  # RFC 5321 path limit
+REPORT_MAX = 2000
 FIRST_GROUP = "Canada, United States, European Union"
 OTHER_GROUP = "Other countries"
 
@@ -59,6 +60,20 @@ def clean_text(value: Any) -> Any:
     return " ".join(kept.split())
 
 
+def check_email(field: Field) -> None:
+    """Validate an email field with email-validator and store its normalized form."""
+    if len(field.data) > EMAIL_MAX:
+        raise ValidationError("This email address is too long.")
+    try:
+        result = validate_email(
+            field.data,
+            check_deliverability=current_app.config["EMAIL_CHECK_DELIVERABILITY"],
+        )
+    except EmailNotValidError as exc:
+        raise ValidationError(f"Enter a valid email address: {exc}") from exc
+    field.data = result.normalized
+
+
 class SignForm(FlaskForm):  # type: ignore[misc]  # flask-wtf ships no type hints
     name = StringField(
         "Your name",
@@ -90,16 +105,7 @@ class SignForm(FlaskForm):  # type: ignore[misc]  # flask-wtf ships no type hint
     website = StringField("Leave this field empty")
 
     def validate_email(self, field: Field) -> None:
-        if len(field.data) > EMAIL_MAX:
-            raise ValidationError("This email address is too long.")
-        try:
-            result = validate_email(
-                field.data,
-                check_deliverability=current_app.config["EMAIL_CHECK_DELIVERABILITY"],
-            )
-        except EmailNotValidError as exc:
-            raise ValidationError(f"Enter a valid email address: {exc}") from exc
-        field.data = result.normalized
+        check_email(field)
 
     def validate_country(self, field: Field) -> None:
         if not field.data:
@@ -118,6 +124,53 @@ class SignForm(FlaskForm):  # type: ignore[misc]  # flask-wtf ships no type hint
             example = postal_code_example(country)
             hint = f" like {example}" if example else ""
             raise ValidationError(f"Enter a valid postal code{hint}.")
+
+
+def lookup_country_choices() -> list[SelectChoice]:
+    """Canada, the United States, then the EU member states by name."""
+    eu = sorted(EU_MEMBER_STATES, key=_country_name)
+    return [
+        SelectChoice("", "Choose your country"),
+        SelectChoice("CA", _country_name("CA")),
+        SelectChoice("US", _country_name("US")),
+        *(SelectChoice(c, _country_name(c), optgroup="European Union") for c in eu),
+    ]
+
+
+class LookupForm(FlaskForm):  # type: ignore[misc]  # flask-wtf ships no type hints
+    """Country and postal code, submitted by GET so results can be bookmarked."""
+
+    class Meta:
+        csrf = False  # a GET search changes nothing
+
+    country = SelectField("Country", choices=lookup_country_choices(), validate_choice=False)
+    postal_code = StringField("Postal code", filters=[clean_text])
+
+
+class ReportForm(FlaskForm):  # type: ignore[misc]  # flask-wtf ships no type hints
+    """Tell the organizers that something in the representative data is wrong."""
+
+    country = StringField(filters=[clean_text], validators=[Length(max=2)])
+    postal_code = StringField(filters=[clean_text], validators=[Length(max=16)])
+    representative = StringField(filters=[clean_text], validators=[Length(max=64)])
+    message = TextAreaField(
+        "What is wrong?",
+        validators=[
+            DataRequired("Tell us what is wrong."),
+            Length(max=REPORT_MAX, message=f"Keep it under {REPORT_MAX} characters."),
+        ],
+        description="For example: this MP retired, this email bounces, my postal code is "
+        "in another riding.",
+    )
+    email = EmailField(
+        "Your email (optional)",
+        filters=[clean_text],
+        description="Only if you want an answer.",
+    )
+
+    def validate_email(self, field: Field) -> None:
+        if field.data:
+            check_email(field)
 
 
 class ConfirmForm(FlaskForm):  # type: ignore[misc]  # flask-wtf ships no type hints

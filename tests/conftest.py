@@ -173,3 +173,30 @@ def sign(client: FlaskClient) -> Callable[..., Any]:
         return client.post("/", data=data)
 
     return post
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def ref_app(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory):
+    """One app per database with the committed reference tables loaded (read-only tests)."""
+    if request.param == "postgresql":
+        if not PG_URL:
+            pytest.skip("PETITION_TEST_DATABASE_URL is not set")
+        schema = f"test_ref_{uuid.uuid4().hex[:12]}"
+        engine = create_engine(PG_URL)
+        with engine.begin() as conn:
+            conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+        url = pg_url_for(schema)
+    else:
+        url = f"sqlite:///{tmp_path_factory.mktemp('ref') / 'ref.db'}"
+    app = create_app({"TESTING": True, "SECRET_KEY": "test-secret", "DATABASE_URL": url,
+                      "BASE_URL": "http://petition.test", "RATELIMIT_ENABLED": False})  # fmt: skip
+    Base.metadata.create_all(get_engine(app))
+    app.extensions[MAIL_KEY] = FakeMailBackend()
+    result = app.test_cli_runner().invoke(args=["data", "load"], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    yield app
+    get_engine(app).dispose()
+    if request.param == "postgresql":
+        with engine.begin() as conn:
+            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        engine.dispose()

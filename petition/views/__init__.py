@@ -17,9 +17,10 @@ CONTENT_SECURITY_POLICY = (
 
 def register(app: Flask) -> None:
     """Attach the blueprints and the site-styled error pages."""
-    from petition.views import api, campaigns
+    from petition.views import api, campaigns, letters
 
     app.register_blueprint(campaigns.bp)
+    app.register_blueprint(letters.bp)
     app.register_blueprint(api.bp)
     if app.config["TRUSTED_PROXIES"]:
         # Behind a reverse proxy, take the client address from X-Forwarded-For.

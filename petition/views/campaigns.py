@@ -28,6 +28,7 @@ from petition.forms import ConfirmForm, SignForm
 from petition.limits import limiter, sign_rate_limit
 from petition.mail import deliver_after_request, queue_email
 from petition.models import COUNTED_STATES, COUNTED_STATES_WITH_PENDING, Signature
+from petition.representatives import COVERED_COUNTRIES
 from petition.signatures import (
     SignatureNotFoundError,
     SignResult,
@@ -192,7 +193,7 @@ def thanks() -> str | Response:
 
 def _lookup_url(signer: dict[str, str]) -> str | None:
     """Link to the representatives lookup, when this build has one."""
-    if "letters.lookup" not in current_app.view_functions:
+    if signer.get("country") not in COVERED_COUNTRIES:
         return None
     return url_for(
         "letters.lookup", country=signer.get("country"), postal_code=signer.get("postal_code")

@@ -1,0 +1,125 @@
+"""An in-memory index of the reference tables, built once per process from the database.
+
+A lookup then costs no query at all: a few dictionary reads. The index holds only
+what the lookup needs (about 1,600 seats and 73,000 postal rows).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import asdict, dataclass, field
+from datetime import date
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from petition.models import Constituency, PostalArea, Representative
+
+
+@dataclass(frozen=True)
+class Rep:
+    """A seat as the lookup shows it."""
+
+    id: str
+    country: str
+    body: str
+    region: str
+    district_id: str
+    district_name: str
+    name: str
+    address_as: str
+    party: str
+    group: str
+    email: str
+    contact_url: str
+    website: str
+    phone: str
+    address: str
+    photo_url: str
+    vacant: bool
+    note: str
+    source: str
+    source_date: date
+
+    def to_json(self) -> dict[str, Any]:
+        """Return the API representation (district under its public name)."""
+        data = asdict(self)
+        data["district"] = data.pop("district_id")
+        data["source_date"] = self.source_date.isoformat()
+        return data
+
+
+@dataclass(frozen=True)
+class PostalRow:
+    kind: str
+    region: str
+    district_id: str
+    share: float | None
+    rank: int | None
+    is_primary: bool
+    basis: str
+    note: str
+    source: str
+    source_date: date
+
+
+@dataclass(frozen=True)
+class District:
+    id: str
+    country: str
+    name: str
+    note: str
+    source: str
+    source_date: date
+
+
+@dataclass
+class ReferenceIndex:
+    reps: dict[str, Rep] = field(default_factory=dict)
+    # (body, region, district_id) -> seats; district_id "" holds senators / country-wide MEPs
+    seats: dict[tuple[str, str, str], list[Rep]] = field(default_factory=dict)
+    # (country, key) -> postal rows, most likely first
+    postal: dict[tuple[str, str], list[PostalRow]] = field(default_factory=dict)
+    constituencies: dict[str, District] = field(default_factory=dict)
+    # (country, kind) -> keys, e.g. ("IE", "county") -> county names
+    keys_by_kind: dict[tuple[str, str], list[str]] = field(default_factory=dict)
+
+    def seats_in(self, body: str, region: str) -> list[Rep]:
+        """Return every seat of a body in a region, in district order."""
+        found = [r for (b, reg, _d), reps in self.seats.items() if (b, reg) == (body, region)
+                 for r in reps]  # fmt: skip
+        return sorted(found, key=lambda r: (r.district_id, r.vacant, r.name, r.id))
+
+
+def _postal_order(row: PostalRow) -> tuple[int, int, str]:
+    return (0 if row.is_primary else 1, row.rank if row.rank is not None else 99, row.district_id)
+
+
+def build_index(session: Session) -> ReferenceIndex:
+    """Read the reference tables into memory."""
+    index = ReferenceIndex()
+    seats: dict[tuple[str, str, str], list[Rep]] = defaultdict(list)
+    for model in session.scalars(select(Representative)):
+        rep = Rep(**{f: getattr(model, f) for f in Rep.__dataclass_fields__})
+        index.reps[rep.id] = rep
+        seats[(rep.body, rep.region, rep.district_id)].append(rep)
+    index.seats = {
+        key: sorted(reps, key=lambda r: (r.vacant, r.name, r.id)) for key, reps in seats.items()
+    }
+    postal: dict[tuple[str, str], list[PostalRow]] = defaultdict(list)
+    kinds: dict[tuple[str, str], list[str]] = defaultdict(list)
+    columns = [getattr(PostalArea, f) for f in PostalRow.__dataclass_fields__]
+    for country, key, *values in session.execute(
+        select(PostalArea.country, PostalArea.key, *columns)
+    ):
+        row = PostalRow(*values)
+        postal[(country, key)].append(row)
+        if row.kind in ("county", "province"):
+            kinds[(country, row.kind)].append(key)
+    index.postal = {key: sorted(rows, key=_postal_order) for key, rows in postal.items()}
+    index.keys_by_kind = {key: sorted(set(values)) for key, values in kinds.items()}
+    for c in session.scalars(select(Constituency)):
+        index.constituencies[c.id] = District(c.id, c.country, c.name, c.note, c.source,
+                                              c.source_date)  # fmt: skip
+    return index

@@ -1,0 +1,98 @@
+"""Find your representatives by postal code, and report mistakes in the data."""
+
+from __future__ import annotations
+
+import threading
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from werkzeug.wrappers import Response
+
+from petition.db import get_session
+from petition.forms import LookupForm, ReportForm
+from petition.limits import limiter
+from petition.refindex import ReferenceIndex, build_index
+from petition.reports import record_data_report
+from petition.representatives import LookupInputError, LookupResult, lookup_representatives
+from petition.views.campaigns import current_content
+
+bp = Blueprint("letters", __name__)
+INDEX_KEY = "petition.refindex"
+_index_lock = threading.Lock()
+
+
+def current_index() -> ReferenceIndex:
+    """Return this process's in-memory index of the reference tables, building it once."""
+    index: ReferenceIndex | None = current_app.extensions.get(INDEX_KEY)
+    if index is None:
+        with _index_lock:
+            index = current_app.extensions.get(INDEX_KEY)
+            if index is None:
+                index = build_index(get_session())
+                current_app.extensions[INDEX_KEY] = index
+    return index
+
+
+def run_lookup(country: str, postal_code: str, district: str | None) -> LookupResult:
+    """Look up with the process's index.
+
+    :raises LookupInputError: bad query.
+    """
+    return lookup_representatives(
+        get_session(), country, postal_code, district or None, index=current_index()
+    )
+
+
+def report_url(country: str = "", postal_code: str = "", representative: str = "") -> str:
+    """Where users report a mistake: the campaign's own address, or our report form."""
+    configured = current_content().report_mistake_url
+    if configured:
+        return configured
+    return url_for("letters.report", country=country, postal_code=postal_code,
+                   representative=representative)  # fmt: skip
+
+
+@bp.get("/representatives")
+def lookup() -> tuple[str, int]:
+    """Show the lookup form, and the representatives for a country and postal code."""
+    form = LookupForm(formdata=request.args)
+    result, status = None, 200
+    if request.args.get("country") or request.args.get("postal_code"):
+        try:
+            result = run_lookup(form.country.data or "", form.postal_code.data or "",
+                                request.args.get("district"))  # fmt: skip
+            form.postal_code.data = result.postal_code
+        except LookupInputError as exc:
+            field = form.country if exc.field == "country" else form.postal_code
+            field.errors = [str(exc)]
+            status = 400
+    page = render_template(
+        "letters/lookup.html",
+        content=current_content(),
+        form=form,
+        result=result,
+        can_write="letters.compose" in current_app.view_functions,
+        report_url=report_url(form.country.data or "", form.postal_code.data or ""),
+    )
+    return page, status
+
+
+@bp.route("/representatives/report", methods=["GET", "POST"])
+@limiter.limit("10 per hour", methods=["POST"])
+def report() -> Response | tuple[str, int]:
+    """Take a report that something in the representative data is wrong."""
+    form = ReportForm(formdata=request.form if request.method == "POST" else request.args)
+    if request.method == "POST" and form.validate():
+        record_data_report(
+            get_session(),
+            message=form.message.data,
+            country=form.country.data or "",
+            postal_code=form.postal_code.data or "",
+            representative_id=form.representative.data or "",
+            email=form.email.data or "",
+        )
+        get_session().commit()
+        flash("Thank you: the organizers will check and correct the data.")
+        return redirect(url_for("letters.lookup", country=form.country.data,
+                                postal_code=form.postal_code.data), code=303)  # fmt: skip
+    status = 400 if request.method == "POST" else 200
+    return render_template("letters/report.html", content=current_content(), form=form), status

@@ -1,0 +1,178 @@
+"""The lookup's rules, with real rows from the committed tables."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from petition.db import get_session
+from petition.representatives import LookupInputError, LookupResult, lookup_representatives
+from petition.views.letters import current_index
+
+
+@pytest.fixture
+def ref_ctx(ref_app) -> Iterator[None]:
+    with ref_app.app_context():
+        yield
+
+
+def look(country: str, code: str, choice: str | None = None) -> LookupResult:
+    return lookup_representatives(get_session(), country, code, choice, index=current_index())
+
+
+def test_lookup_without_a_prebuilt_index_reads_the_database(ref_ctx) -> None:
+    direct = lookup_representatives(get_session(), "US", "30303")
+    assert direct.to_json() == look("US", "30303").to_json()
+
+
+def names(reps) -> list[str]:
+    return [rep.name for rep in reps]
+
+
+def ids(result: LookupResult) -> list[str]:
+    return [d.id for d in result.districts]
+
+
+def test_us_single_district_with_senators(ref_ctx) -> None:
+    result = look("US", "30303-1234")  # ZIP+4: the first five digits are used
+    assert result.postal_code == "30303-1234"
+    assert (ids(result), result.ambiguous, result.note) == (["GA-05"], False, "")
+    assert [r.address_as for r in result.at_large] == ["Senator", "Senator"]
+    assert {r.region for r in result.at_large} == {"GA"}
+    assert result.as_of["zccd"] == "2024-11-12"
+
+
+def test_us_split_zip_lists_every_district(ref_ctx) -> None:
+    result = look("US", "60062")
+    assert result.ambiguous and ids(result) == ["IL-05", "IL-09", "IL-10"]
+    assert all(d.representatives for d in result.districts)
+    assert "split between 3 congressional districts" in result.note
+    assert len(result.at_large) == 2  # same state: senators known before the choice
+    chosen = look("US", "60062", "IL-09")
+    assert (ids(chosen), chosen.ambiguous, chosen.chosen) == (["IL-09"], False, "IL-09")
+
+
+def test_us_zip_across_a_state_line(ref_ctx) -> None:
+    result = look("US", "81120")  # restored cross-state pair (PROVENANCE defect)
+    assert result.ambiguous and ids(result) == ["CO-03", "NM-03"]
+    assert result.at_large == [] and "crosses a state line" in result.note
+    chosen = look("US", "81120", "CO-03")
+    assert {r.region for r in chosen.at_large} == {"CO"} and len(chosen.at_large) == 2
+
+
+def test_us_dc_and_territories_have_delegates_only(ref_ctx) -> None:
+    dc = look("US", "20001")
+    assert ids(dc) == ["DC-00"] and dc.at_large == [] and not dc.ambiguous
+    assert dc.districts[0].representatives[0].address_as == "Delegate"
+    pr = look("US", "00901")
+    assert pr.districts[0].representatives[0].address_as == "Resident Commissioner"
+    guam = look("US", "96910")  # no ZIP rows for GU: placed by prefix
+    assert ids(guam) == ["GU-00"] and guam.at_large == [] and not guam.ambiguous
+
+
+def test_us_zip_missing_from_the_table_offers_the_state(ref_ctx) -> None:
+    result = look("US", "22162")  # a PO-box ZIP in Virginia
+    assert result.ambiguous and len(result.districts) == 11
+    assert all(d.id.startswith("VA-") for d in result.districts)
+    assert "not in our district table" in result.note
+    assert {r.region for r in result.at_large} == {"VA"}
+
+
+def test_us_vacant_seat_is_shown_as_vacant(ref_ctx) -> None:
+    result = look("US", "94544", "CA-14") if "CA-14" in ids(look("US", "94544")) else None
+    assert result is not None
+    [seat] = result.districts[0].representatives
+    assert seat.vacant and seat.name == "" and "Vacant" in seat.note
+
+
+def test_us_unplaceable_zip_says_so(ref_ctx) -> None:
+    result = look("US", "09012")  # military mail
+    assert result.districts == [] and result.at_large == [] and not result.ambiguous
+    assert "We cannot place 09012" in result.note
+
+
+def test_ca_fsa_with_several_ridings_primary_first(ref_ctx) -> None:
+    result = look("CA", "h2x 1y4")
+    assert result.postal_code == "H2X 1Y4"
+    assert result.ambiguous and ids(result) == ["24037", "24077"]
+    assert result.districts[0].share == pytest.approx(0.8348)
+    assert result.choice_kind == "riding" and "span 2 ridings" in result.note
+
+
+def test_ca_single_riding_and_bare_fsa(ref_ctx) -> None:
+    result = look("CA", "X0A")  # Nunavut, bare FSA
+    assert (ids(result), result.ambiguous) == (["62001"], False)
+    assert names(result.districts[0].representatives) == ["Lori Idlout"]
+
+
+def test_ca_point_only_fsa_is_a_hint(ref_ctx) -> None:
+    result = look("CA", "K1A 0B1")
+    assert result.ambiguous and ids(result)[0] == "35079" and len(result.districts) == 122
+    assert "best guess" in result.note
+
+
+def test_ca_unknown_fsa_offers_the_province(ref_ctx) -> None:
+    result = look("CA", "B1Z 1A1")  # valid shape, not in the FSA table
+    assert result.ambiguous and len(result.districts) == 11  # Nova Scotia's ridings
+    assert "We do not know" in result.note
+
+
+def test_ie_dublin_by_routing_key_and_county_choice(ref_ctx) -> None:
+    dublin = look("IE", "d02 x285")
+    assert (ids(dublin), dublin.ambiguous) == (["IE-dublin"], False)
+    assert len(dublin.districts[0].representatives) == 4
+    cork = look("IE", "T12 X2E5")
+    assert cork.ambiguous and ids(cork) == ["IE-dublin", "IE-midlands-north-west", "IE-south"]
+    assert "county" in cork.note
+    chosen = look("IE", "T12 X2E5", "Cork")
+    assert ids(chosen) == ["IE-south"] and len(chosen.districts[0].representatives) == 5
+
+
+def test_be_brussels_chooses_and_eupen_is_german(ref_ctx) -> None:
+    brussels = look("BE", "1000")
+    assert brussels.ambiguous and ids(brussels) == ["BE-FR", "BE-NL"]
+    assert len(look("BE", "1000", "BE-NL").districts[0].representatives) == 13
+    eupen = look("BE", "4700")
+    assert ids(eupen) == ["BE-DE"] and not eupen.ambiguous
+
+
+def test_it_and_pl_show_constituency_and_every_mep(ref_ctx) -> None:
+    rome = look("IT", "00144")
+    assert ids(rome) == ["IT-centrale"] and len(rome.at_large) == 76 and not rome.ambiguous
+    assert "Centrale" in rome.note and "all 76 are listed" in rome.note
+    masovia = look("PL", "05-070")
+    assert ids(masovia) == ["PL-04", "PL-05"] and len(masovia.at_large) == 53
+
+
+def test_member_state_without_constituencies(ref_ctx) -> None:
+    result = look("FR", "75001")
+    assert result.districts == [] and len(result.at_large) == 81 and not result.ambiguous
+    spain = look("ES", "28001")
+    assert len(spain.at_large) == 61 and spain.at_large[-1].vacant  # the unfilled seat last
+
+
+@pytest.mark.parametrize(
+    ("country", "code", "field", "message"),
+    [
+        ("AM", "0010", "country", "we cover Canada, the United States"),
+        ("", "10001", "country", "Choose a country"),
+        ("U S", "10001", "country", "Choose a country"),
+        ("US", "", "postal_code", "Enter your postal code."),
+        ("US", "1234", "postal_code", "5-digit ZIP code"),
+        ("CA", "D1A 1A1", "postal_code", "like K1A 0B1"),
+        ("NL", "12345", "postal_code", "like 1234 AB"),
+        ("US", "1" * 5000, "postal_code", "5-digit ZIP code"),
+        ("US", "１０００１\u0000", "postal_code", "5-digit ZIP code"),
+    ],
+)
+def test_bad_queries(ref_ctx, country, code, field, message) -> None:
+    with pytest.raises(LookupInputError, match=message) as info:
+        look(country, code)
+    assert info.value.field == field
+
+
+def test_choice_must_be_a_candidate(ref_ctx) -> None:
+    with pytest.raises(LookupInputError, match="Choose one of the listed districts") as info:
+        look("US", "60062", "NY-12")
+    assert info.value.field == "district"
