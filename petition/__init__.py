@@ -26,10 +26,11 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.logger.setLevel(app.config["LOG_LEVEL"])
     logging.getLogger("petition").setLevel(app.config["LOG_LEVEL"])
 
-    from petition import cache, cli, db, limits, mail, views
+    from petition import cache, cli, db, jsonprovider, limits, mail, views
     from petition.content import load_campaigns
 
     app.extensions["petition.campaigns"] = load_campaigns(app.config["DATA_DIR"])
+    jsonprovider.init_app(app)
     db.init_app(app)
     mail.init_app(app)
     cache.init_app(app)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import asdict, dataclass, field
+from functools import cached_property
 from datetime import date
 from typing import Any
 
@@ -42,8 +43,9 @@ class Rep:
     source: str
     source_date: date
 
-    def to_json(self) -> dict[str, Any]:
-        """Return the API representation (district under its public name)."""
+    @cached_property
+    def json(self) -> dict[str, Any]:
+        """The API representation (district under its public name), built once; read-only."""
         data = asdict(self)
         data["district"] = data.pop("district_id")
         data["source_date"] = self.source_date.isoformat()
@@ -84,12 +86,12 @@ class ReferenceIndex:
     constituencies: dict[str, District] = field(default_factory=dict)
     # (country, kind) -> keys, e.g. ("IE", "county") -> county names
     keys_by_kind: dict[tuple[str, str], list[str]] = field(default_factory=dict)
+    # (body, region) -> every seat, in district order
+    by_region: dict[tuple[str, str], list[Rep]] = field(default_factory=dict)
 
     def seats_in(self, body: str, region: str) -> list[Rep]:
         """Return every seat of a body in a region, in district order."""
-        found = [r for (b, reg, _d), reps in self.seats.items() if (b, reg) == (body, region)
-                 for r in reps]  # fmt: skip
-        return sorted(found, key=lambda r: (r.district_id, r.vacant, r.name, r.id))
+        return self.by_region.get((body, region), [])
 
 
 def _postal_order(row: PostalRow) -> tuple[int, int, str]:
@@ -107,6 +109,10 @@ def build_index(session: Session) -> ReferenceIndex:
     index.seats = {
         key: sorted(reps, key=lambda r: (r.vacant, r.name, r.id)) for key, reps in seats.items()
     }
+    by_region: dict[tuple[str, str], list[Rep]] = defaultdict(list)
+    for (body, region, _district), reps in sorted(index.seats.items()):
+        by_region[(body, region)] += reps
+    index.by_region = dict(by_region)
     postal: dict[tuple[str, str], list[PostalRow]] = defaultdict(list)
     kinds: dict[tuple[str, str], list[str]] = defaultdict(list)
     columns = [getattr(PostalArea, f) for f in PostalRow.__dataclass_fields__]

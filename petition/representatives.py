@@ -75,10 +75,10 @@ class LookupResult:
             "as_of": self.as_of,
             "districts": [
                 {"id": d.id, "name": d.name, "share": d.share, "note": d.note,
-                 "representatives": [r.to_json() for r in d.representatives]}
+                 "representatives": [r.json for r in d.representatives]}
                 for d in self.districts
             ],
-            "at_large": [r.to_json() for r in self.at_large],
+            "at_large": [r.json for r in self.at_large],
             "note": self.note or None,
         }  # fmt: skip
 
@@ -115,7 +115,7 @@ def _format_hint(country: str) -> str:
 
 
 def lookup_representatives(
-    session: Session,
+    session: Session | None,
     country: str,
     postal_code: str,
     choice: str | None = None,
@@ -124,10 +124,16 @@ def lookup_representatives(
 ) -> LookupResult:
     """Return the candidate districts and representatives for a postal code.
 
+    With a prebuilt `index` (one per process, see views.letters) no query runs and
+    `session` may be None; without one the index is read from the session's database.
+
     :raises LookupInputError: bad country, postal code or choice.
     """
     country, code = clean_query(country, postal_code)
-    index = index if index is not None else build_index(session)
+    if index is None:
+        if session is None:
+            raise TypeError("lookup_representatives needs a session or an index")
+        index = build_index(session)
     result = LookupResult(country=country, postal_code=code)
     if country == "US":
         _lookup_us(index, result)
@@ -302,6 +308,7 @@ def _finish(result: LookupResult, index: ReferenceIndex) -> None:
         result.note = ""
     for rep in result.representatives:
         _add_as_of(result, rep.source, rep.source_date.isoformat())
+    result.as_of = dict(sorted(result.as_of.items()))
     if not result.representatives and not result.note:
         result.note = (
             f"We cannot place {result.postal_code} in a district: it may be a military, "
@@ -317,4 +324,3 @@ def _note_sources(result: LookupResult, rows: list[PostalRow]) -> None:
 def _add_as_of(result: LookupResult, source: str, day: str) -> None:
     if day > result.as_of.get(source, ""):
         result.as_of[source] = day
-    result.as_of = dict(sorted(result.as_of.items()))

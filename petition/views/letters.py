@@ -37,8 +37,9 @@ def run_lookup(country: str, postal_code: str, district: str | None) -> LookupRe
 
     :raises LookupInputError: bad query.
     """
+    # The index answers without a database session, which would only cost time here.
     return lookup_representatives(
-        get_session(), country, postal_code, district or None, index=current_index()
+        None, country, postal_code, district or None, index=current_index()
     )
 
 
