@@ -27,9 +27,10 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     logging.getLogger("petition").setLevel(app.config["LOG_LEVEL"])
 
     from petition import cache, cli, db, jsonprovider, limits, mail, views
-    from petition.content import load_campaigns
+    from petition.content import load_campaigns, load_letter_templates
 
     app.extensions["petition.campaigns"] = load_campaigns(app.config["DATA_DIR"])
+    app.extensions["petition.letters"] = load_letter_templates(app.config["DATA_DIR"])
     jsonprovider.init_app(app)
     db.init_app(app)
     mail.init_app(app)

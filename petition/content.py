@@ -6,6 +6,7 @@ and refuses to start, naming the file and the problem, when it is malformed.
 
 from __future__ import annotations
 
+import string
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
@@ -159,3 +160,64 @@ def load_campaigns(data_dir: str | Path) -> dict[str, CampaignContent]:
             raise CampaignFileError(f"Campaign file {path}: slug '{content.slug}' is used twice")
         campaigns[content.slug] = content
     return campaigns
+
+
+LETTERS_FOLDER = "letters"
+LETTER_BODIES = ("us-house", "us-senate", "ca-commons", "eu-parliament")
+# Placeholders a letter template may use; compose_letter fills every one.
+LETTER_PLACEHOLDERS = frozenset(
+    {"name", "last_name", "address_as", "district_name", "place", "writer_name"}
+)
+
+
+@dataclass(frozen=True)
+class LetterTemplate:
+    body: str
+    subject: str
+    salutation: str
+    opening: str
+    demands_intro: str
+    demands: dict[int, str]
+    closing: str
+    signoff: str
+
+
+def _check_placeholders(text: str, where: str) -> str:
+    try:
+        names = {name for _lit, name, _spec, _conv in string.Formatter().parse(text) if name}
+    except ValueError as exc:
+        raise ValueError(f"{where}: {exc} (write a literal brace as {{{{ or }}}})") from exc
+    unknown = names - LETTER_PLACEHOLDERS
+    if unknown:
+        allowed = ", ".join("{" + n + "}" for n in sorted(LETTER_PLACEHOLDERS))
+        raise ValueError(f"{where}: unknown placeholder {{{sorted(unknown)[0]}}} (use {allowed})")
+    return text.strip()
+
+
+def parse_letter(data: dict[str, Any]) -> LetterTemplate:
+    """Check a decoded letter file against the schema and build the template."""
+    fields = {}
+    for key in ("body", "subject", "salutation", "opening", "demands_intro", "closing", "signoff"):
+        fields[key] = _check_placeholders(_require(data, key, str, "file"), key)
+    if fields["body"] not in LETTER_BODIES:
+        raise ValueError(f"file: 'body' must be one of {', '.join(LETTER_BODIES)}")
+    raw = _require(data, "demands", dict, "file")
+    demands = {}
+    for key, text in raw.items():
+        if not str(key).isdigit() or not isinstance(text, str) or not text.strip():
+            raise ValueError(f"[demands]: '{key}' must be a demand id with a paragraph")
+        demands[int(key)] = _check_placeholders(text, f"[demands] {key}")
+    return LetterTemplate(demands=demands, **fields)
+
+
+def load_letter_templates(data_dir: str | Path) -> dict[str, LetterTemplate]:
+    """Read data/letters/*.toml, keyed by body; a missing folder gives no templates."""
+    templates: dict[str, LetterTemplate] = {}
+    for path in sorted((Path(data_dir) / LETTERS_FOLDER).glob("*.toml")):
+        try:
+            with path.open("rb") as fh:
+                template = parse_letter(tomllib.load(fh))
+        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError, ValueError) as exc:
+            raise CampaignFileError(f"Letter file {path}: {exc}") from exc
+        templates[template.body] = template
+    return templates

@@ -9,9 +9,18 @@ import pycountry
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, Field, SelectField, StringField, TextAreaField
+from wtforms import (
+    BooleanField,
+    EmailField,
+    Field,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
+from wtforms.widgets import CheckboxInput, ListWidget
 
 from petition.postal import (
     EU_MEMBER_STATES,
@@ -171,6 +180,55 @@ class ReportForm(FlaskForm):  # type: ignore[misc]  # flask-wtf ships no type hi
     def validate_email(self, field: Field) -> None:
         if field.data:
             check_email(field)
+
+
+class LetterForm(FlaskForm):  # type: ignore[misc]  # flask-wtf ships no type hints
+    """The writer's details, the demands to include, and the editable letter."""
+
+    name = StringField(
+        "Your name",
+        filters=[clean_text],
+        validators=[DataRequired("Enter your name."), Length(max=NAME_MAX)],
+    )
+    email = EmailField("Your email (optional)", filters=[clean_text],
+                       description="Added under your name so the office can answer.")  # fmt: skip
+    address = TextAreaField(
+        "Your street address (optional)",
+        validators=[Length(max=300, message="Keep your address under 300 characters.")],
+        description="Printed letters need it; offices reply by post.",
+    )
+    city = StringField("City or town", filters=[clean_text], validators=[Length(max=100)])
+    postal_code = StringField("Postal code", filters=[clean_text], validators=[Length(max=16)])
+    demands = SelectMultipleField(
+        "Which demands to include",
+        coerce=int,
+        widget=ListWidget(prefix_label=False),
+        option_widget=CheckboxInput(),
+        validate_choice=False,
+    )
+    personal = TextAreaField(
+        "A sentence of your own",
+        validators=[Length(max=1000, message="Keep it under 1,000 characters.")],
+        description="Why this matters to you. Offices give personal letters more weight "
+        "than identical ones.",
+    )
+    subject = StringField("Subject", validators=[Length(max=200)])
+    body = TextAreaField("Letter", validators=[Length(max=20000)])
+
+    def validate_email(self, field: Field) -> None:
+        if field.data:
+            check_email(field)
+
+    def validate_city(self, field: Field) -> None:
+        if not field.data and not self.postal_code.data:
+            raise ValidationError(
+                "Enter your city or postal code: offices answer their own constituents."
+            )
+
+    def validate_demands(self, field: Field) -> None:
+        allowed = {int(choice.value) for choice in field.choices or []}
+        if not set(field.data or []) <= allowed:
+            raise ValidationError("Choose demands from the list.")
 
 
 class ConfirmForm(FlaskForm):  # type: ignore[misc]  # flask-wtf ships no type hints

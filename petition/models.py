@@ -219,3 +219,23 @@ class DataReport(Base):
     email: Mapped[str] = mapped_column(String(320), default="")
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     resolved_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+class LetterEvent(Base):
+    """A letter sent to a representative by one channel; never its text or its writer."""
+
+    __tablename__ = "letter_events"
+    __table_args__ = (
+        Index("ix_letter_events_campaign_rep", "campaign_id", "representative_id"),
+        Index("ix_letter_events_campaign_channel", "campaign_id", "channel"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id", ondelete="CASCADE"))
+    representative_id: Mapped[str] = mapped_column(String(64))
+    body: Mapped[str] = mapped_column(String(20))
+    channel: Mapped[str] = mapped_column(String(20))
+    country: Mapped[str] = mapped_column(String(2))
+    region: Mapped[str] = mapped_column(String(8), default="")
+    district_id: Mapped[str] = mapped_column(String(40), default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)

@@ -17,7 +17,7 @@ CONTENT_SECURITY_POLICY = (
 
 def register(app: Flask) -> None:
     """Attach the blueprints and the site-styled error pages."""
-    from petition.views import api, campaigns, letters
+    from petition.views import api, campaigns, compose, letters  # noqa: F401 (compose adds routes)
 
     app.register_blueprint(campaigns.bp)
     app.register_blueprint(letters.bp)

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, request
+from flask import Blueprint, abort, current_app, request, url_for
 from werkzeug.wrappers import Response
 
 from petition.content import CampaignContent
+from petition.letters import MAILTO_LIMIT, mailto_url, webmail_urls
 from petition.representatives import LookupInputError
 from petition.views.campaigns import public_counts
+from petition.views.compose import build_api_letter, print_params
 from petition.views.letters import run_lookup
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -42,3 +44,24 @@ def representatives() -> tuple[dict[str, object], int]:
     except LookupInputError as exc:
         return {"error": str(exc), "field": exc.field}, 400
     return result.to_json(), 200
+
+
+@bp.get("/letters")
+def letters() -> tuple[dict[str, object], int]:
+    """Return a pre-filled letter to a representative, with every link that sends it."""
+    try:
+        letter, rep = build_api_letter(request.args)
+    except LookupInputError as exc:
+        return {"error": str(exc), "field": exc.field}, 400
+    mailto = mailto_url(rep.email, letter.subject, letter.body) if rep.email else None
+    return {
+        "to": letter.to or None,
+        "representative": rep.json,
+        "subject": letter.subject,
+        "body": letter.body,
+        "mailto": mailto,
+        "mailto_too_long": bool(mailto and len(mailto) > MAILTO_LIMIT),
+        "webmail": webmail_urls(rep.email, letter.subject, letter.body) if rep.email else {},
+        "contact_url": rep.contact_url or None,
+        "print_url": url_for("letters.print_letter", rep_id=rep.id, **print_params(request.args)),  # type: ignore[arg-type]  # noqa: E501 (url_for takes any query values)
+    }, 200
