@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from petition.models import SignatureCount, SignatureState, utcnow
+from petition.models import LetterEvent, SignatureCount, SignatureState, utcnow
 
 
 @dataclass(frozen=True)
@@ -95,12 +95,14 @@ def cached_counts(
     if cached is not None:
         return dict(cached)
     counts = read_counts(session, campaign_id, states) if campaign_id else Counts(total=0)
+    letters = count_letters(session, campaign_id) if campaign_id else 0
     data = {
         "campaign": slug,
         "total": counts.total,
         "goal": goal,
         "by_country": counts.by_country,
         "by_region": counts.by_region,
+        "letters_sent": letters,
         "updated_at": utcnow().isoformat(timespec="seconds") + "Z",
     }
     cache.set(key, data, ttl)
@@ -110,3 +112,9 @@ def cached_counts(
 def counts_cache_key(slug: str) -> str:
     """Return the cache key of a campaign's public counts."""
     return f"counts:{slug}"
+
+
+def count_letters(session: Session, campaign_id: int) -> int:
+    """Return how many letters were sent for a campaign, by any channel."""
+    query = select(func.count(LetterEvent.id)).where(LetterEvent.campaign_id == campaign_id)
+    return int(session.scalar(query) or 0)

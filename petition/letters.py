@@ -11,7 +11,6 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from urllib.parse import quote, urlencode
 
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from petition.content import Demand, LetterTemplate
@@ -138,13 +137,3 @@ def record_letter_event(session: Session, campaign: Campaign, rep: Rep, channel:
         )
     )
     session.flush()
-
-
-def count_letters(session: Session, campaign_id: int) -> int:
-    """Return how many letters were sent for a campaign, by any channel."""
-    return int(
-        session.scalar(
-            select(func.count(LetterEvent.id)).where(LetterEvent.campaign_id == campaign_id)
-        )
-        or 0
-    )

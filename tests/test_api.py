@@ -31,7 +31,15 @@ def test_counts_shape_and_cors(client, sign, mailbox) -> None:
     assert response.status_code == 200
     assert response.headers["Access-Control-Allow-Origin"] == "*"
     data = response.json
-    assert set(data) == {"campaign", "total", "goal", "by_country", "by_region", "updated_at"}
+    assert set(data) == {
+        "campaign",
+        "total",
+        "goal",
+        "by_country",
+        "by_region",
+        "letters_sent",
+        "updated_at",
+    }
     assert data["total"] == 4 and data["goal"] == 100000
     assert data["by_country"] == {"AM": 1, "CA": 1, "FR": 1, "US": 1}
     assert data["by_region"] == {"CA-QC": 1, "FR": 1, "US-NY": 1}

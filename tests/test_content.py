@@ -61,3 +61,33 @@ def test_editing_the_file_changes_the_page(tmp_path: Path) -> None:
 
     Base.metadata.create_all(get_engine(app))
     assert "Goal: 2,500 signatures" in app.test_client().get("/").get_data(as_text=True)
+
+
+def copy_letters(tmp_path: Path) -> Path:
+    shutil.copytree(DATA / "campaigns", tmp_path / "campaigns")
+    shutil.copytree(DATA / "letters", tmp_path / "letters")
+    return tmp_path / "letters" / "us-senate.toml"
+
+
+@pytest.mark.parametrize(
+    ("edit", "problem"),
+    [
+        (lambda s: s.replace("{last_name}", "{lastname}", 1), "unknown placeholder {lastname}"),
+        (lambda s: s.replace("{last_name}", "{last_name", 1), "expected '}'"),
+        (lambda s: s.replace('body = "us-senate"', 'body = "senate"'), "'body' must be one of"),
+        (lambda s: s.replace("[demands]", "[demandz]"), "missing key 'demands'"),
+    ],
+)
+def test_malformed_letter_file_names_file_and_problem(tmp_path: Path, edit, problem) -> None:
+    path = copy_letters(tmp_path)
+    path.write_text(edit(path.read_text()))
+    with pytest.raises(CampaignFileError) as info:
+        create_app({"DATABASE_URL": "sqlite://", "SECRET_KEY": "k", "DATA_DIR": str(tmp_path)})
+    assert str(path) in str(info.value) and problem in str(info.value)
+
+
+def test_editing_a_letter_file_changes_the_letter(tmp_path: Path) -> None:
+    path = copy_letters(tmp_path)
+    path.write_text(path.read_text().replace('signoff = "', 'signoff = "With respect, ', 1))
+    app = create_app({"DATABASE_URL": "sqlite://", "SECRET_KEY": "k", "DATA_DIR": str(tmp_path)})
+    assert app.extensions["petition.letters"]["us-senate"].signoff.startswith("With respect, ")

@@ -13,6 +13,7 @@ from typing import Any
 from flask import abort, current_app, redirect, render_template, request, url_for
 from flask import session as browser_session
 from werkzeug.wrappers import Response
+from wtforms.fields.choices import SelectChoice
 
 from petition.campaigns import sync_campaign
 from petition.content import CampaignContent, LetterTemplate
@@ -69,7 +70,7 @@ def _compose(form: LetterForm, rep: Rep, template: LetterTemplate) -> Letter:
 
 def _new_form(content: CampaignContent, **data: Any) -> LetterForm:
     form = LetterForm(**data)
-    form.demands.choices = [(d.id, d.title) for d in content.demands]
+    form.demands.choices = [SelectChoice(str(d.id), d.title) for d in content.demands]
     return form
 
 
