@@ -3,14 +3,21 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from petition.models import LetterEvent, SignatureCount, SignatureState, utcnow
+from petition.models import (
+    LetterEvent,
+    Signature,
+    SignatureCount,
+    SignatureDayCount,
+    SignatureState,
+    utcnow,
+)
 
 
 @dataclass(frozen=True)
@@ -21,31 +28,40 @@ class Counts:
     updated_at: datetime | None = None
 
 
-def bump_count(
-    session: Session,
-    campaign_id: int,
-    country: str,
-    region: str,
-    state: SignatureState,
-    delta: int,
-) -> None:
-    """Add delta to one tally, creating the row on first use (atomic upsert)."""
+def _upsert_add(session: Session, model: type[Any], keys: dict[str, Any], delta: int) -> None:
+    """Add delta to the row with these keys, creating it on first use (atomic upsert)."""
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    now = utcnow()
-    stmt = insert(SignatureCount).values(
-        campaign_id=campaign_id,
-        country=country,
-        region=region,
-        state=state,
-        count=delta,
-        updated_at=now,
-    )
-    stmt = stmt.on_conflict_do_update(
-        index_elements=["campaign_id", "country", "region", "state"],
-        set_={"count": SignatureCount.count + delta, "updated_at": now},
-    )
-    session.execute(stmt)
+    values = {**keys, "count": delta}
+    if hasattr(model, "updated_at"):
+        values["updated_at"] = utcnow()
+    stmt = insert(model).values(**values)
+    changes: dict[str, Any] = {"count": model.count + delta}
+    if "updated_at" in values:
+        changes["updated_at"] = values["updated_at"]
+    session.execute(stmt.on_conflict_do_update(index_elements=list(keys), set_=changes))
+
+
+def state_day(signature: Signature, state: SignatureState) -> date:
+    """Return the day a signature entered a state, the day its tally is kept under."""
+    if state == SignatureState.CONFIRMED and signature.confirmed_at is not None:
+        return signature.confirmed_at.date()
+    return signature.created_at.date()
+
+
+def tally(session: Session, signature: Signature, state: SignatureState, delta: int) -> None:
+    """Add delta to the tallies a signature counts in, for one state."""
+    place = {
+        "campaign_id": signature.campaign_id,
+        "country": signature.country,
+        "region": signature.region,
+        "district_id": signature.district_id,
+        "state": state,
+    }
+    _upsert_add(session, SignatureCount, place, delta)
+    day = {"campaign_id": signature.campaign_id, "day": state_day(signature, state),
+           "state": state}  # fmt: skip
+    _upsert_add(session, SignatureDayCount, day, delta)
 
 
 def read_counts(session: Session, campaign_id: int, states: frozenset[SignatureState]) -> Counts:

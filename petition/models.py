@@ -57,6 +57,8 @@ class Campaign(Base):
     slug: Mapped[str] = mapped_column(String(64), unique=True)
     title: Mapped[str] = mapped_column(String(200))
     goal: Mapped[int] = mapped_column(Integer)
+    # An anonymous campaign never hands out its full signer list, even to organizers.
+    anonymous: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
 
@@ -78,6 +80,8 @@ class Signature(Base):
     postal_code: Mapped[str] = mapped_column(String(16), default="")
     # Province / state / member state, or "" when unknown; see postal.region_for_postal_code.
     region: Mapped[str] = mapped_column(String(8), default="")
+    # House district, riding or EP constituency when the postal code settles it, else "".
+    district_id: Mapped[str] = mapped_column(String(40), default="", server_default="")
     updates: Mapped[bool] = mapped_column(Boolean, default=False)
     state: Mapped[SignatureState] = mapped_column(
         _enum_column(SignatureState), default=SignatureState.PENDING
@@ -110,9 +114,23 @@ class SignatureCount(Base):
     )
     country: Mapped[str] = mapped_column(String(2), primary_key=True)
     region: Mapped[str] = mapped_column(String(8), primary_key=True)
+    district_id: Mapped[str] = mapped_column(String(40), primary_key=True)
     state: Mapped[SignatureState] = mapped_column(_enum_column(SignatureState), primary_key=True)
     count: Mapped[int] = mapped_column(Integer, default=0)
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+
+
+class SignatureDayCount(Base):
+    """Running tally per campaign, day and state (the day a signature entered that state)."""
+
+    __tablename__ = "signature_day_counts"
+
+    campaign_id: Mapped[int] = mapped_column(
+        ForeignKey("campaigns.id", ondelete="CASCADE"), primary_key=True
+    )
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    state: Mapped[SignatureState] = mapped_column(_enum_column(SignatureState), primary_key=True)
+    count: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class OutboxMessage(Base):
@@ -238,4 +256,57 @@ class LetterEvent(Base):
     country: Mapped[str] = mapped_column(String(2))
     region: Mapped[str] = mapped_column(String(8), default="")
     district_id: Mapped[str] = mapped_column(String(40), default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class Organizer(Base):
+    """Someone who may see the dashboard and export figures."""
+
+    __tablename__ = "organizers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(320), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    last_login_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+class AuditEntry(Base):
+    """Who exported or changed what, and when (shown on the dashboard)."""
+
+    __tablename__ = "audit_log"
+    __table_args__ = (Index("ix_audit_log_created", "created_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organizer_email: Mapped[str] = mapped_column(String(320))
+    action: Mapped[str] = mapped_column(String(60))
+    detail: Mapped[str] = mapped_column(Text, default="")
+    rows: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class ModerationAction(Base):
+    """A bulk invalidation of signatures, kept so that it can be reversed."""
+
+    __tablename__ = "moderation_actions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id", ondelete="CASCADE"))
+    organizer_email: Mapped[str] = mapped_column(String(320))
+    criteria: Mapped[str] = mapped_column(Text)  # human-readable description of the filter
+    # JSON list of [signature id, state before] pairs, to restore on reversal
+    previous_states: Mapped[str] = mapped_column(Text)
+    count: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    reverted_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+class IntegrityEvent(Base):
+    """Something the integrity panel counts: a rate-limited attempt, a failed login."""
+
+    __tablename__ = "integrity_events"
+    __table_args__ = (Index("ix_integrity_events_kind_created", "kind", "created_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(40))
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)

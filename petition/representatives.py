@@ -324,3 +324,12 @@ def _note_sources(result: LookupResult, rows: list[PostalRow]) -> None:
 def _add_as_of(result: LookupResult, source: str, day: str) -> None:
     if day > result.as_of.get(source, ""):
         result.as_of[source] = day
+
+
+def settled_district(index: ReferenceIndex, country: str, postal_code: str) -> str:
+    """Return the one district a postal code lies in, or "" when it is not settled."""
+    try:
+        result = lookup_representatives(None, country, postal_code, index=index)
+    except LookupInputError:
+        return ""
+    return result.districts[0].id if len(result.districts) == 1 else ""

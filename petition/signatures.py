@@ -15,7 +15,7 @@ from sqlalchemy.engine import CursorResult
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from petition.counts import bump_count
+from petition.counts import tally
 from petition.models import Campaign, Signature, SignatureState, utcnow
 from petition.postal import region_for_postal_code
 
@@ -80,6 +80,7 @@ def sign_campaign(
     postal_code: str,
     updates: bool,
     ip_hash: str,
+    district_id: str = "",
     token_ttl: timedelta,
     notice_interval: timedelta,
 ) -> SignResult:
@@ -93,6 +94,7 @@ def sign_campaign(
         country=country,
         postal_code=postal_code,
         region=region_for_postal_code(country, postal_code) or "",
+        district_id=district_id,
         updates=updates,
         state=SignatureState.PENDING,
         delete_nonce=secrets.token_hex(16),
@@ -109,7 +111,7 @@ def sign_campaign(
         return _record_repeat(
             session, campaign, signature.email_canonical, now, token_ttl, notice_interval
         )
-    bump_count(session, campaign.id, country, signature.region, SignatureState.PENDING, 1)
+    tally(session, signature, SignatureState.PENDING, 1)
     return SignResult(signature=signature, created=True, confirm_token=token, notify=True)
 
 
@@ -179,11 +181,10 @@ def confirm_signature(session: Session, token: str) -> Signature:
             .execution_options(synchronize_session=False)
         ),
     ).rowcount
-    if moved:
-        key = (signature.campaign_id, signature.country, signature.region)
-        bump_count(session, *key, SignatureState.PENDING, -1)
-        bump_count(session, *key, SignatureState.CONFIRMED, 1)
     session.refresh(signature)
+    if moved:
+        tally(session, signature, SignatureState.PENDING, -1)
+        tally(session, signature, SignatureState.CONFIRMED, 1)
     return signature
 
 
@@ -230,13 +231,6 @@ def purge_unconfirmed(session: Session, expired_before: datetime, batch: int = 5
 
 def delete_signature(session: Session, signature: Signature) -> None:
     """Remove a signature and everything it added to the tallies."""
-    bump_count(
-        session,
-        signature.campaign_id,
-        signature.country,
-        signature.region,
-        signature.state,
-        -1,
-    )
+    tally(session, signature, signature.state, -1)
     session.delete(signature)
     session.flush()

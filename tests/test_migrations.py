@@ -8,7 +8,7 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import inspect
+from sqlalchemy import inspect, text
 
 from petition.cli import alembic_config
 from petition.db import Base, get_engine
@@ -42,3 +42,45 @@ def test_every_migration_has_a_downgrade() -> None:
         source = Path(revision.path).read_text(encoding="utf-8")
         body = source.split("def downgrade() -> None:", 1)[1]
         assert body.strip() and body.strip() != "pass", revision.path
+
+
+def test_tallies_are_rebuilt_from_existing_signatures(empty_app) -> None:
+    """The migration that puts districts in the tallies keeps every existing count."""
+    runner = empty_app.test_cli_runner()
+    assert runner.invoke(args=["db", "upgrade", "23050214430e"]).exit_code == 0
+    engine = get_engine(empty_app)
+    with engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO campaigns (id, slug, title, goal, created_at, updated_at) "
+                "VALUES (1, 'c', 'C', 10, '2026-01-01 00:00:00', '2026-01-01 00:00:00')"
+            )
+        )
+        for n, (state, confirmed) in enumerate(
+            [("pending", None), ("confirmed", "2026-02-03 10:00:00"), ("confirmed", None)]
+        ):
+            conn.execute(
+                text(
+                    "INSERT INTO signatures (campaign_id, name, email, email_canonical, country,"
+                    " postal_code, region, updates, state, token_expires_at, delete_nonce,"
+                    " ip_hash, duplicate_attempts, created_at, confirmed_at) VALUES (1, 'n',"
+                    " :e, :e, 'CA', 'K1A 0B1', 'QC', false, :s, '2026-01-09 00:00:00', 'x', '',"
+                    " 0, '2026-02-01 09:00:00', :c)"
+                ),
+                {"e": f"p{n}@example.org", "s": state, "c": confirmed},
+            )
+    assert runner.invoke(args=["db", "upgrade"]).exit_code == 0
+    with engine.connect() as conn:
+        counts = conn.execute(
+            text("SELECT district_id, state, count FROM signature_counts ORDER BY state")
+        ).all()
+        days = conn.execute(
+            text("SELECT day, state, count FROM signature_day_counts ORDER BY day, state")
+        ).all()
+    assert [tuple(r) for r in counts] == [("", "confirmed", 2), ("", "pending", 1)]
+    assert [(str(d), s, c) for d, s, c in days] == [
+        ("2026-02-01", "confirmed", 1),
+        ("2026-02-01", "pending", 1),
+        ("2026-02-03", "confirmed", 1),
+    ]
+    assert runner.invoke(args=["db", "downgrade", "23050214430e"]).exit_code == 0

@@ -8,7 +8,7 @@ import pytest
 
 from petition.db import get_session
 from petition.representatives import LookupInputError, LookupResult, lookup_representatives
-from petition.views.letters import current_index
+from petition.views.refs import current_index
 
 
 @pytest.fixture

@@ -28,7 +28,7 @@ from petition.forms import ConfirmForm, SignForm
 from petition.limits import limiter, sign_rate_limit
 from petition.mail import deliver_after_request, queue_email
 from petition.models import COUNTED_STATES, COUNTED_STATES_WITH_PENDING, Signature
-from petition.representatives import COVERED_COUNTRIES
+from petition.representatives import COVERED_COUNTRIES, settled_district
 from petition.signatures import (
     SignatureNotFoundError,
     SignResult,
@@ -42,6 +42,7 @@ from petition.signatures import (
     make_delete_token,
     sign_campaign,
 )
+from petition.views.refs import current_index
 
 bp = Blueprint("campaigns", __name__)
 logger = logging.getLogger("petition.campaigns")
@@ -139,6 +140,7 @@ def _record_signature(form: SignForm) -> list[int]:
         postal_code=form.postal_code.data or "",
         updates=bool(form.updates.data),
         ip_hash=hash_ip(config["SECRET_KEY"], request.remote_addr),
+        district_id=settled_district(current_index(), form.country.data, form.postal_code.data),
         token_ttl=timedelta(days=config["TOKEN_TTL_DAYS"]),
         notice_interval=timedelta(minutes=config["DUPLICATE_NOTICE_MINUTES"]),
     )

@@ -33,7 +33,8 @@ from petition.models import utcnow
 from petition.refindex import Rep
 from petition.representatives import LookupInputError
 from petition.views.campaigns import current_content
-from petition.views.letters import bp, current_index
+from petition.views.letters import bp
+from petition.views.refs import current_index
 
 # Most representatives one "write to all" flow visits.
 QUEUE_MAX = 12

@@ -2,34 +2,18 @@
 
 from __future__ import annotations
 
-import threading
-
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
 from petition.db import get_session
 from petition.forms import LookupForm, ReportForm
 from petition.limits import limiter
-from petition.refindex import ReferenceIndex, build_index
 from petition.reports import record_data_report
 from petition.representatives import LookupInputError, LookupResult, lookup_representatives
 from petition.views.campaigns import current_content
+from petition.views.refs import current_index
 
 bp = Blueprint("letters", __name__)
-INDEX_KEY = "petition.refindex"
-_index_lock = threading.Lock()
-
-
-def current_index() -> ReferenceIndex:
-    """Return this process's in-memory index of the reference tables, building it once."""
-    index: ReferenceIndex | None = current_app.extensions.get(INDEX_KEY)
-    if index is None:
-        with _index_lock:
-            index = current_app.extensions.get(INDEX_KEY)
-            if index is None:
-                index = build_index(get_session())
-                current_app.extensions[INDEX_KEY] = index
-    return index
 
 
 def run_lookup(country: str, postal_code: str, district: str | None) -> LookupResult:
