@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 import time
 from datetime import timedelta
 from pathlib import Path
@@ -13,9 +14,16 @@ from flask import Flask, current_app
 from flask.cli import AppGroup
 
 from petition.campaigns import sync_campaign
+from petition.cli_export import export_cli
 from petition.content import CampaignContent
 from petition.mail import deliver_due
 from petition.models import utcnow
+from petition.organizers import (
+    OrganizerError,
+    create_organizer,
+    list_organizers,
+    remove_organizer,
+)
 from petition.refdata.http import FetchError, HttpClient
 from petition.refdata.operations import (
     RefreshRefusedError,
@@ -34,6 +42,7 @@ db_cli = AppGroup("db", help="Apply, revert and create database migrations (Alem
 data_cli = AppGroup("data", help="Load the campaign files and tables under data/.")
 mail_cli = AppGroup("mail", help="Send queued email.")
 signatures_cli = AppGroup("signatures", help="Maintain signatures.")
+organizer_cli = AppGroup("organizer", help="Manage organizer accounts.")
 
 
 def alembic_config() -> Config:
@@ -211,9 +220,62 @@ def signatures_purge() -> None:
     click.echo(f"Deleted {purged} unconfirmed signatures whose link expired over {days} days ago.")
 
 
+def _read_password() -> str:
+    """Ask twice at a terminal; otherwise read one line from standard input."""
+    if sys.stdin.isatty():
+        return str(click.prompt("Password", hide_input=True, confirmation_prompt=True))
+    return sys.stdin.readline().rstrip("\r\n")
+
+
+@organizer_cli.command("create")
+@click.argument("email")
+def organizer_create(email: str) -> None:
+    """Create an organizer account (password from a prompt or standard input)."""
+    from petition.db import get_session
+
+    session = get_session()
+    try:
+        organizer = create_organizer(session, email, _read_password())
+    except OrganizerError as exc:
+        raise click.ClickException(str(exc)) from exc
+    session.commit()
+    click.echo(f"Organizer {organizer.email} created.")
+
+
+@organizer_cli.command("list")
+def organizer_list() -> None:
+    """List organizer accounts."""
+    from petition.db import get_session
+
+    for organizer in list_organizers(get_session()):
+        last = (
+            organizer.last_login_at.isoformat(" ", "minutes")
+            if organizer.last_login_at
+            else "never"
+        )
+        click.echo(f"{organizer.email}\tcreated {organizer.created_at:%Y-%m-%d}\tlast login {last}")
+
+
+@organizer_cli.command("remove")
+@click.argument("email")
+def organizer_remove(email: str) -> None:
+    """Remove an organizer account."""
+    from petition.db import get_session
+
+    session = get_session()
+    try:
+        remove_organizer(session, email)
+    except OrganizerError as exc:
+        raise click.ClickException(str(exc)) from exc
+    session.commit()
+    click.echo(f"Organizer {email} removed.")
+
+
 def register(app: Flask) -> None:
     """Add the command groups to `flask`."""
     app.cli.add_command(db_cli)
     app.cli.add_command(data_cli)
     app.cli.add_command(mail_cli)
     app.cli.add_command(signatures_cli)
+    app.cli.add_command(organizer_cli)
+    app.cli.add_command(export_cli)

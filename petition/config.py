@@ -108,6 +108,18 @@ SETTINGS: tuple[Setting, ...] = (
         "Override the official endpoints used by `flask data refresh`, "
         'as JSON: `{"us": {"legislators": "https://…"}}`.',
     ),
+    Setting("ORGANIZER_SESSION_HOURS", 8, "Hours an organizer stays logged in."),
+    Setting(
+        "LOGIN_RATE_LIMIT",
+        "5 per minute; 30 per hour",
+        "Most login attempts from one address (and for one email address).",
+    ),
+    Setting(
+        "PUBLIC_MIN_COUNT",
+        5,
+        "District counts below this are hidden from the public "
+        "counts, so nobody can tell who signed in a tiny area; organizers see exact ones.",
+    ),
     Setting("LOG_LEVEL", "INFO", "Level of the application log."),
 )
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -25,6 +27,7 @@ class Counts:
     total: int
     by_country: dict[str, int] = field(default_factory=dict)
     by_region: dict[str, int] = field(default_factory=dict)
+    by_district: dict[str, int] = field(default_factory=dict)
     updated_at: datetime | None = None
 
 
@@ -64,33 +67,57 @@ def tally(session: Session, signature: Signature, state: SignatureState, delta: 
     _upsert_add(session, SignatureDayCount, day, delta)
 
 
+def tally_many(
+    session: Session, signatures: Iterable[Signature], state: SignatureState, delta: int
+) -> None:
+    """Like tally for many signatures at once: one upsert per tally row they touch."""
+    places: Counter[tuple[int, str, str, str]] = Counter()
+    days: Counter[tuple[int, date]] = Counter()
+    for signature in signatures:
+        key = (signature.campaign_id, signature.country, signature.region, signature.district_id)
+        places[key] += delta
+        days[(signature.campaign_id, state_day(signature, state))] += delta
+    for (campaign_id, country, region, district_id), change in sorted(places.items()):
+        keys = {"campaign_id": campaign_id, "country": country, "region": region,
+                "district_id": district_id, "state": state}  # fmt: skip
+        _upsert_add(session, SignatureCount, keys, change)
+    for (campaign_id, day), change in sorted(days.items()):
+        keys = {"campaign_id": campaign_id, "day": day, "state": state}
+        _upsert_add(session, SignatureDayCount, keys, change)
+
+
 def read_counts(session: Session, campaign_id: int, states: frozenset[SignatureState]) -> Counts:
     """Sum the tallies of the given states by country and by region."""
     rows = session.execute(
         select(
             SignatureCount.country,
             SignatureCount.region,
+            SignatureCount.district_id,
             func.sum(SignatureCount.count),
             func.max(SignatureCount.updated_at),
         )
         .where(SignatureCount.campaign_id == campaign_id, SignatureCount.state.in_(states))
-        .group_by(SignatureCount.country, SignatureCount.region)
+        .group_by(SignatureCount.country, SignatureCount.region, SignatureCount.district_id)
     ).all()
     by_country: dict[str, int] = {}
     by_region: dict[str, int] = {}
+    by_district: dict[str, int] = {}
     updated: list[datetime] = []
-    for country, region, count, updated_at in rows:
+    for country, region, district, count, updated_at in rows:
         if not count:
             continue
         by_country[country] = by_country.get(country, 0) + count
         if region:
             key = region if region == country else f"{country}-{region}"
             by_region[key] = by_region.get(key, 0) + count
+        if district:
+            by_district[district] = by_district.get(district, 0) + count
         updated.append(updated_at)
     return Counts(
         total=sum(by_country.values()),
         by_country=dict(sorted(by_country.items())),
         by_region=dict(sorted(by_region.items())),
+        by_district=dict(sorted(by_district.items())),
         updated_at=max(updated) if updated else None,
     )
 
@@ -104,6 +131,7 @@ def cached_counts(
     goal: int,
     states: frozenset[SignatureState],
     ttl: float,
+    min_count: int = 1,
 ) -> dict[str, Any]:
     """Return the public counts as JSON-ready data, read at most once per ttl."""
     key = counts_cache_key(slug)
@@ -118,6 +146,10 @@ def cached_counts(
         "goal": goal,
         "by_country": counts.by_country,
         "by_region": counts.by_region,
+        # Small districts are left out so nobody can tell who signed in a tiny area.
+        "by_district": {d: n for d, n in counts.by_district.items() if n >= min_count},
+        "districts_hidden": sum(1 for n in counts.by_district.values() if n < min_count),
+        "min_district_count": min_count,
         "letters_sent": letters,
         "updated_at": utcnow().isoformat(timespec="seconds") + "Z",
     }

@@ -11,15 +11,17 @@ from flask import current_app
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
+    DateField,
     EmailField,
     Field,
+    PasswordField,
     SelectField,
     SelectMultipleField,
     StringField,
     TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
+from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from petition.postal import (
@@ -229,6 +231,37 @@ class LetterForm(FlaskForm):  # type: ignore[misc]  # flask-wtf ships no type hi
         allowed = {int(choice.value) for choice in field.choices or []}
         if not set(field.data or []) <= allowed:
             raise ValidationError("Choose demands from the list.")
+
+
+class LoginForm(FlaskForm):  # type: ignore[misc]  # flask-wtf ships no type hints
+    """Organizer login."""
+
+    email = EmailField(
+        "Email", filters=[clean_text], validators=[DataRequired("Enter your email.")]
+    )
+    password = PasswordField("Password", validators=[DataRequired("Enter your password.")])
+
+
+class ModerationForm(FlaskForm):  # type: ignore[misc]  # flask-wtf ships no type hints
+    """Which signatures to invalidate; at least one criterion."""
+
+    email_domain = StringField(
+        "Email domain",
+        filters=[clean_text],
+        validators=[Length(max=253)],
+        description="e.g. mailinator.com",
+    )
+    ip_hash = StringField("Hashed IP address", filters=[clean_text], validators=[Length(max=64)])
+    created_from = DateField("Signed on or after", validators=[Optional()])
+    created_to = DateField("Signed on or before", validators=[Optional()])
+    ids = StringField("Signature ids", filters=[clean_text], validators=[Length(max=20000)],
+                      description="Separated by commas or spaces.")  # fmt: skip
+
+    def validate_ids(self, field: Field) -> None:
+        parts = field.data.replace(",", " ").split() if field.data else []
+        if not all(part.isdigit() for part in parts):
+            raise ValidationError("Give signature ids as numbers separated by commas.")
+        field.data = " ".join(parts)
 
 
 class ConfirmForm(FlaskForm):  # type: ignore[misc]  # flask-wtf ships no type hints

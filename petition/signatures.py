@@ -231,6 +231,9 @@ def purge_unconfirmed(session: Session, expired_before: datetime, batch: int = 5
 
 def delete_signature(session: Session, signature: Signature) -> None:
     """Remove a signature and everything it added to the tallies."""
+    # Lock the row and read its current state first, as confirm and moderation do, so
+    # concurrent changes queue in the same order (no deadlock) and the right tally moves.
+    session.refresh(signature, with_for_update=True)
     tally(session, signature, signature.state, -1)
     session.delete(signature)
     session.flush()

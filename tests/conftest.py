@@ -188,8 +188,15 @@ def ref_app(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFac
         url = pg_url_for(schema)
     else:
         url = f"sqlite:///{tmp_path_factory.mktemp('ref') / 'ref.db'}"
-    app = create_app({"TESTING": True, "SECRET_KEY": "test-secret", "DATABASE_URL": url,
-                      "BASE_URL": "http://petition.test", "RATELIMIT_ENABLED": False})  # fmt: skip
+    app = create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "test-secret",
+            "DATABASE_URL": url,
+            "BASE_URL": "http://petition.test",
+            "RATELIMIT_ENABLED": False,
+        }
+    )
     Base.metadata.create_all(get_engine(app))
     app.extensions[MAIL_KEY] = FakeMailBackend()
     result = app.test_cli_runner().invoke(args=["data", "load"], catch_exceptions=False)
@@ -200,3 +207,31 @@ def ref_app(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFac
         with engine.begin() as conn:
             conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
         engine.dispose()
+
+
+ORGANIZER = ("organizer@example.org", "correct horse battery staple")
+
+
+@pytest.fixture
+def auth(app: Flask, client: FlaskClient):
+    """Create an organizer and log in and out through the real form (flaskr's auth helper)."""
+    from petition.db import get_session
+    from petition.organizers import create_organizer
+
+    with app.app_context():
+        create_organizer(get_session(), *ORGANIZER)
+        get_session().commit()
+
+    class Auth:
+        def login(self, email: str = ORGANIZER[0], password: str = ORGANIZER[1]) -> Any:
+            token = csrf_token(client, "/organizer/login")
+            return client.post(
+                "/organizer/login", data={"email": email, "password": password, "csrf_token": token}
+            )
+
+        def logout(self) -> Any:
+            return client.post(
+                "/organizer/logout", data={"csrf_token": csrf_token(client, "/organizer/")}
+            )
+
+    return Auth()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import event
+from sqlalchemy import event, select
 
 from petition.cache import get_cache
 from petition.db import get_engine
@@ -37,6 +37,9 @@ def test_counts_shape_and_cors(client, sign, mailbox) -> None:
         "goal",
         "by_country",
         "by_region",
+        "by_district",
+        "districts_hidden",
+        "min_district_count",
         "letters_sent",
         "updated_at",
     }
@@ -91,3 +94,26 @@ def test_page_views_never_count_signatures(app, client, sign, mailbox) -> None:
         event.remove(get_engine(app), "before_cursor_execute", record)
     assert statements, "the counts should have been read from the tallies"
     assert not any("FROM signatures" in s for s in statements)
+
+
+def test_small_district_counts_stay_private(app, client, sign, mailbox) -> None:
+    from petition.campaigns import get_campaign
+    from petition.counts import tally
+    from petition.db import get_session
+    from petition.models import Signature, SignatureState
+
+    for n in range(3):
+        sign_and_confirm(client, sign, mailbox, email=f"s{n}@example.org")
+    with app.app_context():  # give the three signers a district (as a settled lookup would)
+        session = get_session()
+        for signature in session.scalars(select(Signature)).all():
+            tally(session, signature, SignatureState.CONFIRMED, -1)
+            signature.district_id = "35079"
+            tally(session, signature, SignatureState.CONFIRMED, 1)
+        session.commit()
+        assert get_campaign(session, "artsakh") is not None
+    data = client.get(COUNTS).json
+    assert data["by_district"] == {} and data["districts_hidden"] == 1
+    assert data["min_district_count"] == 5 and data["total"] == 3  # totals stay exact
+    app.config["PUBLIC_MIN_COUNT"] = 3
+    assert client.get(COUNTS).json["by_district"] == {"35079": 3}

@@ -59,12 +59,18 @@ def refresh_app(server: ThreadingHTTPServer, tmp_path: Path):
     (tmp_path / "campaigns").symlink_to(Path(__file__).parent.parent / "data" / "campaigns")
     write_files(tmp_path, render_files({"ca": ca.build(CA_FIXTURES)}))
     base = f"http://127.0.0.1:{server.server_address[1]}"
-    urls = {"represent_mps": base + "/representatives/house-of-commons/?limit=5",
-            "ocd_ridings": base + "/ocd.csv"}  # fmt: skip
+    urls = {
+        "represent_mps": base + "/representatives/house-of-commons/?limit=5",
+        "ocd_ridings": base + "/ocd.csv",
+    }
     return create_app(
-        {"DATABASE_URL": "sqlite://", "SECRET_KEY": "k", "DATA_DIR": str(tmp_path),
-         "REFRESH_URLS": {"ca": urls}}
-    )  # fmt: skip
+        {
+            "DATABASE_URL": "sqlite://",
+            "SECRET_KEY": "k",
+            "DATA_DIR": str(tmp_path),
+            "REFRESH_URLS": {"ca": urls},
+        }
+    )
 
 
 def snapshot(folder: Path) -> dict[str, bytes]:

@@ -42,19 +42,39 @@ def seat(data: CountryData, fed: str) -> dict[str, str]:
 
 def test_build_makes_one_seat_row_per_riding(built: CountryData) -> None:
     assert sorted(row["district_id"] for row in built.representatives) == [
-        "10001", "24020", "24031", "24077", "35001", "35002", "46001", "48001", "62001",
-    ]  # fmt: skip
+        "10001",
+        "24020",
+        "24031",
+        "24077",
+        "35001",
+        "35002",
+        "46001",
+        "48001",
+        "62001",
+    ]
     assert all(set(row) == set(REPRESENTATIVE_COLUMNS) for row in built.representatives)
     assert seat(built, "10001") == {
-        "id": "ourcommons:900001", "country": "CA", "body": "ca-commons", "region": "NL",
-        "district_id": "10001", "district_name": "Testville", "name": "Testy McTestface",
-        "address_as": "MP", "party": "Liberal", "group": "",
-        "email": "testy.mctestface@parl.gc.ca", "contact_url": "",
+        "id": "ourcommons:900001",
+        "country": "CA",
+        "body": "ca-commons",
+        "region": "NL",
+        "district_id": "10001",
+        "district_name": "Testville",
+        "name": "Testy McTestface",
+        "address_as": "MP",
+        "party": "Liberal",
+        "group": "",
+        "email": "testy.mctestface@parl.gc.ca",
+        "contact_url": "",
         "website": "https://www.ourcommons.ca/Members/en/testy-mctestface(900001)",
-        "phone": "1 613 555-0101", "address": "House of Commons; Ottawa ON  K1A 0A6",
-        "photo_url": f"{PHOTOS}/McTestfaceTesty_Lib.jpg", "vacant": "0", "note": "",
-        "source": "mp-hill-phones+ocd-division-ids", "source_date": "2026-03-19",
-    }  # fmt: skip
+        "phone": "1 613 555-0101",
+        "address": "House of Commons; Ottawa ON  K1A 0A6",
+        "photo_url": f"{PHOTOS}/McTestfaceTesty_Lib.jpg",
+        "vacant": "0",
+        "note": "",
+        "source": "mp-hill-phones+ocd-division-ids",
+        "source_date": "2026-03-19",
+    }
     assert built.readme.startswith("## Canada")
 
 
@@ -130,10 +150,16 @@ def test_missing_hill_phone_stays_empty(built: CountryData) -> None:
 def test_party_labels_are_normalized(built: CountryData) -> None:
     parties = {row["district_id"]: row["party"] for row in built.representatives}
     assert parties == {
-        "10001": "Liberal", "24020": "Bloc Québécois", "24031": "Conservative",
-        "24077": "Liberal", "35001": "NDP", "35002": "Liberal", "46001": "Green",
-        "48001": "", "62001": "Independent",
-    }  # fmt: skip
+        "10001": "Liberal",
+        "24020": "Bloc Québécois",
+        "24031": "Conservative",
+        "24077": "Liberal",
+        "35001": "NDP",
+        "35002": "Liberal",
+        "46001": "Green",
+        "48001": "",
+        "62001": "Independent",
+    }
     assert normalize_party("Liberal Party of Canada") == "Liberal"
 
 
@@ -171,10 +197,17 @@ def test_postal_table_has_area_and_point_rows(built: CountryData) -> None:
     assert h1a == [("24031", "1", "0"), ("24077", "2", "1")]
     [k1a] = [row for row in table.rows if row["fsa"] == "K1A"]
     assert k1a == {
-        "fsa": "K1A", "province": "ON", "fed_code": "35002", "share": "", "rank": "1",
-        "is_primary": "1", "n_ridings": "1", "basis": "point",
-        "source": "fsa-fed2023-centroid-only", "source_date": "2026-11-25",
-    }  # fmt: skip
+        "fsa": "K1A",
+        "province": "ON",
+        "fed_code": "35002",
+        "share": "",
+        "rank": "1",
+        "is_primary": "1",
+        "n_ridings": "1",
+        "basis": "point",
+        "source": "fsa-fed2023-centroid-only",
+        "source_date": "2026-11-25",
+    }
     assert {row["fsa"] for row in table.rows} >= {"X0A", "X0B", "X0C"}
     assert len(table.rows) == 13
 
@@ -238,16 +271,30 @@ def full_data() -> CountryData:
             fed = f"{prefixes[region]}{number:03d}"
             reps.append(
                 {col: "" for col in REPRESENTATIVE_COLUMNS}
-                | {"id": f"ourcommons:{fed}", "body": "ca-commons", "region": region,
-                   "district_id": fed, "name": f"Testy {fed}", "email": f"t{fed}@example.test",
-                   "vacant": "0"}
-            )  # fmt: skip
+                | {
+                    "id": f"ourcommons:{fed}",
+                    "body": "ca-commons",
+                    "region": region,
+                    "district_id": fed,
+                    "name": f"Testy {fed}",
+                    "email": f"t{fed}@example.test",
+                    "vacant": "0",
+                }
+            )
             fsa = "X0A" if region == "NU" else f"F{fed}"  # invented keys, one per riding
-            postal.append({"fsa": fsa, "province": region,
-                           "fed_code": fed, "is_primary": "1", "basis": "area"})  # fmt: skip
+            postal.append(
+                {
+                    "fsa": fsa,
+                    "province": region,
+                    "fed_code": fed,
+                    "is_primary": "1",
+                    "basis": "area",
+                }
+            )
     for fsa in ("X0B", "X0C"):
-        postal.append({"fsa": fsa, "province": "NU", "fed_code": "62001", "is_primary": "1",
-                       "basis": "point"})  # fmt: skip
+        postal.append(
+            {"fsa": fsa, "province": "NU", "fed_code": "62001", "is_primary": "1", "basis": "point"}
+        )
     return CountryData(reps, {"postal_ca.csv": Table(ca.POSTAL_COLUMNS, postal)})
 
 
@@ -257,9 +304,14 @@ def test_check_passes_a_complete_canada() -> None:
     result = ca.check(data)
     assert result.holes == []
     assert result.counts == {
-        "ca_commons_seats": 343, "ca_mps": 342, "ca_vacant_seats": 1, "ca_seats_with_note": 0,
-        "ca_fsas": 345, "ca_multi_riding_fsas": 0, "ca_point_only_fsas": 2,
-    }  # fmt: skip
+        "ca_commons_seats": 343,
+        "ca_mps": 342,
+        "ca_vacant_seats": 1,
+        "ca_seats_with_note": 0,
+        "ca_fsas": 345,
+        "ca_multi_riding_fsas": 0,
+        "ca_point_only_fsas": 2,
+    }
 
 
 def test_check_reports_a_missing_seat() -> None:
@@ -303,8 +355,9 @@ def test_check_reports_primaries_provinces_and_nunavut() -> None:
     data = full_data()
     rows = data.tables["postal_ca.csv"].rows
     rows[:] = [row for row in rows if row["fsa"] != "X0B"]
-    rows.append({"fsa": "X0A", "province": "NU", "fed_code": "62001", "is_primary": "1",
-                 "basis": "area"})  # fmt: skip
+    rows.append(
+        {"fsa": "X0A", "province": "NU", "fed_code": "62001", "is_primary": "1", "basis": "area"}
+    )
     [nl_row] = [row for row in rows if row["fed_code"] == "10001"]
     nl_row["province"] = "QC"
     assert ca.check(data).holes == [
@@ -408,11 +461,16 @@ def test_fetch_refreshes_mps_and_keeps_postal(
     data = ca.fetch(client, urls(server), built, TODAY)
     assert data.tables == built.tables
     assert seat(data, "10001") == seat(built, "10001") | {
-        "phone": "1 613 555-0201", "source": "ocd-division-ids+represent", "source_date": TODAY,
-    }  # fmt: skip
+        "phone": "1 613 555-0201",
+        "source": "ocd-division-ids+represent",
+        "source_date": TODAY,
+    }
     new = seat(data, "24020")  # a new MP, no PersonId anywhere, no Hill office listed
-    assert (new["id"], new["name"], new["phone"]) == ("represent:24020-nouvelle-personne",
-                                                      "Nouvelle Personne", "")  # fmt: skip
+    assert (new["id"], new["name"], new["phone"]) == (
+        "represent:24020-nouvelle-personne",
+        "Nouvelle Personne",
+        "",
+    )
     assert new["address"] == "House of Commons; Ottawa ON  K1A 0A6"
     carried = seat(data, "24031")  # PersonId and photo carried from the current row
     assert carried["id"] == "ourcommons:900003"

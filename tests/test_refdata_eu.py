@@ -291,10 +291,18 @@ def clean_data() -> CountryData:
         districts = [d for d, n in IE_BE.items() if d.startswith(f"{country}-") for _ in range(n)]
         for number, district in enumerate(districts or [""] * seats, 1):
             rows.append(
-                blank_row(id=f"ep:{country}{number}", country=country, body="eu-parliament",
-                          region=country, district_id=district, name=f"Testy {country}{number}",
-                          address_as="MEP", email=f"testy{number}@example.org", vacant="0")
-            )  # fmt: skip
+                blank_row(
+                    id=f"ep:{country}{number}",
+                    country=country,
+                    body="eu-parliament",
+                    region=country,
+                    district_id=district,
+                    name=f"Testy {country}{number}",
+                    address_as="MEP",
+                    email=f"testy{number}@example.org",
+                    vacant="0",
+                )
+            )
     constituencies = [
         {"country": cid[:2], "constituency_id": cid, "name": cid, "seats": str(seats)}
         for cid, seats in IE_BE.items()
@@ -477,8 +485,12 @@ def small_pages(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(eu_fetch, "MIN_CURRENT_MEPS", 1)
 
 
-def urls(base: str, listing: str = "official/show-current", mep: str = "official/mep-{id}.json",
-         full_list: str = "official/full-list.xml") -> dict[str, str]:  # fmt: skip
+def urls(
+    base: str,
+    listing: str = "official/show-current",
+    mep: str = "official/mep-{id}.json",
+    full_list: str = "official/full-list.xml",
+) -> dict[str, str]:
     return {
         "meps_current": f"{base}/{listing}-{{offset}}.json?limit={{limit}}",
         "mep": f"{base}/{mep}",
@@ -498,11 +510,17 @@ def test_fetch_happy_path(server: str, client: HttpClient, built: CountryData) -
     assert set(meps) == {"ep:900001", "ep:900002", "ep:900010"}
     at = meps["ep:900001"]
     assert (at["name"], at["country"], at["group"], at["party"]) == (
-        "Testy McTestface", "AT", "EPP", "Neue Testpartei",
-    )  # fmt: skip
+        "Testy McTestface",
+        "AT",
+        "EPP",
+        "Neue Testpartei",
+    )
     assert (at["email"], at["phone"], at["source"], at["source_date"]) == (
-        "testy.mctestface@europarl.europa.eu", "+3222800001", "ep-api+ep-fulllist", TODAY,
-    )  # fmt: skip
+        "testy.mctestface@europarl.europa.eu",
+        "+3222800001",
+        "ep-api+ep-fulllist",
+        TODAY,
+    )
     assert at["website"] == "https://www.europarl.europa.eu/meps/en/900001"
     assert at["photo_url"] == "https://www.europarl.europa.eu/mepphoto/900001.jpg"
     assert Counter(r["country"] for r in data.representatives) == Counter(SEATS)

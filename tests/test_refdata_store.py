@@ -20,22 +20,46 @@ from petition.refdata.tables import read_all, render_files, write_files
 def rep(rep_id: str, **values: str) -> dict[str, str]:
     row = dict.fromkeys(REPRESENTATIVE_COLUMNS, "")
     row.update(
-        id=rep_id, country="US", body="us-house", region="NY", district_id="NY-12",
-        name="Testy McTestface", address_as="Representative", website="https://t.example",
-        vacant="0", source="fixture", source_date="2026-06-15",
-    )  # fmt: skip
+        id=rep_id,
+        country="US",
+        body="us-house",
+        region="NY",
+        district_id="NY-12",
+        name="Testy McTestface",
+        address_as="Representative",
+        website="https://t.example",
+        vacant="0",
+        source="fixture",
+        source_date="2026-06-15",
+    )
     row.update(values)
     return row
 
 
 def us_data(*reps: dict[str, str], zips: int = 2) -> CountryData:
-    header = ("zip", "state", "district_id", "share", "rank", "n_districts", "source",
-              "source_date")  # fmt: skip
+    header = (
+        "zip",
+        "state",
+        "district_id",
+        "share",
+        "rank",
+        "n_districts",
+        "source",
+        "source_date",
+    )
     rows = [
-        {"zip": f"1000{n}", "state": "NY", "district_id": "NY-12", "share": "", "rank": "",
-         "n_districts": "1", "source": "fixture", "source_date": "2026-06-15"}
+        {
+            "zip": f"1000{n}",
+            "state": "NY",
+            "district_id": "NY-12",
+            "share": "",
+            "rank": "",
+            "n_districts": "1",
+            "source": "fixture",
+            "source_date": "2026-06-15",
+        }
         for n in range(zips)
-    ]  # fmt: skip
+    ]
     return CountryData(
         representatives=list(reps) or [rep("bioguide:T000001")],
         tables={"postal_us.csv": Table(header=header, rows=rows)},
@@ -56,7 +80,7 @@ def eu_data() -> CountryData:
                 address_as="MEP",
                 email="a@europarl.europa.eu",
             )
-        ],  # fmt: skip
+        ],
         tables={
             "eu_constituencies.csv": Table(
                 header=header,
@@ -71,7 +95,7 @@ def eu_data() -> CountryData:
                         "source_date": "2024-06-14",
                     }
                 ],
-            ),  # fmt: skip
+            ),
             "postal_eu.csv": Table(
                 header=(
                     "country",
@@ -93,7 +117,7 @@ def eu_data() -> CountryData:
                         "source_date": "2024-06-14",
                     }
                 ],
-            ),  # fmt: skip
+            ),
         },
         readme="## European Union\n\nFixture.",
     )
@@ -197,9 +221,10 @@ def fake_module(fetched: CountryData | Exception, holes: list[str] | None = None
     return FakeCountry(
         OFFICIAL_URLS={"x": "http://127.0.0.1:9/x"},
         fetch=fetch,
-        check=lambda data: CheckResult(counts={"rows": len(data.representatives)},
-                                       holes=holes or []),
-    )  # fmt: skip
+        check=lambda data: CheckResult(
+            counts={"rows": len(data.representatives)}, holes=holes or []
+        ),
+    )
 
 
 @pytest.mark.parametrize(

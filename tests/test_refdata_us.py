@@ -263,12 +263,14 @@ def test_appointed_senator_awaiting_special_election(built: CountryData) -> None
 
 def test_cross_state_pairs_dropped_by_zccd_are_restored(built: CountryData) -> None:
     """PROVENANCE: de-duplication on (zcta, cd) lost one state of 32 cross-state ZCTAs."""
-    assert [(r["state"], r["district_id"], r["source"], r["n_districts"])
-            for r in postal_rows(built, "57717")] == [
+    assert [
+        (r["state"], r["district_id"], r["source"], r["n_districts"])
+        for r in postal_rows(built, "57717")
+    ] == [
         ("MT", "MT-02", "zccd", "3"),
         ("SD", "SD-00", "zccd+provenance-fix", "3"),
         ("WY", "WY-00", "zccd", "3"),
-    ]  # fmt: skip
+    ]
     assert [(r["state"], r["source"]) for r in postal_rows(built, "81120")] == [
         ("CO", "zccd+provenance-fix"),
         ("NM", "zccd"),
@@ -285,10 +287,18 @@ def test_cross_state_pairs_dropped_by_zccd_are_restored(built: CountryData) -> N
 def test_zccd_rows_have_no_share_and_pad_district_zero(built: CountryData) -> None:
     """PROVENANCE: zccd has no shares, and cd 0 means at-large, DC or PR."""
     assert postal_rows(built, "10002") == [
-        {"zip": "10002", "state": "NY", "district_id": f"NY-0{n}", "share": "", "rank": "",
-         "n_districts": "2", "source": "zccd", "source_date": "2024-11-12"}
+        {
+            "zip": "10002",
+            "state": "NY",
+            "district_id": f"NY-0{n}",
+            "share": "",
+            "rank": "",
+            "n_districts": "2",
+            "source": "zccd",
+            "source_date": "2024-11-12",
+        }
         for n in (1, 2)
-    ]  # fmt: skip
+    ]
     assert [r["district_id"] for r in postal_rows(built, "20001")] == ["DC-00"]
     assert [r["district_id"] for r in postal_rows(built, "00601")] == ["PR-00"]
     states = {row["state"] for row in built.tables["postal_us.csv"].rows}
@@ -335,9 +345,16 @@ def test_parse_legislators_refuses_malformed_records(data: object, message: str)
 def seat(body: str, state: str, district_id: str, n: int = 0) -> dict[str, str]:
     row = dict.fromkeys(REPRESENTATIVE_COLUMNS, "")
     key = district_id or f"{state}-{n}"
-    row.update(id=f"bioguide:{body}-{key}", country="US", body=body, region=state,
-               district_id=district_id, name=f"Testy McTestface {key}", vacant="0",
-               website="https://example.house.gov")  # fmt: skip
+    row.update(
+        id=f"bioguide:{body}-{key}",
+        country="US",
+        body=body,
+        region=state,
+        district_id=district_id,
+        name=f"Testy McTestface {key}",
+        vacant="0",
+        website="https://example.house.gov",
+    )
     return row
 
 
@@ -365,10 +382,16 @@ def test_check_complete_data_has_no_holes() -> None:
     result = us.check(complete_data())
     assert result.holes == []
     assert result.counts == {
-        "us_house_seats": 435, "us_house_vacant": 0, "us_delegate_seats": 6,
-        "us_senate_seats": 100, "us_senate_vacant": 0, "us_contact_forms": 0,
-        "postal_us_rows": 437, "postal_us_zips": 437, "postal_us_restored_pairs": 0,
-    }  # fmt: skip
+        "us_house_seats": 435,
+        "us_house_vacant": 0,
+        "us_delegate_seats": 6,
+        "us_senate_seats": 100,
+        "us_senate_vacant": 0,
+        "us_contact_forms": 0,
+        "postal_us_rows": 437,
+        "postal_us_zips": 437,
+        "postal_us_restored_pairs": 0,
+    }
 
 
 def test_check_reports_a_missing_seat() -> None:
@@ -578,20 +601,25 @@ def test_fetch_refreshes_members_and_keeps_contact_forms(
 def test_fetch_computes_shares_from_the_census_file(server: Server, clients: Clients) -> None:
     fresh = us.fetch(clients(), urls(server), None, TODAY)
     got = {
-        zcta: [(r["district_id"], r["share"], r["rank"], r["n_districts"])
-               for r in postal_rows(fresh, zcta)]
+        zcta: [
+            (r["district_id"], r["share"], r["rank"], r["n_districts"])
+            for r in postal_rows(fresh, zcta)
+        ]
         for zcta in ("10002", "10003", "10004", "57717", "96002", "20001", "00601")
-    }  # fmt: skip
+    }
     assert got == {
         "10002": [("NY-01", "0.7000", "1", "2"), ("NY-02", "0.3000", "2", "2")],
         "10003": [("NY-03", "0.9960", "1", "1")],  # the 0.4% sliver in NY-04 is dropped
         "10004": [("NY-04", "1.0000", "1", "1")],  # the "ZZ" (no district) part is skipped
-        "57717": [("SD-00", "0.6000", "1", "3"), ("MT-02", "0.3000", "2", "3"),
-                  ("WY-00", "0.1000", "3", "3")],
+        "57717": [
+            ("SD-00", "0.6000", "1", "3"),
+            ("MT-02", "0.3000", "2", "3"),
+            ("WY-00", "0.1000", "3", "3"),
+        ],
         "96002": [("CA-01", "1.0000", "1", "1")],  # no land: shares of the whole area
         "20001": [("DC-00", "1.0000", "1", "1")],  # "98" (delegate) becomes 00
         "00601": [("PR-00", "1.0000", "1", "1")],
-    }  # fmt: skip
+    }
     table = fresh.tables["postal_us.csv"]
     assert {row["source"] for row in table.rows} == {"census-zcta-cd"}
     assert {row["source_date"] for row in table.rows} == {TODAY}
@@ -657,8 +685,25 @@ def test_parse_zcta_cd_refuses_other_formats() -> None:
         us_fetch.parse_zcta_cd("zcta,cd\n10001,3601\n", TODAY)
     header = (OFFICIAL / "tab20_cd11920_zcta520_natl.txt").read_text(encoding="utf-8-sig")
     first = header.splitlines()[0]
-    fields = ["1", "36AB", "x", "1", "1", "G", "N", "2", "10001", "z", "10", "0", "G", "B5",
-              "S", "10", "0"]  # fmt: skip
+    fields = [
+        "1",
+        "36AB",
+        "x",
+        "1",
+        "1",
+        "G",
+        "N",
+        "2",
+        "10001",
+        "z",
+        "10",
+        "0",
+        "G",
+        "B5",
+        "S",
+        "10",
+        "0",
+    ]
     with pytest.raises(ValueError, match="bad district code '36AB'"):
         us_fetch.parse_zcta_cd(first + "\n" + "|".join(fields) + "\n", TODAY)
     fields[8] = "1000"

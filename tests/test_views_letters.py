@@ -13,8 +13,19 @@ from petition.models import DataReport
 from tests.conftest import csrf_token
 
 API = "/api/v1/representatives"
-REP_KEYS = {"id", "name", "body", "address_as", "party", "district", "email", "contact_url",
-            "website", "phone", "vacant"}  # fmt: skip
+REP_KEYS = {
+    "id",
+    "name",
+    "body",
+    "address_as",
+    "party",
+    "district",
+    "email",
+    "contact_url",
+    "website",
+    "phone",
+    "vacant",
+}
 
 
 @pytest.fixture
@@ -136,10 +147,14 @@ def test_report_a_mistake(ref_app, ref_client) -> None:
     assert bad.status_code == 400 and "Tell us what is wrong." in bad.get_data(as_text=True)
     response = ref_client.post(
         "/representatives/report",
-        data={"csrf_token": csrf_token(ref_client, form), "country": "US",
-              "postal_code": "10001", "representative": "bioguide:X",
-              "message": "This member retired."},
-    )  # fmt: skip
+        data={
+            "csrf_token": csrf_token(ref_client, form),
+            "country": "US",
+            "postal_code": "10001",
+            "representative": "bioguide:X",
+            "message": "This member retired.",
+        },
+    )
     assert response.status_code == 303
     assert "Thank you" in ref_client.get(response.location).get_data(as_text=True)
     with ref_app.app_context():

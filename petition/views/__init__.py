@@ -17,11 +17,13 @@ CONTENT_SECURITY_POLICY = (
 
 def register(app: Flask) -> None:
     """Attach the blueprints and the site-styled error pages."""
-    from petition.views import api, campaigns, compose, letters  # noqa: F401 (compose adds routes)
+    # compose adds its routes to letters.bp when imported
+    from petition.views import api, campaigns, compose, letters, organizer  # noqa: F401
 
     app.register_blueprint(campaigns.bp)
     app.register_blueprint(letters.bp)
     app.register_blueprint(api.bp)
+    app.register_blueprint(organizer.bp)
     if app.config["TRUSTED_PROXIES"]:
         # Behind a reverse proxy, take the client address from X-Forwarded-For.
         hops = int(app.config["TRUSTED_PROXIES"])
@@ -40,6 +42,8 @@ def register(app: Flask) -> None:
         code = error.code or 500
         if code == 429 and request.endpoint == "campaigns.sign":
             return campaigns.render_rate_limited()
+        if code == 429 and request.endpoint == "organizer.login":
+            return organizer.render_login_limited()
         if request.path.startswith("/api/"):
             return {"error": error.description or error.name}, code
         return render_template("errors/http.html", error=error), code

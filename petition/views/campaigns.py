@@ -28,6 +28,7 @@ from petition.forms import ConfirmForm, SignForm
 from petition.limits import limiter, sign_rate_limit
 from petition.mail import deliver_after_request, queue_email
 from petition.models import COUNTED_STATES, COUNTED_STATES_WITH_PENDING, Signature
+from petition.organizers import record_integrity_event
 from petition.representatives import COVERED_COUNTRIES, settled_district
 from petition.signatures import (
     SignatureNotFoundError,
@@ -69,11 +70,14 @@ def public_counts(content: CampaignContent) -> dict[str, Any]:
         goal=content.goal,
         states=frozenset(states),
         ttl=current_app.config["COUNTS_CACHE_SECONDS"],
+        min_count=current_app.config["PUBLIC_MIN_COUNT"],
     )
 
 
 def render_rate_limited() -> tuple[str, int]:
     """Show the form again, with what was typed, when an address signs too often."""
+    record_integrity_event(get_session(), "rate_limited")
+    get_session().commit()
     error = (
         "Too many signatures have come from your network in a short time. "
         "Your details are still here: please try again in a few minutes."
@@ -145,6 +149,8 @@ def _record_signature(form: SignForm) -> list[int]:
         notice_interval=timedelta(minutes=config["DUPLICATE_NOTICE_MINUTES"]),
     )
     message_ids = [_queue_sign_email(result, content)] if result.notify else []
+    if not result.created:
+        record_integrity_event(session, "duplicate_signature")
     session.commit()
     return message_ids
 

@@ -1,0 +1,79 @@
+"""Organizer accounts: create, list, remove, and check a password."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from petition.models import AuditEntry, IntegrityEvent, Organizer, utcnow
+
+PASSWORD_MIN = 12
+# Checked against when the email is unknown, so a wrong email costs as long as a wrong
+# password and the timing does not tell whether an account exists.
+_DUMMY_HASH = generate_password_hash("not-a-real-password", method="scrypt")
+
+
+class OrganizerError(ValueError):
+    """The account cannot be created or removed; the message says why."""
+
+
+def create_organizer(session: Session, email: str, password: str) -> Organizer:
+    """Add an organizer with a scrypt-hashed password."""
+    email = email.strip().lower()
+    if "@" not in email:
+        raise OrganizerError("Give the organizer's email address.")
+    if len(password) < PASSWORD_MIN:
+        raise OrganizerError(f"Use a password of at least {PASSWORD_MIN} characters.")
+    if find_organizer(session, email) is not None:
+        raise OrganizerError(f"{email} is already an organizer.")
+    organizer = Organizer(email=email, password_hash=generate_password_hash(password, "scrypt"))
+    session.add(organizer)
+    session.flush()
+    return organizer
+
+
+def find_organizer(session: Session, email: str) -> Organizer | None:
+    """Return the organizer with this email, if any."""
+    query = select(Organizer).where(Organizer.email == email.strip().lower())
+    return session.scalars(query).first()
+
+
+def list_organizers(session: Session) -> list[Organizer]:
+    """Return every organizer, by email."""
+    return list(session.scalars(select(Organizer).order_by(Organizer.email)))
+
+
+def remove_organizer(session: Session, email: str) -> None:
+    """Delete an organizer account."""
+    organizer = find_organizer(session, email)
+    if organizer is None:
+        raise OrganizerError(f"{email} is not an organizer.")
+    session.delete(organizer)
+    session.flush()
+
+
+def authenticate(session: Session, email: str, password: str) -> Organizer | None:
+    """Return the organizer if the password matches; spend the same time either way."""
+    organizer = find_organizer(session, email)
+    hashed = organizer.password_hash if organizer else _DUMMY_HASH
+    if not check_password_hash(hashed, password) or organizer is None:
+        return None
+    organizer.last_login_at = utcnow()
+    return organizer
+
+
+def record_integrity_event(session: Session, kind: str) -> None:
+    """Count an event for the integrity panel (failed login, rate-limited attempt)."""
+    session.add(IntegrityEvent(kind=kind))
+    session.flush()
+
+
+def record_audit(
+    session: Session, organizer_email: str, action: str, detail: str, rows: int
+) -> None:
+    """Write who did what, and to how many rows, to the audit log."""
+    session.add(
+        AuditEntry(organizer_email=organizer_email, action=action, detail=detail, rows=rows)
+    )
+    session.flush()

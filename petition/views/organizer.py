@@ -1,0 +1,281 @@
+"""Organizers: login, the dashboard, exports and moderation. Every route needs a login."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime, time
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    stream_with_context,
+    url_for,
+)
+from sqlalchemy.orm import Session
+from werkzeug.wrappers import Response
+
+from petition.auth import load_organizer, log_in, log_out, login_required
+from petition.cache import get_cache
+from petition.campaigns import sync_campaign
+from petition.charts import bar_chart, line_chart
+from petition.counts import counts_cache_key
+from petition.dashboard import build_dashboard
+from petition.db import get_session
+from petition.exports import (
+    COUNT_DIMENSIONS,
+    EXPORT_FORMATS,
+    ExportRefusedError,
+    RowCounter,
+    count_chunks,
+    count_rows,
+    signature_chunks,
+)
+from petition.forms import ConfirmForm, LoginForm, ModerationForm
+from petition.limits import limiter
+from petition.models import COUNTED_STATES, Campaign
+from petition.moderation import (
+    Criteria,
+    ModerationError,
+    invalidate_signatures,
+    list_moderation_actions,
+    preview_invalidation,
+    revert_moderation,
+)
+from petition.organizers import authenticate, record_audit, record_integrity_event
+from petition.views.campaigns import current_content
+from petition.views.refs import current_index
+
+bp = Blueprint("organizer", __name__, url_prefix="/organizer")
+bp.before_request(load_organizer)
+
+
+def login_limit() -> str:
+    """The configured limit on login attempts."""
+    return str(current_app.config["LOGIN_RATE_LIMIT"])
+
+
+def login_email_key() -> str:
+    """Rate-limit key per email address tried, whoever tries it."""
+    return "login:" + request.form.get("email", "").strip().lower()[:320]
+
+
+def current_campaign() -> Campaign:
+    """The campaign row of the campaign this site shows."""
+    return sync_campaign(get_session(), current_content())
+
+
+def _safe_next(target: str | None) -> str:
+    """Only ever return to a page of the organizer area (no open redirect)."""
+    if target and target.startswith("/organizer/") and "//" not in target and "\\\\" not in target:
+        return target
+    return url_for("organizer.dashboard")
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(login_limit, methods=["POST"])
+@limiter.limit(login_limit, methods=["POST"], key_func=login_email_key)
+def login() -> Response | tuple[str, int]:
+    """Log an organizer in; a wrong email or password gets the same answer."""
+    form = LoginForm()
+    if request.method == "POST" and form.validate():
+        session = get_session()
+        organizer = authenticate(session, form.email.data, form.password.data)
+        if organizer is not None:
+            session.commit()
+            log_in(organizer)
+            return redirect(_safe_next(request.args.get("next")), code=303)
+        record_integrity_event(session, "failed_login")
+        session.commit()
+        form.password.errors = ["The email or the password is wrong."]
+        return render_template("organizer/login.html", content=current_content(), form=form), 401
+    status = 400 if request.method == "POST" else 200
+    return render_template("organizer/login.html", content=current_content(), form=form), status
+
+
+def render_login_limited() -> tuple[str, int]:
+    """Answer too many login attempts, and count them for the integrity panel."""
+    record_integrity_event(get_session(), "rate_limited")
+    get_session().commit()
+    form = LoginForm()
+    form.password.errors = ["Too many attempts. Wait a few minutes and try again."]
+    return render_template("organizer/login.html", content=current_content(), form=form), 429
+
+
+@bp.post("/logout")
+@login_required
+def logout() -> Response:
+    """End the organizer session."""
+    if not ConfirmForm().validate_on_submit():
+        abort(400, "The page expired: log out again.")
+    log_out()
+    flash("You are logged out.")
+    return redirect(url_for("organizer.login"), code=303)
+
+
+@bp.get("/")
+@login_required
+def dashboard() -> str:
+    """Show the campaign's figures, charts, integrity panel and audit log."""
+    campaign = current_campaign()
+    figures = build_dashboard(get_session(), campaign.id)
+    reps = current_index().reps
+    return render_template(
+        "organizer/dashboard.html",
+        content=current_content(),
+        campaign=campaign,
+        figures=figures,
+        reps=reps,
+        district_names={r.district_id: r.district_name for r in reps.values()},
+        per_day_svg=bar_chart(figures.per_day, title="Confirmed signatures per day"),
+        cumulative_svg=line_chart(figures.per_day, title="Confirmed signatures over time"),
+        form=ConfirmForm(),
+        organizer=g.organizer,
+    )
+
+
+def audited_stream(
+    session: Session, chunks: Iterator[str], action: str, detail: str, counter: object
+) -> Iterator[str]:
+    """Stream an export, then write the audit entry with the number of rows sent.
+
+    The stream outlives the request, so it keeps the session that reads the rows and
+    writes the audit entry in that same session (another one would wait on its lock).
+    """
+    email = g.organizer.email
+    finished = False
+    try:
+        yield from chunks
+        finished = True
+    finally:
+        note = detail if finished else f"{detail} (interrupted)"
+        record_audit(session, email, action, note, int(getattr(counter, "rows", 0)))
+        session.commit()
+        session.close()
+
+
+def day_range(
+    start: datetime | None, end: datetime | None
+) -> tuple[datetime | None, datetime | None]:
+    """Turn a date range into the datetimes that include both whole days."""
+    return (
+        datetime.combine(start, time.min) if start else None,
+        datetime.combine(end, time.max) if end else None,
+    )
+
+
+@bp.get("/exports/counts.<ext>")
+@login_required
+def export_counts(ext: str) -> Response:
+    """Stream exact counts by country, region, district or day, as CSV or JSON."""
+    by = request.args.get("by", "country")
+    if ext not in EXPORT_FORMATS or by not in COUNT_DIMENSIONS:
+        abort(400, f"Choose by={'|'.join(COUNT_DIMENSIONS)} and .csv or .json.")
+    campaign = current_campaign()
+    rows = count_rows(get_session(), campaign.id, by, COUNTED_STATES)
+    counter = RowCounter(rows)
+    chunks = count_chunks(list(counter), by, ext)
+    name = f"{campaign.slug}-counts-by-{by}.{ext}"
+    mimetype = "text/csv" if ext == "csv" else "application/json"
+    stream = audited_stream(get_session(), chunks, "export.counts", f"counts by {by} ({ext})",
+                            counter)  # fmt: skip
+    return _download(stream, name, mimetype)
+
+
+@bp.get("/exports/signatures.csv")
+@login_required
+def export_signatures() -> Response:
+    """Stream the confirmed signers (only those who agreed to updates unless all=1)."""
+    include_all = request.args.get("all") == "1"
+    campaign = current_campaign()
+    try:
+        counter, chunks = signature_chunks(get_session(), campaign, include_all=include_all)
+    except ExportRefusedError as exc:
+        abort(403, str(exc))
+    who = "all confirmed signers" if include_all else "signers who agreed to updates"
+    stream = audited_stream(get_session(), chunks, "export.signatures", who, counter)
+    return _download(stream, f"{campaign.slug}-signatures.csv", "text/csv")
+
+
+def _download(chunks: Iterator[str], name: str, mimetype: str) -> Response:
+    """A streamed attachment, encoded chunk by chunk (constant memory)."""
+    body = (chunk.encode("utf-8") for chunk in chunks)
+    response = Response(stream_with_context(body), mimetype=mimetype)
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
+    response.headers["Cache-Control"] = "no-store"
+    if mimetype == "text/csv":
+        response.headers["Content-Type"] = "text/csv; charset=utf-8"
+    return response
+
+
+def _criteria(form: ModerationForm) -> Criteria:
+    start, end = day_range(form.created_from.data, form.created_to.data)
+    ids = tuple(int(part) for part in (form.ids.data or "").split())
+    return Criteria(email_domain=form.email_domain.data or None, ip_hash=form.ip_hash.data or None,
+                    created_from=start, created_to=end, ids=ids)  # fmt: skip
+
+
+@bp.route("/moderation", methods=["GET", "POST"])
+@login_required
+def moderation() -> tuple[str, int]:
+    """Preview, then apply, a bulk invalidation; list past actions to undo them."""
+    form = ModerationForm()
+    campaign = current_campaign()
+    session = get_session()
+    preview, status = None, 200
+    if request.method == "POST":
+        if not form.validate():
+            status = 400
+        else:
+            try:
+                preview, status = _moderate(form, campaign.id)
+            except ModerationError as exc:
+                form.email_domain.errors = [str(exc)]
+                status = 400
+    page = render_template(
+        "organizer/moderation.html",
+        content=current_content(),
+        form=form,
+        preview=preview,
+        actions=list_moderation_actions(session, campaign.id),
+        revert_form=ConfirmForm(),
+    )
+    return page, status
+
+
+def _moderate(form: ModerationForm, campaign_id: int) -> tuple[int | None, int]:
+    """Count the matches (preview), or invalidate them when the preview was confirmed."""
+    criteria = _criteria(form)
+    session = get_session()
+    if request.form.get("action") != "apply":
+        return preview_invalidation(session, campaign_id, criteria), 200
+    action = invalidate_signatures(session, campaign_id, criteria, g.organizer.email)
+    session.commit()
+    _forget_public_counts()
+    flash(f"{action.count:,} signatures invalidated ({action.criteria}).")
+    return None, 200
+
+
+@bp.post("/moderation/<int:action_id>/revert")
+@login_required
+def revert(action_id: int) -> Response:
+    """Undo a bulk invalidation."""
+    if not ConfirmForm().validate_on_submit():
+        abort(400, "The page expired: press the button again.")
+    try:
+        action = revert_moderation(get_session(), action_id, g.organizer.email)
+    except ModerationError as exc:
+        abort(400, str(exc))
+    get_session().commit()
+    _forget_public_counts()
+    flash(f"Restored {action.count:,} signatures.")
+    return redirect(url_for("organizer.moderation"), code=303)
+
+
+def _forget_public_counts() -> None:
+    get_cache(current_app).delete(counts_cache_key(current_content().slug))
