@@ -150,7 +150,11 @@ def audited_stream(
     email = g.organizer.email
     finished = False
     try:
-        yield from chunks
+        for chunk in chunks:
+            yield chunk
+            # End the read transaction between chunks: on SQLite every transaction holds
+            # the write lock, and signers must not wait for a whole export.
+            session.commit()
         finished = True
     finally:
         note = detail if finished else f"{detail} (interrupted)"
