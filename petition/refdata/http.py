@@ -10,7 +10,7 @@ import requests
 from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
-USER_AGENT = "petition-refdata/0.1 (+https://github.com/; open-source petition app data refresh)"
+USER_AGENT = "petition-refdata/0.1 (open-source petition app; reference data refresh)"
 # Seconds to connect, and to wait between two bytes of an answer.
 TIMEOUT = (5.0, 30.0)
 CHUNK = 64 * 1024
