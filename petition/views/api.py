@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Blueprint, abort, current_app, request, url_for
 from werkzeug.wrappers import Response
 
@@ -54,6 +56,8 @@ def letters() -> tuple[dict[str, object], int]:
     except LookupInputError as exc:
         return {"error": str(exc), "field": exc.field}, 400
     mailto = mailto_url(rep.email, letter.subject, letter.body) if rep.email else None
+    params: dict[str, Any] = {"rep_id": rep.id, **print_params(request.args)}
+    print_url = url_for("letters.print_letter", **params)
     return {
         "to": letter.to or None,
         "representative": rep.json,
@@ -63,5 +67,5 @@ def letters() -> tuple[dict[str, object], int]:
         "mailto_too_long": bool(mailto and len(mailto) > MAILTO_LIMIT),
         "webmail": webmail_urls(rep.email, letter.subject, letter.body) if rep.email else {},
         "contact_url": rep.contact_url or None,
-        "print_url": url_for("letters.print_letter", rep_id=rep.id, **print_params(request.args)),  # type: ignore[arg-type]  # noqa: E501 (url_for takes any query values)
+        "print_url": print_url,
     }, 200
