@@ -6,9 +6,16 @@ HOST   ?= 127.0.0.1
 PORT   ?= 5000
 FLASK  := $(BIN)/flask --app petition
 
-.PHONY: install run test lint fmt migrate load clean
+.PHONY: install run test lint fmt migrate load clean pango
 
-$(VENV)/.installed: pyproject.toml
+# WeasyPrint (delivery-pack PDFs) needs Debian's pango; install it when it is missing.
+pango:
+	@ldconfig -p | grep -q 'libpango-1.0.so.0' && ldconfig -p | grep -q 'libpangoft2-1.0.so.0' || \
+	  { echo "Installing Debian's pango for WeasyPrint"; \
+	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libpango-1.0-0 libpangoft2-1.0-0 || \
+	    { echo "Could not install pango: run apt-get install libpango-1.0-0 libpangoft2-1.0-0 as root" >&2; exit 1; }; }
+
+$(VENV)/.installed: pyproject.toml | pango
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e ".[dev]"

@@ -18,6 +18,7 @@ from petition.cli_export import export_cli
 from petition.content import CampaignContent
 from petition.mail import deliver_due
 from petition.models import utcnow
+from petition.organizer.cli import packs_cli
 from petition.organizers import (
     OrganizerError,
     create_organizer,
@@ -279,3 +280,4 @@ def register(app: Flask) -> None:
     app.cli.add_command(signatures_cli)
     app.cli.add_command(organizer_cli)
     app.cli.add_command(export_cli)
+    app.cli.add_command(packs_cli)

@@ -11,7 +11,6 @@ from flask import current_app
 from flask.cli import AppGroup
 
 from petition.campaigns import get_campaign
-from petition.counts import read_counts
 from petition.db import get_session
 from petition.exports import (
     COUNT_DIMENSIONS,
@@ -23,13 +22,14 @@ from petition.exports import (
 )
 from petition.models import COUNTED_STATES, Campaign
 from petition.organizers import record_audit
+from petition.tallies import read_counts
 
 export_cli = AppGroup("export", help="Export the campaign's counts and signers (CSV or JSON).")
 
 OUTPUT_HELP = "File to write, or - for standard output (the default)."
 
 
-def _campaign() -> Campaign:
+def configured_campaign() -> Campaign:
     """Return the configured campaign, or stop with a hint when it is not loaded."""
     slug = current_app.config["CAMPAIGN"]
     campaign = get_campaign(get_session(), slug)
@@ -44,7 +44,7 @@ def _open_output(output: str) -> IO[bytes]:
     return stream
 
 
-def _cli_user() -> str:
+def cli_user() -> str:
     """Return the operating-system user running the command, for the audit log."""
     try:
         return getpass.getuser()
@@ -59,7 +59,7 @@ def _cli_user() -> str:
 @click.option("--output", default="-", help=OUTPUT_HELP)
 def export_counts(by: str, fmt: str, output: str) -> None:
     """Write the confirmed signature counts by country, region, district or day."""
-    campaign = _campaign()
+    campaign = configured_campaign()
     rows = count_rows(get_session(), campaign.id, by, COUNTED_STATES)
     with _open_output(output) as out:
         for chunk in count_chunks(rows, by, fmt):
@@ -73,7 +73,7 @@ def export_counts(by: str, fmt: str, output: str) -> None:
 def export_signatures(include_all: bool, output: str) -> None:
     """Write the confirmed signers as CSV (only those who agreed to updates, unless --all)."""
     session = get_session()
-    campaign = _campaign()
+    campaign = configured_campaign()
     try:
         counter, chunks = signature_chunks(session, campaign, include_all=include_all)
     except ExportRefusedError as exc:
@@ -89,6 +89,6 @@ def export_signatures(include_all: bool, output: str) -> None:
             bar.update(counter.rows - bar.pos)
     who = "all confirmed signers" if include_all else "signers who agreed to updates"
     detail = f"{campaign.slug}: {who}, to {'stdout' if output == '-' else output}"
-    record_audit(session, f"cli:{_cli_user()}", "export.signatures", detail, counter.rows)
+    record_audit(session, f"cli:{cli_user()}", "export.signatures", detail, counter.rows)
     session.commit()
     click.echo(f"Exported {counter.rows} signatures.", err=True)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import string
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -50,6 +50,8 @@ class CampaignContent:
     faq: tuple[Question, ...]
     privacy_heading: str
     privacy: tuple[str, ...]
+    # Constituents a representative needs, per body, before a delivery pack is due.
+    quorum: dict[str, int] = field(default_factory=dict)
 
 
 def split_paragraphs(text: str) -> tuple[str, ...]:
@@ -109,6 +111,19 @@ def _parse_faq(raw: Any) -> tuple[Question, ...]:
     return questions
 
 
+def _parse_quorum(raw: Any) -> dict[str, int]:
+    if not isinstance(raw, dict):
+        raise ValueError("[quorum]: must be a table of body = number")
+    quorum = {}
+    for body, threshold in raw.items():
+        if body not in LETTER_BODIES:
+            raise ValueError(f"[quorum]: '{body}' is not one of {', '.join(LETTER_BODIES)}")
+        if not isinstance(threshold, int) or isinstance(threshold, bool) or threshold <= 0:
+            raise ValueError(f"[quorum]: '{body}' must be a positive number")
+        quorum[body] = threshold
+    return quorum
+
+
 def parse_campaign(data: dict[str, Any]) -> CampaignContent:
     """Check a decoded campaign file against the schema and build its content."""
     situation = _require(data, "situation", dict, "file")
@@ -132,6 +147,7 @@ def parse_campaign(data: dict[str, Any]) -> CampaignContent:
         faq=_parse_faq(data.get("faq", [])),
         privacy_heading=_require(privacy, "heading", str, "[privacy]").strip(),
         privacy=split_paragraphs(_require(privacy, "text", str, "[privacy]")),
+        quorum=_parse_quorum(data.get("quorum", {})),
     )
 
 

@@ -1,34 +1,23 @@
-"""Signature tallies kept per campaign, country, region and state."""
+"""Signature tallies: their writes (one upsert per change), and the cached public counts."""
 
 from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
-from sqlalchemy import func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from petition.models import (
-    LetterEvent,
     Signature,
     SignatureCount,
     SignatureDayCount,
     SignatureState,
     utcnow,
 )
-
-
-@dataclass(frozen=True)
-class Counts:
-    total: int
-    by_country: dict[str, int] = field(default_factory=dict)
-    by_region: dict[str, int] = field(default_factory=dict)
-    by_district: dict[str, int] = field(default_factory=dict)
-    updated_at: datetime | None = None
+from petition.tallies import Counts, count_letters, read_counts
 
 
 def _upsert_add(session: Session, model: type[Any], keys: dict[str, Any], delta: int) -> None:
@@ -86,42 +75,6 @@ def tally_many(
         _upsert_add(session, SignatureDayCount, keys, change)
 
 
-def read_counts(session: Session, campaign_id: int, states: frozenset[SignatureState]) -> Counts:
-    """Sum the tallies of the given states by country and by region."""
-    rows = session.execute(
-        select(
-            SignatureCount.country,
-            SignatureCount.region,
-            SignatureCount.district_id,
-            func.sum(SignatureCount.count),
-            func.max(SignatureCount.updated_at),
-        )
-        .where(SignatureCount.campaign_id == campaign_id, SignatureCount.state.in_(states))
-        .group_by(SignatureCount.country, SignatureCount.region, SignatureCount.district_id)
-    ).all()
-    by_country: dict[str, int] = {}
-    by_region: dict[str, int] = {}
-    by_district: dict[str, int] = {}
-    updated: list[datetime] = []
-    for country, region, district, count, updated_at in rows:
-        if not count:
-            continue
-        by_country[country] = by_country.get(country, 0) + count
-        if region:
-            key = region if region == country else f"{country}-{region}"
-            by_region[key] = by_region.get(key, 0) + count
-        if district:
-            by_district[district] = by_district.get(district, 0) + count
-        updated.append(updated_at)
-    return Counts(
-        total=sum(by_country.values()),
-        by_country=dict(sorted(by_country.items())),
-        by_region=dict(sorted(by_region.items())),
-        by_district=dict(sorted(by_district.items())),
-        updated_at=max(updated) if updated else None,
-    )
-
-
 def cached_counts(
     session: Session,
     cache: Any,
@@ -160,9 +113,3 @@ def cached_counts(
 def counts_cache_key(slug: str) -> str:
     """Return the cache key of a campaign's public counts."""
     return f"counts:{slug}"
-
-
-def count_letters(session: Session, campaign_id: int) -> int:
-    """Return how many letters were sent for a campaign, by any channel."""
-    query = select(func.count(LetterEvent.id)).where(LetterEvent.campaign_id == campaign_id)
-    return int(session.scalar(query) or 0)

@@ -15,10 +15,10 @@ from petition.models import (
     LetterEvent,
     Signature,
     SignatureCount,
-    SignatureDayCount,
     SignatureState,
     utcnow,
 )
+from petition.tallies import day_totals, letters_by, state_totals, sum_places
 
 AUDIT_ROWS = 20
 
@@ -34,57 +34,6 @@ class Dashboard:
     letters_by_channel: list[tuple[str, int]]
     integrity: dict[str, int] = field(default_factory=dict)
     audit: list[AuditEntry] = field(default_factory=list)
-
-
-def _totals(session: Session, campaign_id: int) -> dict[str, int]:
-    rows = session.execute(
-        select(SignatureCount.state, func.sum(SignatureCount.count))
-        .where(SignatureCount.campaign_id == campaign_id)
-        .group_by(SignatureCount.state)
-    ).all()
-    found = {SignatureState(state).value: int(n or 0) for state, n in rows}
-    return {s.value: found.get(s.value, 0) for s in SignatureState}
-
-
-def _grouped(session: Session, campaign_id: int, *columns: Any) -> list[Any]:
-    """Sum confirmed tallies grouped by the given columns, largest first."""
-    total = func.sum(SignatureCount.count)
-    rows = session.execute(
-        select(*columns, total)
-        .where(
-            SignatureCount.campaign_id == campaign_id,
-            SignatureCount.state == SignatureState.CONFIRMED,
-        )  # fmt: skip
-        .group_by(*columns)
-        .having(total > 0)
-        .order_by(total.desc(), *columns)
-    ).all()
-    return [tuple(row) for row in rows]
-
-
-def per_day(session: Session, campaign_id: int) -> list[tuple[date, int]]:
-    """Confirmed signatures per day of confirmation."""
-    rows = session.execute(
-        select(SignatureDayCount.day, SignatureDayCount.count)
-        .where(
-            SignatureDayCount.campaign_id == campaign_id,
-            SignatureDayCount.state == SignatureState.CONFIRMED,
-            SignatureDayCount.count != 0,
-        )  # fmt: skip
-        .order_by(SignatureDayCount.day)
-    ).all()
-    return [(day, max(0, int(n))) for day, n in rows]  # a tally never goes below zero
-
-
-def _letters(session: Session, campaign_id: int, column: Any) -> list[tuple[str, int]]:
-    total = func.count(LetterEvent.id)
-    rows = session.execute(
-        select(column, total)
-        .where(LetterEvent.campaign_id == campaign_id)
-        .group_by(column)
-        .order_by(total.desc(), column)
-    ).all()
-    return [(str(key), int(n)) for key, n in rows]
 
 
 def integrity_figures(session: Session, campaign_id: int, totals: dict[str, int]) -> dict[str, int]:
@@ -112,17 +61,20 @@ def integrity_figures(session: Session, campaign_id: int, totals: dict[str, int]
 
 def build_dashboard(session: Session, campaign_id: int) -> Dashboard:
     """Gather every figure of the dashboard for one campaign."""
-    totals = _totals(session, campaign_id)
+    totals = state_totals(session, campaign_id)
+    confirmed = frozenset({SignatureState.CONFIRMED})
+
+    def grouped(*columns: Any) -> list[Any]:
+        return sum_places(session, campaign_id, confirmed, *columns, largest_first=True)
+
     return Dashboard(
         totals=totals,
-        per_day=per_day(session, campaign_id),
-        by_country=_grouped(session, campaign_id, SignatureCount.country),
-        by_region=_grouped(session, campaign_id, SignatureCount.country, SignatureCount.region),
-        by_district=_grouped(
-            session, campaign_id, SignatureCount.country, SignatureCount.district_id
-        ),  # fmt: skip
-        letters_by_rep=_letters(session, campaign_id, LetterEvent.representative_id),
-        letters_by_channel=_letters(session, campaign_id, LetterEvent.channel),
+        per_day=day_totals(session, campaign_id, confirmed),
+        by_country=grouped(SignatureCount.country),
+        by_region=grouped(SignatureCount.country, SignatureCount.region),
+        by_district=grouped(SignatureCount.country, SignatureCount.district_id),
+        letters_by_rep=letters_by(session, campaign_id, LetterEvent.representative_id),
+        letters_by_channel=letters_by(session, campaign_id, LetterEvent.channel),
         integrity=integrity_figures(session, campaign_id, totals),
         audit=list(
             session.scalars(select(AuditEntry).order_by(AuditEntry.id.desc()).limit(AUDIT_ROWS))

@@ -14,10 +14,11 @@ from datetime import datetime
 from itertools import islice
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session
 
-from petition.models import Campaign, Signature, SignatureCount, SignatureDayCount, SignatureState
+from petition.models import Campaign, Signature, SignatureCount, SignatureState
+from petition.tallies import day_totals, sum_places
 
 T = TypeVar("T")
 
@@ -107,35 +108,21 @@ def _place_rows(
     """Sum the place tallies grouped by these columns, leaving out places now at zero."""
     columns = [SignatureCount.district_id if n == "district" else getattr(SignatureCount, n)
                for n in names]  # fmt: skip
-    total = func.sum(SignatureCount.count)
-    query = (
-        select(*columns, total)
-        .where(SignatureCount.campaign_id == campaign_id, SignatureCount.state.in_(states))
-        .group_by(*columns)
-        .having(total > 0)
-        .order_by(*columns)
-    )
-    return [dict(zip((*names, "signatures"), (*keys, int(n)), strict=True))
-            for *keys, n in session.execute(query)]  # fmt: skip
+    return [dict(zip((*names, "signatures"), row, strict=True))
+            for row in sum_places(session, campaign_id, states, *columns)]  # fmt: skip
 
 
 def _day_rows(
     session: Session, campaign_id: int, states: frozenset[SignatureState]
 ) -> list[dict[str, object]]:
     """Sum the day tallies by day, with the running total."""
-    total = func.sum(SignatureDayCount.count)
-    query = (
-        select(SignatureDayCount.day, total)
-        .where(SignatureDayCount.campaign_id == campaign_id, SignatureDayCount.state.in_(states))
-        .group_by(SignatureDayCount.day)
-        .having(total > 0)
-        .order_by(SignatureDayCount.day)
-    )
     rows: list[dict[str, object]] = []
     cumulative = 0
-    for day, count in session.execute(query):
-        cumulative += int(count)
-        rows.append({"day": day.isoformat(), "signatures": int(count), "cumulative": cumulative})
+    for day, count in day_totals(session, campaign_id, states):
+        if count <= 0:
+            continue
+        cumulative += count
+        rows.append({"day": day.isoformat(), "signatures": count, "cumulative": cumulative})
     return rows
 
 

@@ -28,7 +28,7 @@ from petition.postal import (
     normalize_postal_code,
     postal_code_example,
 )
-from petition.text import clean_text
+from petition.text import clean_text, is_web_url
 
 NAME_MAX = 200
 EMAIL_MAX = 254  # RFC 5321 path limit
@@ -256,3 +256,36 @@ class ModerationForm(FlaskForm):  # type: ignore[misc]  # flask-wtf ships no typ
 
 class ConfirmForm(FlaskForm):  # type: ignore[misc]  # flask-wtf ships no type hints
     """The single button that confirms or deletes; CSRF only."""
+
+
+# What organizers can record of a representative's answer, in the order the form offers it.
+POSITION_CHOICES = [
+    SelectChoice("supports", "Supports the demands"),
+    SelectChoice("partly", "Supports some of them"),
+    SelectChoice("opposes", "Opposes them"),
+    SelectChoice("no_reply", "Asked, no reply yet"),
+]
+QUOTE_MAX = 1000
+SOURCE_URL_MAX = 500
+
+
+class ResponseForm(FlaskForm):  # type: ignore[misc]  # flask-wtf ships no type hints
+    """A representative's answer to the campaign, as an organizer records it."""
+
+    position = SelectField("Position", choices=POSITION_CHOICES)
+    responded_on = DateField("Date of the answer (or of the request)", validators=[Optional()])
+    quote = TextAreaField(
+        "Short quote",
+        filters=[clean_text],
+        validators=[Length(max=QUOTE_MAX, message="Keep the quote under 1,000 characters.")],
+    )
+    source_url = StringField(
+        "Source link",
+        filters=[clean_text],
+        validators=[Length(max=SOURCE_URL_MAX)],
+        description="Where the answer can be read: a letter, a statement, a post (https://…).",
+    )
+
+    def validate_source_url(self, field: Field) -> None:
+        if field.data and not is_web_url(field.data):
+            raise ValidationError("Give a web address starting with https:// or http://.")

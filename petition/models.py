@@ -310,3 +310,34 @@ class IntegrityEvent(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(String(40))
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class Position(enum.StrEnum):
+    """Where a representative stands on the campaign, as organizers recorded it."""
+
+    SUPPORTS = "supports"
+    PARTLY = "partly"
+    OPPOSES = "opposes"
+    NO_REPLY = "no_reply"
+
+
+# Positions that are an answer (a representative with NO_REPLY was asked but has not answered).
+ANSWERED_POSITIONS = frozenset({Position.SUPPORTS, Position.PARTLY, Position.OPPOSES})
+
+
+class RepresentativeResponse(Base):
+    """A representative's recorded answer to the campaign: one row per campaign and seat."""
+
+    __tablename__ = "representative_responses"
+    __table_args__ = (UniqueConstraint("campaign_id", "representative_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id", ondelete="CASCADE"))
+    representative_id: Mapped[str] = mapped_column(String(64))
+    position: Mapped[Position] = mapped_column(_enum_column(Position), default=Position.NO_REPLY)
+    # The day of the answer, or of the request while there is no reply yet.
+    responded_on: Mapped[date | None] = mapped_column(Date)
+    quote: Mapped[str] = mapped_column(Text, default="")
+    source_url: Mapped[str] = mapped_column(String(500), default="")
+    updated_by: Mapped[str] = mapped_column(String(320))
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)

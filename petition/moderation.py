@@ -12,8 +12,9 @@ from sqlalchemy import ColumnElement, func, select, update
 from sqlalchemy.orm import Session
 
 from petition.counts import tally_many
-from petition.models import ModerationAction, Signature, SignatureCount, SignatureState, utcnow
+from petition.models import ModerationAction, Signature, SignatureState, utcnow
 from petition.organizers import record_audit
+from petition.tallies import state_totals
 
 # Signatures locked, re-tallied and updated per round trip, so that 100,000 matches
 # never sit in memory (or in one statement's parameter list) at once.
@@ -288,8 +289,4 @@ def list_moderation_actions(
 
 def invalidated_count(session: Session, campaign_id: int) -> int:
     """Return how many of a campaign's signatures are invalidated, from the tallies."""
-    query = select(func.coalesce(func.sum(SignatureCount.count), 0)).where(
-        SignatureCount.campaign_id == campaign_id,
-        SignatureCount.state == SignatureState.INVALIDATED,
-    )
-    return int(session.scalar(query) or 0)
+    return state_totals(session, campaign_id)[SignatureState.INVALIDATED.value]

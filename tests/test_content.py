@@ -18,6 +18,8 @@ def test_shipped_campaign_loads() -> None:
     assert [d.id for d in content.demands] == [1, 2, 3, 4, 5, 6]
     assert len(content.faq) == 10 and content.goal > 0
     assert content.situation and content.privacy and content.petition_text
+    assert content.quorum == {"us-house": 100, "us-senate": 500, "ca-commons": 100,
+                              "eu-parliament": 500}  # fmt: skip
 
 
 def test_split_paragraphs() -> None:
@@ -38,6 +40,9 @@ def copy_data(tmp_path: Path) -> Path:
         (lambda s: s.replace("[situation]", "[elsewhere]"), "missing key 'situation'"),
         (lambda s: s.replace("id = 2\n", "id = 1\n", 1), "different id"),
         (lambda s: s.replace('title = "', 'title = "" #', 1), "'title' must not be empty"),
+        (lambda s: s.replace("us-house = 100", "us-house = 0"), "'us-house' must be a positive"),
+        (lambda s: s.replace("us-senate = 500", "moon = 5"), "[quorum]: 'moon' is not one of"),
+        (lambda s: "quorum = 5\n" + s.replace("[quorum]", "[x]"), "[quorum]: must be a table"),
     ],
 )
 def test_malformed_file_names_file_and_problem(tmp_path: Path, edit, problem: str) -> None:

@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 
 from petition import moderation
 from petition.campaigns import get_campaign
-from petition.counts import read_counts, tally
+from petition.counts import tally
 from petition.db import EXTENSION_KEY as DB_KEY
 from petition.db import get_engine, get_session
 from petition.models import (
@@ -37,6 +37,7 @@ from petition.moderation import (
     revert_moderation,
 )
 from petition.signatures import SignResult, confirm_signature, delete_signature, sign_campaign
+from petition.tallies import read_counts
 
 TTL = timedelta(days=7)
 INTERVAL = timedelta(minutes=60)

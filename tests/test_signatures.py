@@ -8,7 +8,6 @@ import pytest
 from sqlalchemy import func, select
 
 from petition.campaigns import get_campaign
-from petition.counts import read_counts
 from petition.db import get_session
 from petition.models import COUNTED_STATES, Signature, SignatureState, utcnow
 from petition.signatures import (
@@ -21,6 +20,7 @@ from petition.signatures import (
     make_delete_token,
     sign_campaign,
 )
+from petition.tallies import read_counts
 
 TTL = timedelta(days=7)
 INTERVAL = timedelta(minutes=60)

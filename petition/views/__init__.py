@@ -17,13 +17,16 @@ CONTENT_SECURITY_POLICY = (
 
 def register(app: Flask) -> None:
     """Attach the blueprints and the site-styled error pages."""
-    from petition.views import api, campaigns, letters, lookup, organizer
+    from petition.organizer import views as organizer_representatives
+    from petition.views import api, campaigns, letters, lookup, organizer, responses
 
     app.register_blueprint(campaigns.bp)
     app.register_blueprint(lookup.bp)
     app.register_blueprint(letters.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(organizer.bp)
+    app.register_blueprint(organizer_representatives.bp)
+    app.register_blueprint(responses.bp)
     if app.config["TRUSTED_PROXIES"]:
         # Behind a reverse proxy, take the client address from X-Forwarded-For.
         hops = int(app.config["TRUSTED_PROXIES"])

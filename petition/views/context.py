@@ -8,11 +8,11 @@ from typing import Any
 from flask import current_app
 
 from petition.cache import get_cache
-from petition.campaigns import get_campaign
+from petition.campaigns import get_campaign, sync_campaign
 from petition.content import CampaignContent, LetterTemplate
 from petition.counts import cached_counts
 from petition.db import get_session
-from petition.models import COUNTED_STATES, COUNTED_STATES_WITH_PENDING
+from petition.models import COUNTED_STATES, COUNTED_STATES_WITH_PENDING, Campaign
 from petition.representatives import LookupResult, lookup_representatives
 from petition.views.refs import current_index
 
@@ -21,6 +21,11 @@ def current_content() -> CampaignContent:
     """Return the content of the campaign this site shows."""
     campaigns: dict[str, CampaignContent] = current_app.extensions["petition.campaigns"]
     return campaigns[current_app.config["CAMPAIGN"]]
+
+
+def current_campaign() -> Campaign:
+    """The campaign row of the campaign this site shows (recorded on first use)."""
+    return sync_campaign(get_session(), current_content())
 
 
 def letter_templates() -> dict[str, LetterTemplate]:

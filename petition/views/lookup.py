@@ -5,11 +5,13 @@ from __future__ import annotations
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
+from petition.campaigns import get_campaign
 from petition.db import get_session
 from petition.forms import LookupForm, ReportForm
 from petition.limits import limiter
 from petition.reports import record_data_report
-from petition.representatives import LookupInputError
+from petition.representatives import LookupInputError, LookupResult
+from petition.responses import position_labels
 from petition.views.context import current_content, run_lookup
 
 bp = Blueprint("lookup", __name__)
@@ -45,8 +47,17 @@ def lookup() -> tuple[str, int]:
         result=result,
         can_write="letters.compose" in current_app.view_functions,
         report_url=report_url(form.country.data or "", form.postal_code.data or ""),
+        positions=_positions(result),
     )
     return page, status
+
+
+def _positions(result: LookupResult | None) -> dict[str, str]:
+    """The recorded position of each representative found, in words."""
+    campaign = get_campaign(get_session(), current_content().slug) if result else None
+    if result is None or campaign is None:
+        return {}
+    return position_labels(get_session(), campaign.id, [r.id for r in result.representatives])
 
 
 @bp.route("/representatives/report", methods=["GET", "POST"])

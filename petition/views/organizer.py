@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import datetime, time
 
 from flask import (
@@ -14,15 +13,12 @@ from flask import (
     redirect,
     render_template,
     request,
-    stream_with_context,
     url_for,
 )
-from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
 from petition.auth import load_organizer, log_in, log_out, login_required
 from petition.cache import get_cache
-from petition.campaigns import sync_campaign
 from petition.charts import bar_chart, line_chart
 from petition.counts import counts_cache_key
 from petition.dashboard import build_dashboard
@@ -39,7 +35,7 @@ from petition.exports import (
 from petition.forms import ConfirmForm, LoginForm, ModerationForm
 from petition.letters import CHANNEL_MEANINGS
 from petition.limits import limiter
-from petition.models import COUNTED_STATES, Campaign
+from petition.models import COUNTED_STATES
 from petition.moderation import (
     Criteria,
     ModerationError,
@@ -48,8 +44,9 @@ from petition.moderation import (
     preview_invalidation,
     revert_moderation,
 )
-from petition.organizers import authenticate, record_audit, record_integrity_event
-from petition.views.context import current_content
+from petition.organizer.downloads import audited_stream, download
+from petition.organizers import authenticate, record_integrity_event
+from petition.views.context import current_campaign, current_content
 from petition.views.refs import current_index
 
 bp = Blueprint("organizer", __name__, url_prefix="/organizer")
@@ -64,11 +61,6 @@ def login_limit() -> str:
 def login_email_key() -> str:
     """Rate-limit key per email address tried, whoever tries it."""
     return "login:" + request.form.get("email", "").strip().lower()[:320]
-
-
-def current_campaign() -> Campaign:
-    """The campaign row of the campaign this site shows."""
-    return sync_campaign(get_session(), current_content())
 
 
 def _safe_next(target: str | None) -> str:
@@ -142,30 +134,6 @@ def dashboard() -> str:
     )
 
 
-def audited_stream(
-    session: Session, chunks: Iterator[str], action: str, detail: str, counter: object
-) -> Iterator[str]:
-    """Stream an export, then write the audit entry with the number of rows sent.
-
-    The stream outlives the request, so it keeps the session that reads the rows and
-    writes the audit entry in that same session (another one would wait on its lock).
-    """
-    email = g.organizer.email
-    finished = False
-    try:
-        for chunk in chunks:
-            yield chunk
-            # End the read transaction between chunks: on SQLite every transaction holds
-            # the write lock, and signers must not wait for a whole export.
-            session.commit()
-        finished = True
-    finally:
-        note = detail if finished else f"{detail} (interrupted)"
-        record_audit(session, email, action, note, int(getattr(counter, "rows", 0)))
-        session.commit()
-        session.close()
-
-
 def day_range(
     start: datetime | None, end: datetime | None
 ) -> tuple[datetime | None, datetime | None]:
@@ -191,7 +159,7 @@ def export_counts(ext: str) -> Response:
     mimetype = "text/csv" if ext == "csv" else "application/json"
     stream = audited_stream(get_session(), chunks, "export.counts", f"counts by {by} ({ext})",
                             counter)  # fmt: skip
-    return _download(stream, name, mimetype)
+    return download(stream, name, mimetype)
 
 
 @bp.get("/exports/signatures.csv")
@@ -206,18 +174,7 @@ def export_signatures() -> Response:
         abort(403, str(exc))
     who = "all confirmed signers" if include_all else "signers who agreed to updates"
     stream = audited_stream(get_session(), chunks, "export.signatures", who, counter)
-    return _download(stream, f"{campaign.slug}-signatures.csv", "text/csv")
-
-
-def _download(chunks: Iterator[str], name: str, mimetype: str) -> Response:
-    """A streamed attachment, encoded chunk by chunk (constant memory)."""
-    body = (chunk.encode("utf-8") for chunk in chunks)
-    response = Response(stream_with_context(body), mimetype=mimetype)
-    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
-    response.headers["Cache-Control"] = "no-store"
-    if mimetype == "text/csv":
-        response.headers["Content-Type"] = "text/csv; charset=utf-8"
-    return response
+    return download(stream, f"{campaign.slug}-signatures.csv", "text/csv")
 
 
 def _criteria(form: ModerationForm) -> Criteria:

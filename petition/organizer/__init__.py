@@ -1,0 +1,1 @@
+"""The organizer side: counts by representative, delivery packs and their views."""
