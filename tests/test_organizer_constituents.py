@@ -11,6 +11,7 @@ from petition.db import get_session
 from petition.organizer.constituents import (
     Constituency,
     RepCount,
+    Selection,
     area_label,
     constituency_of,
     count_by_representative,
@@ -72,15 +73,17 @@ def test_letters_by_channel_and_quorum(counts: dict[str, RepCount]) -> None:
 
 def test_select_filters_and_sorts(counts: dict[str, RepCount]) -> None:
     rows = list(counts.values())
-    house = select_counts(rows, body="us-house")
+    house = select_counts(rows, Selection(body="us-house"))
     assert [r.rep.id for r in house] == [
         "bioguide:T000012", "bioguide:A000001", "bioguide:T000010", "vacant:us-house:NY-14",
     ]  # fmt: skip
-    assert [r.rep.id for r in select_counts(rows, country="IE")] == ["ep:1"]
-    assert [r.rep.id for r in select_counts(rows, ready_only=True)] == ["bioguide:T000012"]
-    by_name = select_counts(rows, body="us-senate", sort="name", descending=False)
+    assert [r.rep.id for r in select_counts(rows, Selection(country="IE"))] == ["ep:1"]
+    assert [r.rep.id for r in select_counts(rows, Selection(ready_only=True))] == [
+        "bioguide:T000012"
+    ]
+    by_name = select_counts(rows, Selection(body="us-senate", sort="name", descending=False))
     assert [r.rep.name for r in by_name] == ["Sam Senator", "Sue Senator"]
-    assert select_counts(rows, sort="letters")[0].rep.id == "bioguide:T000012"
+    assert select_counts(rows, Selection(sort="letters"))[0].rep.id == "bioguide:T000012"
 
 
 def test_export_rows_hide_small_counts(counts: dict[str, RepCount]) -> None:

@@ -143,16 +143,20 @@ def count_by_representative(
     return rows
 
 
-def select_counts(
-    rows: Iterable[RepCount],
-    *,
-    body: str = "",
-    country: str = "",
-    ready_only: bool = False,
-    sort: str = "signatures",
-    descending: bool = True,
-) -> list[RepCount]:
-    """Filter by body, country and readiness, and sort by one of SORT_KEYS (ties by name)."""
+@dataclass(frozen=True)
+class Selection:
+    """Which seats to list, and in which order (sort is one of SORT_KEYS; ties by name)."""
+
+    body: str = ""
+    country: str = ""
+    ready_only: bool = False
+    sort: str = "signatures"
+    descending: bool = True
+
+
+def select_counts(rows: Iterable[RepCount], selection: Selection = Selection()) -> list[RepCount]:
+    """Filter by body, country and readiness, and sort."""
+    body, country, ready_only = selection.body, selection.country, selection.ready_only
     kept = [
         r
         for r in rows
@@ -169,7 +173,7 @@ def select_counts(
         "district": lambda r: (r.rep.country, r.rep.district_name or r.rep.region),
         "country": lambda r: (r.rep.country, r.rep.region),
     }
-    kept.sort(key=keys.get(sort, keys["signatures"]), reverse=descending)
+    kept.sort(key=keys.get(selection.sort, keys["signatures"]), reverse=selection.descending)
     return kept
 
 

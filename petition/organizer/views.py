@@ -30,6 +30,7 @@ from petition.organizer.constituents import (
     EXPORT_COLUMNS,
     SORT_KEYS,
     RepCount,
+    Selection,
     area_label,
     count_by_representative,
     csv_cells,
@@ -64,16 +65,17 @@ def all_counts(campaign: Campaign) -> list[RepCount]:
     return count_by_representative(get_session(), campaign.id, reps, current_content().quorum)
 
 
-def _filters() -> dict[str, object]:
+def _selection() -> Selection:
+    """The seats asked for by the query parameters body, country, ready, sort and order."""
     args = request.args
     sort = args.get("sort", "signatures")
-    return {
-        "body": args.get("body", "") if args.get("body") in PACK_BODIES else "",
-        "country": args.get("country", "").upper()[:2],
-        "ready_only": args.get("ready") == "1",
-        "sort": sort if sort in SORT_KEYS else "signatures",
-        "descending": args.get("order", "desc") != "asc",
-    }
+    return Selection(
+        body=args.get("body", "") if args.get("body") in PACK_BODIES else "",
+        country=args.get("country", "").upper()[:2],
+        ready_only=args.get("ready") == "1",
+        sort=sort if sort in SORT_KEYS else "signatures",
+        descending=args.get("order", "desc") != "asc",
+    )
 
 
 @bp.get("/representatives")
@@ -82,8 +84,8 @@ def index() -> str:
     """List every seat with exact counts, sortable and filterable (query parameters)."""
     campaign = current_campaign()
     counts = all_counts(campaign)
-    filters = _filters()
-    rows = select_counts(counts, **filters)  # type: ignore[arg-type]
+    filters = _selection()
+    rows = select_counts(counts, filters)
     return render_template(
         "organizer/representatives.html",
         content=current_content(),
@@ -140,8 +142,8 @@ def export(ext: str) -> Response:
         abort(404)
     campaign = current_campaign()
     min_count = int(current_app.config["PUBLIC_MIN_COUNT"])
-    filters = _filters()
-    rows = [export_row(c, min_count) for c in select_counts(all_counts(campaign), **filters)]  # type: ignore[arg-type]
+    selected = select_counts(all_counts(campaign), _selection())
+    rows = [export_row(c, min_count) for c in selected]
     counter = RowCounter(rows)
     chunks: Iterator[str] = (
         json_chunks(counter) if ext == "json"
