@@ -5,8 +5,9 @@ Loads the reference tables, bulk-inserts N confirmed Canadian signatures spread 
 every riding (FSAs from data/postal_ca.csv, placed in the FSA's primary riding; FSAs
 split between ridings stay unplaced, as signing leaves them), with matching tallies,
 into a fresh SQLite file (and each PostgreSQL URL given). Then it times, for the 343
-MPs: the counts by representative, the postal-area breakdowns, the HTML of every pack
-and the PDF of K packs (default all 343). Prints figures; asserts nothing about speed.
+MPs: the counts by representative, the postal-area breakdowns (all at once, and one
+pack's alone), the HTML of every pack and the PDF of K packs (default all 343). Prints
+figures; asserts nothing about speed.
 """
 
 from __future__ import annotations
@@ -27,7 +28,13 @@ from petition import create_app
 from petition.db import Base, get_engine, get_session
 from petition.models import Signature, SignatureCount, SignatureState
 from petition.organizer.constituents import count_by_representative
-from petition.organizer.packs import iter_packs, pack_stylesheet, render_pack_html, render_pdf
+from petition.organizer.packs import (
+    iter_packs,
+    pack_for,
+    pack_stylesheet,
+    render_pack_html,
+    render_pdf,
+)
 from petition.refindex import build_index
 
 BATCH = 20_000
@@ -95,6 +102,9 @@ def run(url: str, n: int, pdfs: int) -> None:
         packs = list(iter_packs(session, campaign_id, counts, 5, WHEN.date()))
         breakdown = time.perf_counter() - start
         start = time.perf_counter()
+        one = pack_for(session, campaign_id, counts[0], 5, WHEN.date())
+        single = time.perf_counter() - start
+        start = time.perf_counter()
         pages = [render_pack_html(p, content, responses_url="https://example.org/r",
                                   stylesheet_url=None) for p in packs]  # fmt: skip
         html = time.perf_counter() - start
@@ -106,7 +116,8 @@ def run(url: str, n: int, pdfs: int) -> None:
     print(f"{name:10} {len(counts)} MPs, {sum(c.signatures for c in counts):,} placed, "
           f"{max(c.unplaced for c in counts):,} most unplaced around one riding")  # fmt: skip
     print(f"{name:10} counts by representative {counted:.3f} s; postal-area breakdowns "
-          f"{breakdown:.3f} s; HTML of {len(pages)} packs {html:.2f} s; "
+          f"{breakdown:.3f} s (one pack alone {single:.3f} s, {len(one.areas)} areas); "
+          f"HTML of {len(pages)} packs {html:.2f} s; "
           f"PDF of {shown} packs {pdf:.1f} s ({pdf / max(shown, 1):.2f} s each, "
           f"{size / max(shown, 1) / 1024:.0f} KiB each)")  # fmt: skip
     Base.metadata.drop_all(engine)
