@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, field
-from typing import Any
 
 from sqlalchemy.orm import Session
 
+# Re-exported: callers import the lookup's result types from here.
+from petition.lookup_results import DistrictResult as DistrictResult
+from petition.lookup_results import LookupInputError as LookupInputError
+from petition.lookup_results import LookupResult as LookupResult
+from petition.lookup_results import Refiner
 from petition.postal import (
     EU_MEMBER_STATES,
     is_valid_postal_code,
@@ -29,58 +32,12 @@ _ROUTING_KEY = re.compile(r"(?:[AC-FHKNPRTV-Y][0-9]{2}|D6W)", re.ASCII)
 COVERED_COUNTRIES = frozenset({"US", "CA"} | EU_MEMBER_STATES)
 # Member states whose MEPs represent sub-national constituencies.
 EU_CONSTITUENCY_STATES = frozenset({"IE", "BE", "IT", "PL"})
-
-
-class LookupInputError(ValueError):
-    """The query cannot be answered as asked; the message tells the user what to fix."""
-
-    def __init__(self, message: str, field: str = "postal_code") -> None:
-        super().__init__(message)
-        self.field = field  # the query parameter at fault: country, postal_code or district
-
-
-@dataclass
-class DistrictResult:
-    id: str
-    name: str
-    representatives: list[Rep] = field(default_factory=list)
-    share: float | None = None
-    note: str = ""
-
-
-@dataclass
-class LookupResult:
-    country: str
-    postal_code: str
-    ambiguous: bool = False
-    districts: list[DistrictResult] = field(default_factory=list)
-    at_large: list[Rep] = field(default_factory=list)
-    as_of: dict[str, str] = field(default_factory=dict)
-    note: str = ""
-    chosen: str | None = None
-    # What the user chooses when ambiguous: "district", "riding", "constituency"
-    choice_kind: str = "district"
-
-    @property
-    def representatives(self) -> list[Rep]:
-        """Every representative in the result, districts first."""
-        return [r for d in self.districts for r in d.representatives] + self.at_large
-
-    def to_json(self) -> dict[str, Any]:
-        """Return the API representation."""
-        return {
-            "query": {"country": self.country, "postal_code": self.postal_code,
-                      "district": self.chosen},
-            "ambiguous": self.ambiguous,
-            "as_of": self.as_of,
-            "districts": [
-                {"id": d.id, "name": d.name, "share": d.share, "note": d.note,
-                 "representatives": [r.json for r in d.representatives]}
-                for d in self.districts
-            ],
-            "at_large": [r.json for r in self.at_large],
-            "note": self.note or None,
-        }  # fmt: skip
+# Postal areas where nobody lives: named, never placed in a riding.
+UNINHABITED = {
+    ("CA", "H0H"): "H0H 0H0 is Santa Claus's address at the North Pole, for Canada Post's "
+    "letters to Santa: nobody lives there, so it has no riding. Enter your home postal code.",
+}
+REFINED_BY = {"US": "the US Census Bureau's geocoder", "CA": "Open North's Represent"}
 
 
 def clean_query(country: str, postal_code: str) -> tuple[str, str]:
@@ -121,11 +78,16 @@ def lookup_representatives(
     choice: str | None = None,
     *,
     index: ReferenceIndex | None = None,
+    refiner: Refiner | None = None,
+    address: str = "",
 ) -> LookupResult:
     """Return the candidate districts and representatives for a postal code.
 
-    With a prebuilt `index` (one per process, see views.letters) no query runs and
+    With a prebuilt `index` (one per process, see views.refs) no query runs and
     `session` may be None; without one the index is read from the session's database.
+    With a `refiner`, a split US ZIP is settled from the street `address` and a split
+    Canadian FSA from the full postal code; when it cannot be, the choice list stays
+    and `refine_reason` says why. The address is passed on, never kept.
 
     :raises LookupInputError: bad country, postal code or choice.
     """
@@ -143,8 +105,54 @@ def lookup_representatives(
         _lookup_eu(index, result)
     if choice:
         _apply_choice(index, result, choice)
+    elif refiner is not None:
+        refine_result(index, result, refiner, address)
     _finish(result, index)
     return result
+
+
+def refine_result(
+    index: ReferenceIndex, result: LookupResult, refiner: Refiner, address: str = ""
+) -> None:
+    """Settle an unsure result with an online service, keeping the choice list on failure."""
+    unsure = len(result.districts) > 1 or result.hint_only
+    if not unsure or not refiner.enabled:
+        return
+    if result.country == "US" and address.strip():
+        answer = refiner.us_district(address, result.postal_code[:5])
+        what = f"ZIP code {result.postal_code[:5]}"
+    elif result.country == "CA" and len(result.postal_code) == 7:
+        answer = refiner.ca_riding(result.postal_code)
+        what = f"postal codes starting with {result.postal_code[:3]}"
+    else:
+        return
+    picked = [d for d in result.districts if d.id == answer.district_id]
+    seat = _seat_for(index, result.country, answer.district_id)
+    if not picked and seat and result.hint_only and result.country == "CA":
+        # Our districts were only a hint: any riding the service names is taken.
+        picked = [_district(index, "ca-commons", seat.region, seat.district_id)]
+    if picked:
+        result.districts = picked
+        result.refined_by = REFINED_BY[result.country]
+        result.note = f"Found by {result.refined_by}."
+        return
+    if answer.district_id:
+        name = seat.district_name if seat else answer.district_id
+        answer_reason = (
+            f"The online lookup placed you in {name}, which our data does not list for {what}."
+        )
+    else:
+        answer_reason = answer.reason
+    result.refine_reason = f"{answer_reason} Choose yours below."
+
+
+def _seat_for(index: ReferenceIndex, country: str, district_id: str) -> Rep | None:
+    """Return a seat of the House (US) or the Commons (Canada) in a district, if any."""
+    body = "us-house" if country == "US" else "ca-commons"
+    if not district_id:
+        return None
+    return next((r for r in index.reps.values()
+                 if r.body == body and r.district_id == district_id), None)  # fmt: skip
 
 
 def _district(index: ReferenceIndex, body: str, region: str, district_id: str,
@@ -192,34 +200,60 @@ def _senators(index: ReferenceIndex, states: Iterable[str]) -> list[Rep]:
 def _lookup_ca(index: ReferenceIndex, result: LookupResult) -> None:
     result.choice_kind = "riding"
     fsa = result.postal_code[:3]
-    rows = index.postal.get(("CA", fsa), [])
-    province = rows[0].region if rows else region_for_postal_code("CA", fsa)
-    if rows and rows[0].basis != "point":
-        result.districts = [_district(index, "ca-commons", province or "", r.district_id,
-                                      r.share) for r in rows]  # fmt: skip
-        _note_sources(result, rows)
-        if len(rows) > 1:
-            result.note = (
-                f"Postal codes starting with {fsa} span {len(rows)} ridings; the first is the "
-                "most likely. Choose yours: Elections Canada's “Find your riding” service "
-                "at elections.ca tells you from your full postal code."
-            )
+    if ("CA", fsa) in UNINHABITED:
+        result.note = UNINHABITED[("CA", fsa)]
         return
+    rows = index.postal.get(("CA", fsa), [])
+    if not rows:
+        _lookup_ca_unplaced(index, result, fsa)
+        return
+    result.districts = [_district(index, "ca-commons", rows[0].region, r.district_id, r.share)
+                        for r in rows]  # fmt: skip
+    _note_sources(result, rows)
+    if rows[0].basis == "point":
+        result.hint_only = True
+        names = " or ".join(d.name for d in result.districts)
+        result.note = (
+            f"Postal codes starting with {fsa} belong to a few large buildings and "
+            f"organisations rather than streets, so we place them by a reference point, which "
+            f"lies in {names}. If you live elsewhere, enter your home postal code."
+        )
+    elif len(rows) > 1:
+        result.preselect = True
+        result.note = (
+            f"Postal codes starting with {fsa} span {len(rows)} ridings; the first is the "
+            f"most likely. {_ca_prompt(result)}"
+        )
+
+
+def _ca_prompt(result: LookupResult) -> str:
+    """Tell the user how to settle the riding: the full code, or Elections Canada."""
+    elections_canada = "Elections Canada's “Find your riding” at elections.ca"
+    if len(result.postal_code) == 3:
+        return (
+            "Enter your full 6-character postal code to find yours, or choose it below "
+            f"({elections_canada} also tells you)."
+        )
+    return f"Choose yours below: {elections_canada} tells you from your postal code."
+
+
+def _lookup_ca_unplaced(index: ReferenceIndex, result: LookupResult, fsa: str) -> None:
+    """Offer the ridings of neighbouring postal areas (same first two characters)."""
+    province = region_for_postal_code("CA", fsa)
     if province is None:
         result.note = f"We cannot place the postal code {result.postal_code}."
         return
-    hinted = [r.district_id for r in rows]
-    ridings = dict.fromkeys(
-        hinted + [r.district_id for r in index.seats_in("ca-commons", province)]
-    )
+    counts: dict[str, int] = {}
+    for (country, key), rows in index.postal.items():
+        if country == "CA" and key[:2] == fsa[:2] and rows[0].region == province:
+            for row in rows:
+                counts[row.district_id] = counts.get(row.district_id, 0) + 1
+    ridings = sorted(counts, key=lambda d: (-counts[d], d))
     result.districts = [_district(index, "ca-commons", province, d) for d in ridings]
-    if len(result.districts) > 1:
-        result.note = (
-            f"We do not know for sure which riding {fsa} is in"
-            + (" (the first one is our best guess)" if hinted else "")
-            + ". Choose yours: Elections Canada's “Find your riding” service at elections.ca "
-            "tells you from your full postal code."
-        )
+    result.hint_only = True
+    neighbours = f"; these are the ridings of the areas starting with {fsa[:2]}" if ridings else ""
+    result.note = f"We have no data for postal codes starting with {fsa}{neighbours}. "
+    result.note += _ca_prompt(result)
 
 
 def _lookup_eu(index: ReferenceIndex, result: LookupResult) -> None:
@@ -235,6 +269,10 @@ def _lookup_eu(index: ReferenceIndex, result: LookupResult) -> None:
     if not ids:  # a code we cannot place: every constituency is a candidate
         ids = sorted(c.id for c in index.constituencies.values() if c.country == country)
         result.note = _unplaced_note(country, result.postal_code)
+        result.counties = {
+            county: index.postal[(country, county)][0].district_id
+            for county in index.keys_by_kind.get((country, "county"), [])
+        }
     result.districts = [_constituency(index, meps, cid) for cid in dict.fromkeys(ids)]
     result.at_large = [rep for rep in meps if not rep.district_id]
     if result.at_large:
