@@ -72,6 +72,8 @@ class LookupResult:
     hint_only: bool = False
     # Ireland: county -> constituency id, for the chooser by county.
     counties: dict[str, str] = field(default_factory=dict)
+    # Whether an online service may settle a split code (the page then offers it).
+    online: bool = False
     # Which online service settled the district ("" when none did), and why none could.
     refined_by: str = ""
     refine_reason: str = ""

@@ -96,7 +96,8 @@ def lookup_representatives(
         if session is None:
             raise TypeError("lookup_representatives needs a session or an index")
         index = build_index(session)
-    result = LookupResult(country=country, postal_code=code)
+    online = refiner is not None and refiner.enabled
+    result = LookupResult(country=country, postal_code=code, online=online)
     if country == "US":
         _lookup_us(index, result)
     elif country == "CA":
@@ -188,8 +189,13 @@ def _lookup_us(index: ReferenceIndex, result: LookupResult) -> None:
         result.note = (
             f"ZIP code {zip5} is split between {len(result.districts)} congressional "
             "districts. Choose yours: the House counts letters only from constituents. "
-            "Your district is shown on your voter registration card, or use the House's "
-            "“Find your representative” page with your full address."
+            + (
+                "Enter your street address below to find it, or check your voter registration "
+                "card."
+                if result.online
+                else "Your district is shown on your voter registration card, or use the "
+                "House's “Find your representative” page with your full address."
+            )
         )
 
 
@@ -229,12 +235,12 @@ def _lookup_ca(index: ReferenceIndex, result: LookupResult) -> None:
 def _ca_prompt(result: LookupResult) -> str:
     """Tell the user how to settle the riding: the full code, or Elections Canada."""
     elections_canada = "Elections Canada's “Find your riding” at elections.ca"
-    if len(result.postal_code) == 3:
+    if len(result.postal_code) == 3 and result.online:
         return (
             "Enter your full 6-character postal code to find yours, or choose it below "
             f"({elections_canada} also tells you)."
         )
-    return f"Choose yours below: {elections_canada} tells you from your postal code."
+    return f"Choose yours below: {elections_canada} tells you from your full postal code."
 
 
 def _lookup_ca_unplaced(index: ReferenceIndex, result: LookupResult, fsa: str) -> None:

@@ -133,11 +133,13 @@ def test_ca_unknown_fsa_offers_its_neighbours_not_the_province(ref_ctx) -> None:
     assert {d.representatives[0].region for d in result.districts} == {"NS"}
 
 
-def test_ca_bare_fsa_asks_for_the_full_code(ref_ctx) -> None:
-    bare = look("CA", "H3A")
-    assert bare.ambiguous and bare.preselect and "full 6-character postal code" in bare.note
-    full = look("CA", "H3A 0G4")
-    assert full.ambiguous and "full 6-character" not in full.note
+def test_ca_bare_fsa_asks_for_the_full_code(ref_ctx, fake_service) -> None:
+    bare = refined(fake_service, "CA", "H3A")
+    assert bare.ambiguous and bare.preselect and "Enter your full 6-character" in bare.note
+    offline = look("CA", "H3A")
+    assert offline.ambiguous and "Enter your full" not in offline.note
+    assert "Elections Canada" in offline.note
+    assert fake_service.requests == []
 
 
 def test_ie_dublin_by_routing_key_and_county_choice(ref_ctx) -> None:
