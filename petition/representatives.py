@@ -38,6 +38,11 @@ UNINHABITED = {
     "letters to Santa: nobody lives there, so it has no riding. Enter your home postal code.",
 }
 REFINED_BY = {"US": "the US Census Bureau's geocoder", "CA": "Open North's Represent"}
+REFINED_NOTE = {
+    "US": "Found from your street address by the US Census Bureau's geocoder; we did not keep "
+    "the address.",
+    "CA": "Found from your full postal code by Open North's Represent.",
+}
 
 
 def clean_query(country: str, postal_code: str) -> tuple[str, str]:
@@ -135,7 +140,7 @@ def refine_result(
     if picked:
         result.districts = picked
         result.refined_by = REFINED_BY[result.country]
-        result.note = f"Found by {result.refined_by}."
+        result.note = REFINED_NOTE[result.country]
         return
     if answer.district_id:
         name = seat.district_name if seat else answer.district_id
@@ -144,7 +149,8 @@ def refine_result(
         )
     else:
         answer_reason = answer.reason
-    result.refine_reason = f"{answer_reason} Choose yours below."
+    then = "Choose yours below." if len(result.districts) > 1 else "This is our own data's answer."
+    result.refine_reason = f"{answer_reason} {then}"
 
 
 def _seat_for(index: ReferenceIndex, country: str, district_id: str) -> Rep | None:
@@ -190,8 +196,7 @@ def _lookup_us(index: ReferenceIndex, result: LookupResult) -> None:
             f"ZIP code {zip5} is split between {len(result.districts)} congressional "
             "districts. Choose yours: the House counts letters only from constituents. "
             + (
-                "Enter your street address below to find it, or check your voter registration "
-                "card."
+                "Enter your street address below to find it, or check your voter registration card."
                 if result.online
                 else "Your district is shown on your voter registration card, or use the "
                 "House's “Find your representative” page with your full address."

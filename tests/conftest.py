@@ -302,8 +302,16 @@ class FakeService:
         )
         self.thread.start()
 
-    def answer(self, path: str, fixture: str = "", *, status: int = 200, body: bytes = b"",
-               headers: dict[str, str] | None = None, delay: float = 0) -> None:
+    def answer(
+        self,
+        path: str,
+        fixture: str = "",
+        *,
+        status: int = 200,
+        body: bytes = b"",
+        headers: dict[str, str] | None = None,
+        delay: float = 0,
+    ) -> None:
         """Serve a fixture file (or a raw body) at a path."""
         data = (FIXTURES / "online" / fixture).read_bytes() if fixture else body
         self.routes[path] = (status, data, headers or {}, delay)

@@ -9,6 +9,7 @@ from werkzeug.wrappers import Response
 
 from petition.content import CampaignContent
 from petition.letters import MAILTO_LIMIT, mailto_url, webmail_urls
+from petition.limits import limit_address_lookups
 from petition.representatives import LookupInputError
 from petition.views.campaigns import public_counts
 from petition.views.compose import build_api_letter, print_params
@@ -35,6 +36,7 @@ def counts(slug: str) -> dict[str, object]:
 
 
 @bp.get("/representatives")
+@limit_address_lookups
 def representatives() -> tuple[dict[str, object], int]:
     """Return the districts and representatives for a country and postal code."""
     try:
@@ -42,6 +44,7 @@ def representatives() -> tuple[dict[str, object], int]:
             request.args.get("country", ""),
             request.args.get("postal_code", ""),
             request.args.get("district"),
+            request.args.get("address", ""),
         )
     except LookupInputError as exc:
         return {"error": str(exc), "field": exc.field}, 400
