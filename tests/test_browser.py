@@ -13,6 +13,7 @@ from werkzeug.serving import make_server
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 MEP = "ep:197648"
+COUNT = "document.querySelector('[data-filter-count]')"
 
 pytestmark = pytest.mark.skipif(
     shutil.which("chromium") is None,
@@ -82,3 +83,38 @@ def test_edit_letter_and_check_mailto(base_url: str) -> None:
         assert query["body"] == [body.replace("\r\n", "\n").replace("\n", "\r\n")]
     assert "P.S. My family left Stepanakert in 2023 & never returned?" in body
     assert "A UN mandate to administer Artsakh" not in body
+
+
+def test_many_meps_filter_with_and_without_javascript(base_url: str) -> None:
+    from playwright.sync_api import sync_playwright
+
+    url = f"{base_url}/representatives?country=FR&postal_code=75001"
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+        try:
+            page = browser.new_page(viewport={"width": 390, "height": 800})
+            page.goto(url)
+            assert page.locator(".mep-list li:visible").count() == 0  # groups start closed
+            page.fill("#mep-filter", "bardella")
+            page.wait_for_function(
+                "() => document.querySelector('[data-filter-count]').textContent"
+            )
+            assert (
+                page.locator(".mep-list li:visible")
+                .all_inner_texts()[0]
+                .startswith("Jordan Bardella")
+            )
+            assert page.inner_text("[data-filter-count]") == "1 member found"
+            page.fill("#mep-filter", "")
+            page.wait_for_function(
+                "() => !document.querySelector('[data-filter-count]').textContent"
+            )
+            assert page.locator(".mep-group:visible").count() == 9
+            # Without JavaScript: no filter box, and each group opens by itself.
+            static = browser.new_context(java_script_enabled=False).new_page()
+            static.goto(url)
+            assert static.locator("[data-filter-box]").is_hidden()
+            static.click(".mep-group >> nth=0 >> summary")
+            assert static.locator(".mep-list li:visible").count() == 29
+        finally:
+            browser.close()
