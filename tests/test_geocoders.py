@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import json
+import os
+import uuid
 from collections.abc import Callable
 from typing import Any
 
 import pytest
+import redis
 import requests
 from flask import Flask
 
-from petition.cache import MemoryCache
+from petition.cache import MemoryCache, RedisCache
 from petition.config import DEFAULTS
 from petition.geocoders import (
     REPRESENT_LIMIT,
@@ -24,6 +27,8 @@ from petition.geocoders import (
 from tests.conftest import FIXTURES, FakeService
 
 CENSUS_PATH = "/geographies/onelineaddress"
+ADDRESS = "350 5th Ave, New York, NY"
+REDIS_URL = os.environ.get("PETITION_TEST_REDIS_URL")
 
 
 def fixture(name: str) -> Any:
@@ -192,7 +197,7 @@ def test_represent_429_backs_off(fake_service: FakeService) -> None:
 def test_represent_stays_within_its_rate_limit(fake_service: FakeService) -> None:
     fake_service.answer("/postcodes/K1A0A6/", "represent_postcode_K1A0A6.json")
     geo = make_geocoders(fake_service)
-    geo._cache.get = lambda key: None  # type: ignore[method-assign]  # every call a miss
+    geo._cache.get = lambda key: None  # every call a miss
     answers = [geo.ca_riding("K1A0A6") for _ in range(REPRESENT_LIMIT.amount + 5)]
     assert len(fake_service.requests) == REPRESENT_LIMIT.amount <= 60
     assert answers[-1].reason == "The postal code service is busy right now."
@@ -208,3 +213,27 @@ def test_app_has_the_adapter(make_app: Callable[..., Flask]) -> None:
     with app.app_context():
         assert isinstance(current_geocoders(), Geocoders)
         assert current_geocoders().enabled is False  # the test config; shipped: True
+
+
+@pytest.mark.redis
+@pytest.mark.skipif(not REDIS_URL, reason="PETITION_TEST_REDIS_URL is not set")
+def test_redis_shares_answers_and_the_rate_budget(fake_service: FakeService) -> None:
+    """Two workers on one Redis: one call for one code, one budget, no address stored."""
+    fake_service.answer("/postcodes/M5V3L9/", "represent_postcode_M5V3L9.json")
+    fake_service.answer(CENSUS_PATH, "census_onelineaddress_ny12.json")
+    secret = uuid.uuid4().hex  # keys of this run only
+    config = {**DEFAULTS, "SECRET_KEY": secret, "US_GEOCODER_URL": fake_service.url,
+              "CA_POSTCODE_URL": fake_service.url, "RATELIMIT_STORAGE_URI": REDIS_URL}  # fmt: skip
+    workers = [Geocoders(config, RedisCache(REDIS_URL)) for _ in range(2)]
+    client = redis.Redis.from_url(REDIS_URL)
+    client.delete("petition:refine:ca:backoff")
+    try:
+        assert [w.ca_riding("M5V3L9").district_id for w in workers] == ["35100", "35100"]
+        assert [w.us_district(ADDRESS, "10001").district_id for w in workers] == ["NY-12"] * 2
+        assert len(fake_service.requests) == 2  # the second worker read both from Redis
+        keys = client.keys("petition:refine:*")
+        stored = b" ".join(client.get(k) or b"" for k in keys) + b" ".join(keys)
+        assert b"5TH" not in stored.upper() and b"M5V" not in stored.upper()
+    finally:
+        for key in client.keys("petition:refine:*"):
+            client.delete(key)
