@@ -134,9 +134,16 @@ def refine_result(
         return
     picked = [d for d in result.districts if d.id == answer.district_id]
     seat = _seat_for(index, result.country, answer.district_id)
-    if not picked and seat and result.hint_only and result.country == "CA":
-        # Our districts were only a hint: any riding the service names is taken.
-        picked = [_district(index, "ca-commons", seat.region, seat.district_id)]
+    regions = {r.region for d in result.districts for r in d.representatives}
+    if (
+        not picked
+        and seat
+        and result.hint_only
+        and (result.country == "CA" or seat.region in regions)
+    ):
+        # Our districts were only a hint: the service's answer is taken (in the same state).
+        body = "ca-commons" if result.country == "CA" else "us-house"
+        picked = [_district(index, body, seat.region, seat.district_id)]
     if picked:
         result.districts = picked
         result.refined_by = REFINED_BY[result.country]
@@ -177,20 +184,7 @@ def _lookup_us(index: ReferenceIndex, result: LookupResult) -> None:
         result.districts = [_district(index, "us-house", s, d) for s, d in seen]
         _note_sources(result, rows)
     else:
-        state = region_for_postal_code("US", zip5)
-        if state is None:
-            result.note = f"We cannot place the ZIP code {zip5}: it is not in our tables."
-            return
-        result.districts = [
-            _district(index, "us-house", state, d)
-            for d in dict.fromkeys(r.district_id for r in index.seats_in("us-house", state))
-        ]
-        if len(result.districts) > 1:
-            result.note = (
-                f"ZIP code {zip5} is not in our district table (it may be used only for PO boxes "
-                "or one organisation). Choose your district; your senators are the same "
-                "for the whole state."
-            )
+        _lookup_us_unplaced(index, result, zip5)
     if len(result.districts) > 1 and rows:
         result.note = (
             f"ZIP code {zip5} is split between {len(result.districts)} congressional "
@@ -202,6 +196,46 @@ def _lookup_us(index: ReferenceIndex, result: LookupResult) -> None:
                 "House's “Find your representative” page with your full address."
             )
         )
+
+
+def _lookup_us_unplaced(index: ReferenceIndex, result: LookupResult, zip5: str) -> None:
+    """Offer the districts of nearby ZIP codes (same first three digits), else the state's."""
+    state = region_for_postal_code("US", zip5)
+    if state is None:
+        result.note = f"We cannot place the ZIP code {zip5}: it is not in our tables."
+        return
+    nearby = _neighbour_districts(index, "US", zip5[:3], state)
+    ids = nearby or dict.fromkeys(r.district_id for r in index.seats_in("us-house", state))
+    result.districts = [_district(index, "us-house", state, d) for d in ids]
+    if not result.districts:
+        return  # military and diplomatic mail: _finish says so
+    result.hint_only = True
+    where = (
+        f"The districts of the nearby ZIP codes starting with {zip5[:3]} are listed. "
+        if nearby and len(result.districts) > 1
+        else f"The nearby ZIP codes starting with {zip5[:3]} all lie in this district. "
+        if nearby
+        else ""
+    )
+    result.note = (
+        f"ZIP code {zip5} is not in our district table (it may be used only for PO boxes or "
+        f"one organisation). {where}"
+        + ("Choose your district; " if len(result.districts) > 1 else "")
+        + "your senators are the same for the whole state."
+    )
+
+
+def _neighbour_districts(
+    index: ReferenceIndex, country: str, prefix: str, region: str
+) -> list[str]:
+    """District ids of the postal areas starting with `prefix` in a region, most common first."""
+    counts: dict[str, int] = {}
+    for (cc, key), rows in index.postal.items():
+        if cc == country and key.startswith(prefix):
+            for row in rows:
+                if row.region == region:
+                    counts[row.district_id] = counts.get(row.district_id, 0) + 1
+    return sorted(counts, key=lambda d: (-counts[d], d))
 
 
 def _senators(index: ReferenceIndex, states: Iterable[str]) -> list[Rep]:
@@ -254,12 +288,7 @@ def _lookup_ca_unplaced(index: ReferenceIndex, result: LookupResult, fsa: str) -
     if province is None:
         result.note = f"We cannot place the postal code {result.postal_code}."
         return
-    counts: dict[str, int] = {}
-    for (country, key), rows in index.postal.items():
-        if country == "CA" and key[:2] == fsa[:2] and rows[0].region == province:
-            for row in rows:
-                counts[row.district_id] = counts.get(row.district_id, 0) + 1
-    ridings = sorted(counts, key=lambda d: (-counts[d], d))
+    ridings = _neighbour_districts(index, "CA", fsa[:2], province)
     result.districts = [_district(index, "ca-commons", province, d) for d in ridings]
     result.hint_only = True
     neighbours = f"; these are the ridings of the areas starting with {fsa[:2]}" if ridings else ""

@@ -76,12 +76,21 @@ def test_us_dc_and_territories_have_delegates_only(ref_ctx) -> None:
     assert ids(guam) == ["GU-00"] and guam.at_large == [] and not guam.ambiguous
 
 
-def test_us_zip_missing_from_the_table_offers_the_state(ref_ctx) -> None:
+def test_us_zip_missing_from_the_table_offers_its_neighbours(ref_ctx) -> None:
     result = look("US", "22162")  # a PO-box ZIP in Virginia
-    assert result.ambiguous and len(result.districts) == 11
+    assert result.ambiguous and result.hint_only and 1 < len(result.districts) < 11
     assert all(d.id.startswith("VA-") for d in result.districts)
-    assert "not in our district table" in result.note
+    assert "not in our district table" in result.note and "starting with 221" in result.note
     assert {r.region for r in result.at_large} == {"VA"}
+
+
+def test_us_missing_zip_takes_the_geocoders_district_in_its_state(ref_ctx, fake_service) -> None:
+    fake_service.answer("/geographies/onelineaddress", body=census_answer("5105"))  # VA-05
+    settled = refined(fake_service, "US", "22162", "1 Main St, Springfield, VA")
+    assert (ids(settled), settled.ambiguous) == (["VA-05"], False)
+    fake_service.answer("/geographies/onelineaddress", body=census_answer("3612"))  # NY-12
+    other_state = refined(fake_service, "US", "22162", "1 Main St, Springfield, VA")
+    assert other_state.ambiguous and "New York's 12th" in other_state.refine_reason
 
 
 def test_us_vacant_seat_is_shown_as_vacant(ref_ctx) -> None:
