@@ -65,6 +65,16 @@ class Geocoders:
         self._cache = cache
         storage = storage_from_string(config.get("RATELIMIT_STORAGE_URI") or "memory://")
         self._budget = MovingWindowRateLimiter(storage)
+        # When the shared store is down, each process keeps Represent's budget on its own.
+        self._local_budget = MovingWindowRateLimiter(storage_from_string("memory://"))
+
+    def _within_budget(self) -> bool:
+        """Count one call to Represent; False when the minute's budget is spent."""
+        try:
+            return self._budget.hit(REPRESENT_LIMIT, "represent")
+        except Exception as exc:  # any storage failure: keep a local count
+            logger.warning("rate budget store unavailable: %s", type(exc).__name__)
+            return self._local_budget.hit(REPRESENT_LIMIT, "represent")
 
     def _key(self, service: str, query: str) -> str:
         digest = hmac.new(self._secret, query.encode(), hashlib.sha256).hexdigest()
@@ -99,7 +109,7 @@ class Geocoders:
         cached = self._cache.get(key)
         if isinstance(cached, dict):
             return Refinement(**cached)
-        if self._cache.get("refine:ca:backoff") or not self._budget.hit(REPRESENT_LIMIT, "ca"):
+        if self._cache.get("refine:ca:backoff") or not self._within_budget():
             return Refinement(reason="The postal code service is busy right now.")
         data, failure = self._get_json("ca", f"{self.ca_base}/postcodes/{code}/", {})
         if failure:

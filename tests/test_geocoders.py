@@ -237,3 +237,9 @@ def test_redis_shares_answers_and_the_rate_budget(fake_service: FakeService) -> 
     finally:
         for key in client.keys("petition:refine:*"):
             client.delete(key)
+
+
+def test_represent_budget_survives_a_dead_store(fake_service: FakeService) -> None:
+    fake_service.answer("/postcodes/K1A0A6/", "represent_postcode_K1A0A6.json")
+    geo = make_geocoders(fake_service, RATELIMIT_STORAGE_URI="redis://127.0.0.1:1/0")
+    assert geo.ca_riding("K1A0A6") == Refinement("35079")  # nothing listens on port 1
