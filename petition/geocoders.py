@@ -168,7 +168,7 @@ def parse_census(data: Any) -> Refinement:
         return Refinement(reason="The address service did not find this address.")
     geographies = matches[0].get("geographies") if isinstance(matches[0], dict) else None
     layers = {}
-    for name, rows in (geographies or {}).items():
+    for name, rows in (geographies if isinstance(geographies, dict) else {}).items():
         found = _CD_LAYER.fullmatch(name)
         if found and isinstance(rows, list) and rows and isinstance(rows[0], dict):
             layers[int(found.group(1))] = rows[0]

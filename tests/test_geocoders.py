@@ -122,6 +122,18 @@ def test_census_other_congress_is_not_used() -> None:
     assert answer.district_id == "" and "120th" in answer.reason
 
 
+@pytest.mark.parametrize(
+    "data",
+    [None, [], {"result": None}, {"result": {"addressMatches": [None]}},
+     {"result": {"addressMatches": [{"geographies": []}]}},
+     {"result": {"addressMatches": [{"geographies": {"119th Congressional Districts": [
+         {"GEOID": 3612}]}}]}}],
+)  # fmt: skip
+def test_census_odd_shapes_never_raise(data: Any) -> None:
+    answer = parse_census(data)
+    assert answer.district_id in ("", "NY-12") and (answer.district_id or answer.reason)
+
+
 def test_census_delegate_and_at_large_codes() -> None:
     data = fixture("census_onelineaddress_ny12.json")
     layer = data["result"]["addressMatches"][0]["geographies"]["119th Congressional Districts"]
@@ -154,6 +166,18 @@ def test_represent_concordance_is_used_when_centroid_lacks_the_federal_set() -> 
     assert parse_represent(data) == Refinement("35100")
     data["boundaries_concordance"].append({**federal, "external_id": "35105"})
     assert parse_represent(data).district_id == ""
+
+
+@pytest.mark.parametrize(
+    "data",
+    [None, [], {"boundaries_centroid": None}, {"boundaries_centroid": {"a": 1}},
+     {"boundaries_centroid": [None, "x", {"related": "x"}, {"related": None}]},
+     {"boundaries_centroid": [{"external_id": None, "related": {
+         "boundary_set_url": "/boundary-sets/federal-electoral-districts/"}}]}],
+)  # fmt: skip
+def test_represent_odd_shapes_never_raise(data: Any) -> None:
+    answer = parse_represent(data)
+    assert answer.district_id == "" and answer.reason
 
 
 def test_represent_older_federal_sets_are_ignored() -> None:
