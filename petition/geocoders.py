@@ -15,8 +15,10 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import json
 import logging
 import re
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -33,6 +35,7 @@ EXTENSION_KEY = "petition.geocoders"
 logger = logging.getLogger("petition.geocoders")
 
 MAX_TIMEOUT = 3.0  # seconds: a lookup page never waits longer on a service
+MAX_ANSWER_BYTES = 1_000_000  # real answers are a few kilobytes
 ANSWER_TTL = 30 * 24 * 3600  # districts change with redistricting only; a month is safe
 MISS_TTL = 24 * 3600  # "no match" may be a typo fixed upstream later: keep it one day
 # Represent's published limit is 60 requests a minute; we stay just under it.
@@ -124,8 +127,7 @@ class Geocoders:
         """GET a JSON document from service `which` ("us", "ca"); on failure, the reason."""
         service = SERVICE_NAMES[which]
         try:
-            response = requests.get(url, params=params, timeout=self.timeout,
-                                    headers={"User-Agent": USER_AGENT})  # fmt: skip
+            response, body = self._download(url, params)
         except requests.Timeout:
             logger.warning("%s timed out", service)
             return None, Refinement(reason=f"The {service} did not answer in time.")
@@ -142,10 +144,31 @@ class Geocoders:
             logger.warning("%s answered HTTP %s", service, response.status_code)
             return None, Refinement(reason=f"The {service} answered with an error.")
         try:
-            return response.json(), None
+            if body is None:
+                raise ValueError("answer too large")
+            return json.loads(body), None
         except ValueError:
             logger.warning("%s answered something that is not JSON", service)
             return None, Refinement(reason=f"The {service} gave an unreadable answer.")
+
+    def _download(self, url: str, params: dict[str, str]) -> tuple[requests.Response, bytes | None]:
+        """GET with one deadline for the whole answer (requests' own timeout is per read).
+
+        The body is None when it is larger than any real answer.
+        :raises requests.RequestException: unreachable, or too slow (requests.Timeout).
+        """
+        deadline = time.monotonic() + self.timeout
+        with requests.get(url, params=params, timeout=self.timeout, stream=True,
+                          headers={"User-Agent": USER_AGENT}) as response:  # fmt: skip
+            body = b""
+            # read1: whatever one socket read brings, so the deadline is checked as bytes come
+            while chunk := response.raw.read1(8192, decode_content=True):
+                body += chunk
+                if time.monotonic() > deadline:
+                    raise requests.Timeout("the answer took too long to arrive")
+                if len(body) > MAX_ANSWER_BYTES:
+                    return response, None
+        return response, body
 
 
 def _retry_after(response: requests.Response) -> int:

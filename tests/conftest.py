@@ -272,6 +272,7 @@ class FakeService:
     def __init__(self) -> None:
         self.routes: dict[str, tuple[int, bytes, dict[str, str], float]] = {}
         self.requests: list[str] = []
+        self.trickle = 0.0  # seconds between 16-byte pieces of the body; 0: all at once
         self.stop = threading.Event()
         service = self
 
@@ -287,7 +288,14 @@ class FakeService:
                     for name, value in {"Content-Type": "application/json", **headers}.items():
                         self.send_header(name, value)
                     self.end_headers()
-                    self.wfile.write(body)
+                    if service.trickle:  # a few bytes at a time, each soon after the last
+                        for start in range(0, len(body), 16):
+                            self.wfile.write(body[start : start + 16])
+                            self.wfile.flush()
+                            if service.stop.wait(service.trickle):
+                                break
+                    else:
+                        self.wfile.write(body)
                 except OSError:
                     pass  # the client gave up (timeout test)
 

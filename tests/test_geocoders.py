@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import json
 import os
 import uuid
@@ -80,6 +81,12 @@ def test_census_answers_are_cached_without_the_address(fake_service: FakeService
     assert "5TH" not in stored.upper() and "NEW YORK" not in stored.upper()
 
 
+def test_census_gzip_answer(fake_service: FakeService) -> None:
+    raw = (FIXTURES / "online" / "census_onelineaddress_ny12.json").read_bytes()
+    fake_service.answer(CENSUS_PATH, body=gzip.compress(raw), headers={"Content-Encoding": "gzip"})
+    assert make_geocoders(fake_service).us_district(ADDRESS, "10001") == Refinement("NY-12")
+
+
 def test_census_no_match(fake_service: FakeService) -> None:
     fake_service.answer(CENSUS_PATH, "census_onelineaddress_no_match.json")
     answer = make_geocoders(fake_service).us_district("1 Nowhere Lane", "10001")
@@ -106,6 +113,20 @@ def test_census_timeout(fake_service: FakeService) -> None:
     fake_service.answer(CENSUS_PATH, "census_onelineaddress_ny12.json", delay=5)
     answer = make_geocoders(fake_service, LOOKUP_TIMEOUT=0.2).us_district("350 5th Ave", "10001")
     assert answer == Refinement(reason="The address service did not answer in time.")
+
+
+def test_census_trickling_answer_is_cut_at_the_deadline(fake_service: FakeService) -> None:
+    """Each piece arrives within the read timeout; the whole answer does not."""
+    fake_service.answer(CENSUS_PATH, "census_onelineaddress_ny12.json")
+    fake_service.trickle = 0.05  # about 300 pieces of a 5 kB answer: 15 s in all
+    answer = make_geocoders(fake_service, LOOKUP_TIMEOUT=0.3).us_district("350 5th Ave", "10001")
+    assert answer == Refinement(reason="The address service did not answer in time.")
+
+
+def test_oversized_answer_is_unreadable(fake_service: FakeService) -> None:
+    fake_service.answer("/postcodes/M5V3L9/", body=b"[" + b"0," * 600_000 + b"0]")
+    answer = make_geocoders(fake_service).ca_riding("M5V3L9")
+    assert answer == Refinement(reason="The postal code service gave an unreadable answer.")
 
 
 def test_census_unreachable() -> None:
