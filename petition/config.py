@@ -131,9 +131,11 @@ SETTINGS: tuple[Setting, ...] = (
         "Seconds before an online lookup is given up and the choice list shown (at most 3).",
     ),
     Setting(
-        "ADDRESS_LOOKUP_RATE_LIMIT",
+        "ONLINE_LOOKUP_RATE_LIMIT",
         "10 per minute; 100 per day",
-        "Most street-address lookups from one address (each is sent to the Census geocoder).",
+        "Most online lookups from one address: street addresses sent to the Census geocoder "
+        "(beyond it: HTTP 429) and full Canadian postal codes sent to Represent (beyond it: "
+        "the choice list).",
     ),
     Setting("ORGANIZER_SESSION_HOURS", 8, "Hours an organizer stays logged in."),
     Setting(

@@ -24,7 +24,7 @@ from typing import Any
 
 import requests
 from flask import Flask, current_app
-from limits import parse
+from limits import parse, parse_many
 from limits.storage import storage_from_string
 from limits.strategies import MovingWindowRateLimiter
 
@@ -70,14 +70,27 @@ class Geocoders:
         self._budget = MovingWindowRateLimiter(storage)
         # When the shared store is down, each process keeps Represent's budget on its own.
         self._local_budget = MovingWindowRateLimiter(storage_from_string("memory://"))
+        # One client may not spend everybody's budget.
+        self._client_limits = parse_many(str(config["ONLINE_LOOKUP_RATE_LIMIT"]))
 
-    def _within_budget(self) -> bool:
-        """Count one call to Represent; False when the minute's budget is spent."""
+    def _within_budget(self, client: str) -> bool:
+        """Count one call to Represent; False when the client's or everybody's budget is spent."""
         try:
-            return self._budget.hit(REPRESENT_LIMIT, "represent")
+            return self._hit_all(self._budget, client)
         except Exception as exc:  # any storage failure: keep a local count
             logger.warning("rate budget store unavailable: %s", type(exc).__name__)
-            return self._local_budget.hit(REPRESENT_LIMIT, "represent")
+            return self._hit_all(self._local_budget, client)
+
+    def _hit_all(self, budget: MovingWindowRateLimiter, client: str) -> bool:
+        if client and not all(
+            budget.hit(item, "represent", client) for item in self._client_limits
+        ):
+            return False
+        return budget.hit(REPRESENT_LIMIT, "represent")
+
+    def for_client(self, client: str) -> ClientGeocoders:
+        """Return the services as used by one client (its address), with its own budget."""
+        return ClientGeocoders(self, client)
 
     def _key(self, service: str, query: str) -> str:
         digest = hmac.new(self._secret, query.encode(), hashlib.sha256).hexdigest()
@@ -103,7 +116,7 @@ class Geocoders:
         self._cache.set(key, answer.__dict__, ANSWER_TTL if answer.district_id else MISS_TTL)
         return answer
 
-    def ca_riding(self, postal_code: str) -> Refinement:
+    def ca_riding(self, postal_code: str, client: str = "") -> Refinement:
         """Return the federal riding a full 6-character postal code's centroid lies in."""
         code = postal_code.replace(" ", "").upper()
         if not self.enabled:
@@ -112,7 +125,7 @@ class Geocoders:
         cached = self._cache.get(key)
         if isinstance(cached, dict):
             return Refinement(**cached)
-        if self._cache.get("refine:ca:backoff") or not self._within_budget():
+        if self._cache.get("refine:ca:backoff") or not self._within_budget(client):
             return Refinement(reason="The postal code service is busy right now.")
         data, failure = self._get_json("ca", f"{self.ca_base}/postcodes/{code}/", {})
         if failure:
@@ -169,6 +182,23 @@ class Geocoders:
                 if len(body) > MAX_ANSWER_BYTES:
                     return response, None
         return response, body
+
+
+class ClientGeocoders:
+    """The services for one client: its Represent calls count against its own limit too."""
+
+    def __init__(self, geocoders: Geocoders, client: str) -> None:
+        self._geocoders = geocoders
+        self._client = client
+        self.enabled = geocoders.enabled
+
+    def us_district(self, address: str, zip5: str) -> Refinement:
+        """Street addresses are limited per client by the views (HTTP 429)."""
+        return self._geocoders.us_district(address, zip5)
+
+    def ca_riding(self, postal_code: str) -> Refinement:
+        """Return the riding of a full postal code, within this client's limit."""
+        return self._geocoders.ca_riding(postal_code, client=self._client)
 
 
 def _retry_after(response: requests.Response) -> int:

@@ -17,7 +17,7 @@ def sign_rate_limit() -> str:
 
 def address_rate_limit() -> str:
     """Return the configured limit on street-address lookups per address."""
-    return str(current_app.config["ADDRESS_LOOKUP_RATE_LIMIT"])
+    return str(current_app.config["ONLINE_LOOKUP_RATE_LIMIT"])
 
 
 def _without_address() -> bool:

@@ -288,3 +288,15 @@ def test_represent_budget_survives_a_dead_store(fake_service: FakeService) -> No
     fake_service.answer("/postcodes/K1A0A6/", "represent_postcode_K1A0A6.json")
     geo = make_geocoders(fake_service, RATELIMIT_STORAGE_URI="redis://127.0.0.1:1/0")
     assert geo.ca_riding("K1A0A6") == Refinement("35079")  # nothing listens on port 1
+
+
+def test_one_client_cannot_spend_everybodys_budget(fake_service: FakeService) -> None:
+    """On the shipped ONLINE_LOOKUP_RATE_LIMIT (10 a minute), then another client still gets in."""
+    fake_service.answer("/postcodes/K1A0A6/", "represent_postcode_K1A0A6.json")
+    geo = make_geocoders(fake_service)
+    geo._cache.get = lambda key: None  # every call a miss
+    greedy, other = geo.for_client("192.0.2.1"), geo.for_client("192.0.2.2")
+    answers = [greedy.ca_riding("K1A0A6").district_id for _ in range(11)]
+    assert answers == ["35079"] * 10 + [""]
+    assert other.ca_riding("K1A0A6").district_id == "35079"
+    assert len(fake_service.requests) == 11

@@ -131,7 +131,7 @@ def test_address_lookups_are_rate_limited_on_the_shipped_default(
     fake_service.answer(CENSUS, "census_onelineaddress_ny12.json")
     app = app_on_ref_data(make_app, ref_app, ONLINE_LOOKUPS=True,
                           US_GEOCODER_URL=fake_service.url, RATELIMIT_ENABLED=True)  # fmt: skip
-    assert DEFAULTS["ADDRESS_LOOKUP_RATE_LIMIT"].startswith("10 per minute")
+    assert DEFAULTS["ONLINE_LOOKUP_RATE_LIMIT"].startswith("10 per minute")
     client = app.test_client()
     query = {"country": "US", "postal_code": "10001", "address": ADDRESS}
     statuses = [client.get(API, query_string=query).status_code for _ in range(11)]

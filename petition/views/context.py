@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import current_app
+from flask_limiter.util import get_remote_address
 
 from petition.cache import get_cache
 from petition.campaigns import get_campaign
@@ -56,5 +57,6 @@ def run_lookup(
     """
     # The index answers without a database session, which would only cost time here.
     return lookup_representatives(None, country, postal_code, district or None,
-                                  index=current_index(), refiner=current_geocoders(),
+                                  index=current_index(),
+                                  refiner=current_geocoders().for_client(get_remote_address()),
                                   address=address[:ADDRESS_MAX])  # fmt: skip
