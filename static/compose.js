@@ -112,6 +112,14 @@
     if (!button) { return; }
     var channel = button.value;
     if (!validate()) { event.preventDefault(); return; }
+    if (timer || inflight) {
+      // The details were just typed: put them into the letter first, then send it.
+      event.preventDefault();
+      clearTimeout(timer);
+      timer = null;
+      (inflight || rebuild()).then(function () { button.click(); });
+      return;
+    }
     if (channel === "print") {
       // The print page opens in a new tab once the letter is known to be complete.
       form.target = "_blank";
@@ -132,8 +140,10 @@
   });
 
   // --- Rebuild the letter from the choices, until the writer edits it --------------
+  var timer = null;
+  var inflight = null;  // the rebuild under way, if any
   function rebuild() {
-    if (edited) { return; }  // never overwrite what the writer typed into the letter
+    if (edited) { return Promise.resolve(); }  // never overwrite the writer's own text
     var params = new URLSearchParams({ representative: data.rep });
     ["name", "email", "address", "city", "postal_code", "personal"].forEach(function (name) {
       var field = form.elements[name];
@@ -142,7 +152,7 @@
     var demands = Array.prototype.filter.call(form.querySelectorAll("input[name=demands]"),
       function (box) { return box.checked; }).map(function (box) { return box.value; });
     params.set("demands", demands.join(","));
-    fetch(data.api + "?" + params.toString(), { headers: { Accept: "application/json" } })
+    inflight = fetch(data.api + "?" + params.toString(), { headers: { Accept: "application/json" } })
       .then(function (response) { return response.ok ? response.json() : null; })
       .then(function (letter) {
         if (!letter || edited) { return; }
@@ -150,11 +160,15 @@
         body.value = letter.body;
         updateMailto();
       })
-      .catch(function () { /* the Update button still works */ });
+      .catch(function () { /* the Update button still works */ })
+      .then(function () { inflight = null; });
+    return inflight;
   }
 
-  var timer = null;
-  function rebuildSoon() { clearTimeout(timer); timer = setTimeout(rebuild, 250); }
+  function rebuildSoon() {
+    clearTimeout(timer);
+    timer = setTimeout(function () { timer = null; rebuild(); }, 250);
+  }
   form.addEventListener("change", function (event) {
     if (event.target.name === "demands") { rebuild(); }
   });

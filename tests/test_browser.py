@@ -275,6 +275,19 @@ def test_write_to_all_keeps_details_and_shows_progress(new_context, base_url):
     assert "Atlanta" in page.input_value("#body")
 
 
+def test_details_typed_just_before_sending_are_in_the_letter(new_context, base_url):
+    context, watch = new_context(js=True, viewport=PHONE)
+    page = context.new_page()
+    page.goto(f"{base_url}/letters/{MEP}")
+    page.fill("#name", "Ani Hakobyan")
+    page.fill("#city", "Graz")
+    page.click("button[value=email]")  # at once: the letter is still being rebuilt
+    wait_for(page, lambda: watch.mailtos(), "launched the mail program")
+    _to, _subject, body = letter_of(watch.mailtos()[-1])
+    assert "I live in Graz" in body and body.rstrip().endswith("Ani Hakobyan\r\nGraz")
+    assert same_text(body, page.input_value("#body"))  # what the page shows is what went
+
+
 def test_too_long_letter_does_not_offer_the_mail_program(new_context, base_url):
     context, _watch = new_context(js=True, viewport=DESKTOP)
     page = context.new_page()
