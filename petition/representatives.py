@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -122,16 +123,10 @@ def refine_result(
 ) -> None:
     """Settle an unsure result with an online service, keeping the choice list on failure."""
     unsure = len(result.districts) > 1 or result.hint_only
-    if not unsure or not refiner.enabled:
+    asked = _ask_online(result, refiner, address) if unsure and refiner.enabled else None
+    if asked is None:
         return
-    if result.country == "US" and address.strip():
-        answer = refiner.us_district(address, result.postal_code[:5])
-        what = f"ZIP code {result.postal_code[:5]}"
-    elif result.country == "CA" and len(result.postal_code) == 7:
-        answer = refiner.ca_riding(result.postal_code)
-        what = f"postal codes starting with {result.postal_code[:3]}"
-    else:
-        return
+    answer, what = asked
     picked = [d for d in result.districts if d.id == answer.district_id]
     seat = _seat_for(index, result.country, answer.district_id)
     regions = {r.region for d in result.districts for r in d.representatives}
@@ -158,6 +153,18 @@ def refine_result(
         answer_reason = answer.reason
     then = "Choose yours below." if len(result.districts) > 1 else "This is our own data's answer."
     result.refine_reason = f"{answer_reason} {then}"
+
+
+def _ask_online(result: LookupResult, refiner: Refiner, address: str) -> tuple[Any, str] | None:
+    """Ask the service that can settle this result: (its answer, what we looked up), or None."""
+    if result.country == "US" and address.strip():
+        return refiner.us_district(
+            address, result.postal_code[:5]
+        ), f"ZIP code {result.postal_code[:5]}"
+    if result.country == "CA" and len(result.postal_code) == 7:
+        what = f"postal codes starting with {result.postal_code[:3]}"
+        return refiner.ca_riding(result.postal_code), what
+    return None
 
 
 def _seat_for(index: ReferenceIndex, country: str, district_id: str) -> Rep | None:
@@ -209,7 +216,8 @@ def _lookup_us_unplaced(index: ReferenceIndex, result: LookupResult, zip5: str) 
     result.districts = [_district(index, "us-house", state, d) for d in ids]
     if not result.districts:
         return  # military and diplomatic mail: _finish says so
-    result.hint_only = True
+    # Only a state with several districts leaves anything to settle.
+    result.hint_only = len(index.seats_in("us-house", state)) > 1
     where = (
         f"The districts of the nearby ZIP codes starting with {zip5[:3]} are listed. "
         if nearby and len(result.districts) > 1
