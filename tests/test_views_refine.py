@@ -149,6 +149,11 @@ def test_full_canadian_code_settles_the_riding(online, fake_service) -> None:
     html = page(online, "country=CA&postal_code=M5V+3L9")
     assert "Chi Nguyen" in html and "Karim Bardeesy" not in html
     assert "Found from your full postal code by Open North&#39;s Represent." in html
+    # The user may still overrule the service.
+    assert "choose=1" in html and "Choose it yourself" in html
+    listed = page(online, "country=CA&postal_code=M5V+3L9&choose=1")
+    assert checked_radios(listed) == ["35100"] and "Karim Bardeesy" in listed
+    assert len(fake_service.requests) == 1
 
 
 def test_represent_429_falls_back_to_the_choice(online, fake_service) -> None:

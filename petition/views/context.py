@@ -49,14 +49,14 @@ def public_counts(content: CampaignContent) -> dict[str, Any]:
 
 
 def run_lookup(
-    country: str, postal_code: str, district: str | None, address: str = ""
+    country: str, postal_code: str, district: str | None, address: str = "", *, online: bool = True
 ) -> LookupResult:
     """Look up with the process's index, settling a split code online when possible.
 
     :raises LookupInputError: bad query.
     """
+    refiner = current_geocoders().for_client(get_remote_address()) if online else None
     # The index answers without a database session, which would only cost time here.
     return lookup_representatives(None, country, postal_code, district or None,
-                                  index=current_index(),
-                                  refiner=current_geocoders().for_client(get_remote_address()),
+                                  index=current_index(), refiner=refiner,
                                   address=address[:ADDRESS_MAX])  # fmt: skip

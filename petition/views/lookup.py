@@ -31,8 +31,10 @@ def lookup() -> tuple[str, int]:
     result, status = None, 200
     if request.args.get("country") or request.args.get("postal_code"):
         try:
+            # choose=1: the user wants the list, not the online service's answer
             result = run_lookup(form.country.data or "", form.postal_code.data or "",
-                                request.args.get("district"))  # fmt: skip
+                                request.args.get("district"),
+                                online=request.args.get("choose") != "1")  # fmt: skip
             form.postal_code.data = result.postal_code
         except LookupInputError as exc:
             field = form.country if exc.field == "country" else form.postal_code
