@@ -148,9 +148,9 @@ def load_campaign_file(path: Path) -> CampaignContent:
 
 
 def load_campaigns(data_dir: str | Path) -> dict[str, CampaignContent]:
-    """Read every campaign file in data/campaigns/, keyed by slug."""
+    """Read every campaign file in data/campaigns/, keyed by slug (translations aside)."""
     folder = Path(data_dir) / CAMPAIGNS_FOLDER
-    paths = sorted(folder.glob("*.toml"))
+    paths = [p for p in sorted(folder.glob("*.toml")) if "." not in p.stem]
     if not paths:
         raise CampaignFileError(f"No campaign file (*.toml) in {folder}")
     campaigns: dict[str, CampaignContent] = {}
@@ -160,6 +160,87 @@ def load_campaigns(data_dir: str | Path) -> dict[str, CampaignContent]:
             raise CampaignFileError(f"Campaign file {path}: slug '{content.slug}' is used twice")
         campaigns[content.slug] = content
     return campaigns
+
+
+# Keys whose text is the same in every language: names of things, addresses, numbers.
+UNTRANSLATED_KEYS = frozenset({"slug", "language", "contact_email", "report_mistake_url"})
+UNTRANSLATED_SUFFIXES = ("_url", "_email", "_image")
+
+
+def _translatable(key: str) -> bool:
+    return key not in UNTRANSLATED_KEYS and not key.endswith(UNTRANSLATED_SUFFIXES)
+
+
+def _overlay(english: Any, other: Any, where: str, missing: list[str]) -> Any:
+    """The English value with the translation's texts laid over it, field by field.
+
+    Lists of tables match by their `id`. Every translatable text the translation leaves
+    out is named in ``missing``; keys or ids the English lacks are an error.
+    """
+    if isinstance(english, dict):
+        other = other if isinstance(other, dict) else {}
+        unknown = sorted(set(other) - set(english))
+        if unknown:
+            raise ValueError(f"{where or 'file'}: '{unknown[0]}' is not in the English file")
+        return {
+            key: _overlay(value, other.get(key), f"{where}.{key}".lstrip("."), missing)
+            if _translatable(key) else value
+            for key, value in english.items()
+        }  # fmt: skip
+    if isinstance(english, list) and all(isinstance(i, dict) and "id" in i for i in english):
+        by_id = {i.get("id"): i for i in other} if isinstance(other, list) else {}
+        unknown = sorted(str(k) for k in set(by_id) - {i["id"] for i in english})
+        if unknown:
+            raise ValueError(f"{where}: id '{unknown[0]}' is not in the English file")
+        return [
+            {"id": i["id"], **_overlay(
+                {k: v for k, v in i.items() if k != "id"},
+                {k: v for k, v in by_id.get(i["id"], {}).items() if k != "id"},
+                f"{where}[{i['id']}]", missing)}
+            for i in english
+        ]  # fmt: skip
+    if isinstance(english, str):
+        if isinstance(other, str) and other.strip():
+            return other
+        missing.append(where)
+    return english
+
+
+def load_campaign_translations(
+    data_dir: str | Path, campaigns: dict[str, CampaignContent]
+) -> tuple[dict[str, dict[str, CampaignContent]], list[str]]:
+    """Read data/campaigns/<slug>.<lang>.toml: each campaign's texts in other languages.
+
+    A text a translation leaves out stays in the campaign's language; each such gap is
+    returned as a warning naming the file and the fields.
+
+    :raises CampaignFileError: a translation of no campaign, or a malformed one.
+    """
+    folder = Path(data_dir) / CAMPAIGNS_FOLDER
+    translations: dict[str, dict[str, CampaignContent]] = {}
+    warnings: list[str] = []
+    for path in sorted(folder.glob("*.*.toml")):
+        slug, _, lang = path.stem.partition(".")
+        try:
+            if slug not in campaigns:
+                raise ValueError(f"there is no campaign file {slug}.toml to translate")
+            with (folder / f"{slug}.toml").open("rb") as fh:
+                english = tomllib.load(fh)
+            with path.open("rb") as fh:
+                other = tomllib.load(fh)
+            if other.get("language") != lang or other.get("slug") != slug:
+                raise ValueError(f"'slug' and 'language' must say '{slug}' and '{lang}'")
+            missing: list[str] = []
+            merged = _overlay(english, other, "", missing)
+            merged["language"] = lang
+            content = parse_campaign(merged)
+        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError, ValueError) as exc:
+            raise CampaignFileError(f"Campaign file {path}: {exc}") from exc
+        translations.setdefault(slug, {})[lang] = content
+        if missing:
+            warnings.append(f"{path.name}: no '{lang}' text for {', '.join(missing)}; "
+                            f"{english.get('language', 'the original')} is shown")  # fmt: skip
+    return translations, warnings
 
 
 LETTERS_FOLDER = "letters"
