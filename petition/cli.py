@@ -114,6 +114,8 @@ def _print_checks(results: dict[str, CheckResult]) -> int:
         click.echo(f"{code.upper()}: {counts or 'no counts'}")
         for hole in result.holes:
             click.echo(f"  HOLE: {hole}", err=True)
+        for warning in result.warnings:
+            click.echo(f"  TO DO: {warning}", err=True)
         holes += len(result.holes)
     click.echo("No holes." if not holes else f"{holes} hole(s).")
     return holes
@@ -165,16 +167,25 @@ def data_check(data_dir: Path | None) -> None:
     multiple=True,
     help="Refresh only this country (repeatable); default all.",
 )
-def data_refresh(country: tuple[str, ...]) -> None:
+@click.option(
+    "--zip-map",
+    default=None,
+    help="US ZIP → district file (Census ZCTA relationship file): a URL or a downloaded copy, "
+    "e.g. the 120th Congress's when the Census Bureau publishes it.",
+)
+def data_refresh(country: tuple[str, ...], zip_map: str | None) -> None:
     """Download fresh data from the official endpoints; keep the old tables on failure."""
     data_dir = Path(current_app.config["DATA_DIR"])
     client = HttpClient(progress=_show_progress)
+    urls: dict[str, dict[str, str]] = dict(current_app.config["REFRESH_URLS"])
+    if zip_map:
+        urls["us"] = {**urls.get("us", {}), "zcta_cd": zip_map}
     try:
         report = refresh_tables(
             data_dir,
             list(country or COUNTRY_CODES),
             client,
-            current_app.config["REFRESH_URLS"],
+            urls,
             utcnow().date().isoformat(),
         )
     except (FetchError, ValueError, RefreshRefusedError) as exc:
