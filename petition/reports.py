@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from petition.models import DataReport
+from petition.models import DataReport, utcnow
 
 
 def record_data_report(
@@ -25,5 +25,22 @@ def record_data_report(
         email=email,
     )
     session.add(report)
+    session.flush()
+    return report
+
+
+def resolve_data_report(session: Session, report_id: int) -> DataReport:
+    """Mark a report resolved and return it.
+
+    :raises LookupError: no such report, or it was already resolved.
+    """
+    report = session.get(DataReport, report_id)
+    if report is None:
+        raise LookupError(f"No mistake report {report_id}")
+    if report.resolved_at is not None:
+        raise LookupError(
+            f"Mistake report {report_id} was already resolved on {report.resolved_at:%Y-%m-%d}"
+        )
+    report.resolved_at = utcnow()
     session.flush()
     return report
