@@ -143,48 +143,40 @@ def test_refresh_applies_corrections_and_keeps_other_countries_statuses(
     assert "bioguide:GONE" not in statuses  # a refreshed country without that record
 
 
-def test_correct_command_turns_a_report_into_a_line(app, tmp_path: Path) -> None:
-    data_dir = tmp_path / "data"
-    shutil.copytree(DATA, data_dir)
-    app.config["DATA_DIR"] = str(data_dir)
+@pytest.fixture
+def data_dir(app, tmp_path: Path) -> Path:
+    """A copy of data/ as the app's DATA_DIR, and a mistake report (id 7) about one MP."""
+    folder = tmp_path / "data"
+    shutil.copytree(DATA, folder)
+    app.config["DATA_DIR"] = str(folder)
     with app.app_context():
         session = get_session()
-        report = DataReport(
-            message="He sits as an independent now", representative_id="ourcommons:89156"
-        )
-        session.add(report)
+        message = "He sits as an independent now"
+        session.add(DataReport(id=7, message=message, representative_id="ourcommons:89156"))
         session.commit()
-        report_id = report.id
+    return folder
+
+
+def test_correct_command_turns_a_report_into_a_line(app, data_dir: Path) -> None:
     runner = app.test_cli_runner()
-    args = ["data", "correct", "--report", str(report_id), "--field", "party",
+    args = ["data", "correct", "--report", "7", "--field", "party",
             "--new-value", "Independent", "--source", URL]  # fmt: skip
     result = runner.invoke(args=args)
     assert result.exit_code == 0, result.output
     last = read_corrections(data_dir / "corrections.csv")[-1]
     assert (last.id, last.field, last.old_value, last.new_value, last.source_url) == (
-        "ourcommons:89156",
-        "party",
-        "Conservative",
-        "Independent",
-        URL,
-    )
+        "ourcommons:89156", "party", "Conservative", "Independent", URL
+    )  # fmt: skip
     assert last.note == "He sits as an independent now"
     with app.app_context():
-        assert get_session().get(DataReport, report_id).resolved_at is not None
+        assert get_session().get(DataReport, 7).resolved_at is not None
     again = runner.invoke(args=args)
     assert again.exit_code != 0 and "already resolved" in again.output
     check = runner.invoke(args=["data", "check", "--data", str(data_dir)])
     assert "corrections_not_applied 1" in check.output
 
 
-def test_correct_command_refuses_a_bad_source_or_field(app, tmp_path: Path) -> None:
-    data_dir = tmp_path / "data"
-    shutil.copytree(DATA, data_dir)
-    app.config["DATA_DIR"] = str(data_dir)
-    with app.app_context():
-        session = get_session()
-        session.add(DataReport(id=7, message="wrong", representative_id="ourcommons:89156"))
-        session.commit()
+def test_correct_command_refuses_a_bad_source_or_field(app, data_dir: Path) -> None:
     before = (data_dir / "corrections.csv").read_bytes()
     runner = app.test_cli_runner()
     base = ["data", "correct", "--report", "7", "--new-value", "x"]
@@ -196,3 +188,5 @@ def test_correct_command_refuses_a_bad_source_or_field(app, tmp_path: Path) -> N
                                   "--new-value", "x", "--source", URL])  # fmt: skip
     assert missing.exit_code != 0 and "No mistake report 99" in missing.output
     assert (data_dir / "corrections.csv").read_bytes() == before
+    with app.app_context():
+        assert get_session().get(DataReport, 7).resolved_at is None  # nothing was committed
