@@ -294,9 +294,17 @@ def _unknown_assignment_note(result: LookupResult, country: str, rows: list[Post
     names = " or ".join(d.name for d in result.districts)
     where = f"You live in the {names} constituency. " if rows and names else ""
     extra = f" {rows[0].note}" if rows and rows[0].note else ""
+    placed = sum(len(d.representatives) for d in result.districts)
+    unknown = len(result.at_large)
+    if not placed:
+        return (
+            f"{where}Our data does not say which constituency each MEP from this country was "
+            f"elected in, so all {unknown} are listed.{extra}"
+        )
     return (
-        f"{where}Our data does not say which constituency each MEP from this country was "
-        f"elected in, so all {len(result.at_large)} are listed.{extra}"
+        f"{where}Its MEPs are listed first. We could not confirm the constituency of {unknown} "
+        f"other MEP{'s' if unknown != 1 else ''} from this country, so "
+        f"{'they are' if unknown != 1 else 'this MEP is'} listed too.{extra}"
     )
 
 

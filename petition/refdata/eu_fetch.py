@@ -7,6 +7,7 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
+from .eu_it_pl import IT_PL_SOURCE
 from .eu_regions import (
     ASSUMED_COLLEGE_NOTE,
     BODY,
@@ -277,7 +278,8 @@ def carry_district(row: dict[str, str], previous: dict[str, str] | None, data: C
     if previous and previous.get("district_id") in dates and previous["country"] == row["country"]:
         carried_note = ASSUMED_COLLEGE_NOTE if ASSUMED_COLLEGE_NOTE in previous["note"] else ""
         assigned = (previous["district_id"], previous["district_name"], carried_note)
-        row["source"] += f"+{CONSTITUENCY_SOURCE}"
+        placed_by_us = row["country"] in UNKNOWN_CONSTITUENCY_NOTES
+        row["source"] += f"+{IT_PL_SOURCE if placed_by_us else CONSTITUENCY_SOURCE}"
         row["source_date"] = min(row["source_date"], dates[previous["district_id"]])
     district_id, district_name, note = district_fields(row["country"], assigned, districted)
     row.update(district_id=district_id, district_name=district_name)
