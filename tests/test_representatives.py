@@ -12,8 +12,8 @@ from petition.views.refs import current_index
 
 
 @pytest.fixture
-def ref_ctx(ref_app) -> Iterator[None]:
-    with ref_app.app_context():
+def ref_ctx(committed_ref_app) -> Iterator[None]:
+    with committed_ref_app.app_context():
         yield
 
 
