@@ -44,7 +44,7 @@ from petition.refdata.operations import (
 from petition.refdata.schema import CheckResult
 from petition.refdata.store import DataFileError, load_reference_data
 from petition.refdata.tables import COUNTRY_CODES, REPRESENTATIVES_FILE
-from petition.reports import resolve_data_report
+from petition.reports import list_open_reports, resolve_data_report
 from petition.signatures import purge_unconfirmed
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
@@ -212,6 +212,18 @@ def data_refresh(country: tuple[str, ...], zip_map: str | None) -> None:
     click.echo(f"\nRefreshed {', '.join(report.refreshed)}; wrote {data_dir}.")
     status = corrections_result(data_dir)
     _print_checks(report.checks | ({"corrections": status} if status else {}))
+
+
+@data_cli.command("reports")
+def data_reports() -> None:
+    """List the open mistake reports, to turn into corrections with `data correct`."""
+    from petition.db import get_session
+
+    reports = list_open_reports(get_session())
+    for r in reports:
+        where = " ".join(x for x in (r.country, r.postal_code, r.representative_id) if x)
+        click.echo(f"#{r.id} {r.created_at:%Y-%m-%d} {where or '-'}: {r.message}")
+    click.echo(f"{len(reports)} open report(s).")
 
 
 @data_cli.command("correct")

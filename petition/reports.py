@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from petition.models import DataReport, utcnow
@@ -44,3 +45,9 @@ def resolve_data_report(session: Session, report_id: int) -> DataReport:
     report.resolved_at = utcnow()
     session.flush()
     return report
+
+
+def list_open_reports(session: Session) -> list[DataReport]:
+    """Return the reports nobody has resolved yet, oldest first."""
+    query = select(DataReport).where(DataReport.resolved_at.is_(None)).order_by(DataReport.id)
+    return list(session.scalars(query))

@@ -159,6 +159,12 @@ def data_dir(app, tmp_path: Path) -> Path:
 
 def test_correct_command_turns_a_report_into_a_line(app, data_dir: Path) -> None:
     runner = app.test_cli_runner()
+    listed = runner.invoke(args=["data", "reports"])
+    assert (
+        "#7 " in listed.output
+        and "ourcommons:89156: He sits as an independent now" in listed.output
+    )
+    assert "1 open report(s)." in listed.output
     args = ["data", "correct", "--report", "7", "--field", "party",
             "--new-value", "Independent", "--source", URL]  # fmt: skip
     result = runner.invoke(args=args)
@@ -172,6 +178,7 @@ def test_correct_command_turns_a_report_into_a_line(app, data_dir: Path) -> None
         assert get_session().get(DataReport, 7).resolved_at is not None
     again = runner.invoke(args=args)
     assert again.exit_code != 0 and "already resolved" in again.output
+    assert "0 open report(s)." in runner.invoke(args=["data", "reports"]).output
     check = runner.invoke(args=["data", "check", "--data", str(data_dir)])
     assert "corrections_not_applied 1" in check.output
 

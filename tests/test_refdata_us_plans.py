@@ -197,3 +197,33 @@ def test_lookup_offers_the_state_for_a_guarded_zip_and_marks_slivers(make_app, t
         ("NY-12", 0.995, ""),
         ("NY-10", 0.005, "Less likely: under 1% of this ZIP code's land lies in this district."),
     ]
+
+
+def check_output(make_app, tmp_path: Path, rows: list[dict[str, str]]):
+    """Run `flask data check` on data/ with its postal_us.csv replaced by rows."""
+    folder = tmp_path / "data"
+    shutil.copytree(DATA, folder)
+    (folder / "postal_us.csv").write_text(render_csv(Table(POSTAL_COLUMNS, rows)), "utf-8")
+    terms = (folder / "us_terms.csv").read_text(encoding="utf-8")
+    (folder / "us_terms.csv").write_text(terms.replace(",119,", ",120,"), encoding="utf-8")
+    return make_app().test_cli_runner().invoke(args=["data", "check", "--data", str(folder)])
+
+
+def test_check_command_refuses_a_cross_plan_join_and_names_the_file(make_app, tmp_path) -> None:
+    rows = [postal(f"{n:05d}", f"{state}-01") for n, state in enumerate(NAMES, start=10000)
+            if state not in ("AS", "GU", "MP", "VI")]  # fmt: skip
+    result = check_output(make_app, tmp_path, rows)
+    assert result.exit_code == 1
+    assert "postal_us.csv joins 120th-Congress members to the 119th Congress's districts in " \
+           "CA, MO, NC, OH, TX, UT" in result.output  # fmt: skip
+    assert "tab20_cd12020_zcta520_natl.txt" in result.output
+
+
+def test_check_command_says_which_states_wait_for_a_map(make_app, tmp_path) -> None:
+    kept, _states = us_plans.guard_postal(
+        [postal(f"{n:05d}", f"{state}-01") for n, state in enumerate(NAMES, start=10000)
+         if state not in ("AS", "GU", "MP", "VI")], 120, NAMES
+    )  # fmt: skip
+    result = check_output(make_app, tmp_path, kept)
+    assert "NOTE: CA, MO, NC, OH, TX, UT: new districts for the 120th Congress" in result.output
+    assert "flask data refresh --country us --zip-map" in result.output
