@@ -73,6 +73,13 @@ def test_guard_keeps_unchanged_states_and_offers_the_state_elsewhere() -> None:
     assert us_plans.guard_postal(rows, 119, NAMES) == (rows, [])
 
 
+def test_guard_when_the_map_is_newer_than_the_members() -> None:
+    kept, guarded = us_plans.guard_postal([postal("75001", "TX-24", congress="120")], 119, NAMES)
+    assert guarded == ["TX"] and kept[0]["district_id"] == "TX-*"
+    assert kept[0]["note"].startswith("Texas's congressional districts change with the 120th")
+    assert "our list of members is still the 119th Congress's" in kept[0]["note"]
+
+
 def test_guard_with_unknown_changes_guards_every_state() -> None:
     kept, guarded = us_plans.guard_postal([postal("10001", "NY-12")], 121, NAMES)
     assert guarded == ["NY"] and kept[0]["district_id"] == "NY-*"

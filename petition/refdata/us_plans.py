@@ -84,11 +84,20 @@ def needed_file(congress: int) -> str:
 
 def fallback_note(state_name: str, members: int, zip_map: int) -> str:
     """Explain to a user why they have to choose among their state's districts."""
+    how = (
+        "your district is on your voter registration card, or use the House's "
+        "“Find your representative” page with your full address"
+    )
+    if zip_map > members:  # new lines loaded before the new members
+        return (
+            f"{state_name}'s congressional districts change with the {ordinal(zip_map)} "
+            f"Congress, and our list of members is still the {ordinal(members)} Congress's: "
+            f"choose your district ({how})."
+        )
     return (
         f"{state_name} has new congressional districts for the {ordinal(members)} Congress, "
         f"and our ZIP code table still has the {ordinal(zip_map)} Congress's lines: choose "
-        "your district (it is on your voter registration card, or use the House's "
-        "“Find your representative” page with your full address)."
+        f"your district ({how})."
     )
 
 
