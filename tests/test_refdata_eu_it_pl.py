@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from petition.refdata import eu_it_pl
+from petition.refdata import eu, eu_it_pl
 from petition.refdata.eu_regions import UNKNOWN_CONSTITUENCY_NOTES
+from petition.refdata.http import HttpClient
 from petition.refdata.schema import read_csv
+from tests.test_refdata_eu import TODAY, urls
+
+pytest_plugins = ["tests.test_refdata_eu"]  # its server, client, built and small_pages fixtures
 
 DATA = Path(__file__).parent.parent / "data"
 NAMES = {"IT-centrale": "Centrale", "PL-04": "Okręg nr 4"}
@@ -85,3 +90,24 @@ def test_wrong_columns_are_refused(tmp_path, monkeypatch) -> None:
     monkeypatch.setattr(eu_it_pl, "IT_PL_FILE", path)
     with pytest.raises(ValueError, match="columns"):
         eu_it_pl.read_it_pl_lines()
+
+
+@pytest.fixture
+def http() -> Iterator[HttpClient]:
+    """A client that gives up fast (the conftest's `client` is the Flask test client)."""
+    client = HttpClient(retries=1, backoff=0, timeout=(1, 0.5))
+    yield client
+    client.session.close()
+
+
+@pytest.mark.usefixtures("small_pages")
+def test_refresh_places_a_new_mep_from_our_table(
+    server: str, http: HttpClient, built, tmp_path, monkeypatch
+) -> None:
+    """An MEP the current tables do not place gets our table's constituency on refresh."""
+    write(tmp_path, monkeypatch, "IT,900010,Giulia Nuova,IT-centrale,https://x.example/,why\n")
+    fresh = eu.fetch(http, urls(server), built, TODAY)
+    row = next(r for r in fresh.representatives if r["id"] == "ep:900010")
+    assert (row["district_id"], row["district_name"]) == ("IT-centrale", "Centrale")
+    assert row["source"].split("+")[-1] == eu_it_pl.IT_PL_SOURCE
+    assert row["note"] == ""
