@@ -149,7 +149,7 @@ def test_it_and_pl_show_the_constituency_mps_then_the_unplaced_ones(ref_ctx) -> 
     assert ids(warsaw) == ["PL-04"] and "Robert Biedroń" in names(warsaw.representatives)
     masovia = look("PL", "05-070")  # Masovia outside Warsaw: the powiat decides
     assert ids(masovia) == ["PL-04", "PL-05"] and masovia.ambiguous
-    assert len(masovia.at_large) == 13 and "Adam Bielan" in names(
+    assert len(masovia.at_large) == 6 and "Adam Bielan" in names(
         masovia.districts[1].representatives
     )
 
