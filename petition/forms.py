@@ -33,6 +33,7 @@ from petition.text import clean_text, is_web_url
 NAME_MAX = 200
 EMAIL_MAX = 254  # RFC 5321 path limit
 REPORT_MAX = 2000
+ADDRESS_MAX = 200  # the geocoder reads one line; longer is not an address
 FIRST_GROUP = "Canada, United States, European Union"
 OTHER_GROUP = "Other countries"
 
@@ -148,6 +149,19 @@ class LookupForm(FlaskForm):  # type: ignore[misc]  # flask-wtf ships no type hi
     postal_code = StringField("Postal code", filters=[clean_text])
 
 
+class AddressLookupForm(LookupForm):
+    """A split ZIP's street address, posted so that it never appears in a URL."""
+
+    address = StringField(
+        "Street address",
+        filters=[clean_text],
+        validators=[
+            DataRequired("Enter your street address, like 350 5th Ave, New York."),
+            Length(max=ADDRESS_MAX, message=f"Keep it under {ADDRESS_MAX} characters."),
+        ],
+    )
+
+
 class ReportForm(FlaskForm):  # type: ignore[misc]  # flask-wtf ships no type hints
     """Tell the organizers that something in the representative data is wrong."""
 
@@ -203,6 +217,10 @@ class LetterForm(FlaskForm):  # type: ignore[misc]  # flask-wtf ships no type hi
         validators=[Length(max=1000, message="Keep it under 1,000 characters.")],
         description="Why this matters to you. Offices give personal letters more weight "
         "than identical ones.",
+    )
+    lang = SelectField(
+        "Language of the letter",
+        description="Your own sentence and your details stay as you wrote them.",
     )
     subject = StringField("Subject", validators=[Length(max=200)])
     body = TextAreaField("Letter", validators=[Length(max=20000)])

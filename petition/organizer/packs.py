@@ -17,7 +17,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from flask import render_template
+from flask import current_app
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -180,8 +180,8 @@ def render_pack_html(
     pack: Pack, content: CampaignContent, *, responses_url: str, stylesheet_url: str | None
 ) -> str:
     """Render a pack's letter as a standalone HTML page (stylesheet_url None: for the PDF)."""
-    return render_template(
-        "organizer/pack.html",
+    # The Jinja environment alone: no context processors, so no request is needed (CLI).
+    return current_app.jinja_env.get_template("organizer/pack.html").render(
         pack=pack,
         content=content,
         area_label=area_label(pack.count),

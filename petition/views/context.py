@@ -5,22 +5,31 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import current_app
+from flask import current_app, request
+from flask_limiter.util import get_remote_address
 
 from petition.cache import get_cache
 from petition.campaigns import get_campaign, sync_campaign
-from petition.content import CampaignContent, LetterTemplate
+from petition.content import CampaignContent, LetterTemplates
 from petition.counts import cached_counts
 from petition.db import get_session
+from petition.forms import ADDRESS_MAX
+from petition.geocoders import current_geocoders
+from petition.i18n import page_language
 from petition.models import COUNTED_STATES, COUNTED_STATES_WITH_PENDING, Campaign
 from petition.representatives import LookupResult, lookup_representatives
 from petition.views.refs import current_index
 
 
 def current_content() -> CampaignContent:
-    """Return the content of the campaign this site shows."""
+    """Return the content of the campaign this site shows, in the page's language when
+    the campaign has it (texts not yet translated stay in the original)."""
     campaigns: dict[str, CampaignContent] = current_app.extensions["petition.campaigns"]
-    return campaigns[current_app.config["CAMPAIGN"]]
+    content = campaigns[current_app.config["CAMPAIGN"]]
+    translations: dict[str, dict[str, CampaignContent]] = current_app.extensions[
+        "petition.campaign_translations"
+    ]
+    return translations.get(content.slug, {}).get(page_language(), content)
 
 
 def current_campaign() -> Campaign:
@@ -28,10 +37,15 @@ def current_campaign() -> Campaign:
     return sync_campaign(get_session(), current_content())
 
 
-def letter_templates() -> dict[str, LetterTemplate]:
-    """Return the letter templates by body (us-house, ca-commons, ...)."""
-    templates: dict[str, LetterTemplate] = current_app.extensions["petition.letters"]
+def letter_templates() -> LetterTemplates:
+    """Return the letter templates by body (us-house, ca-commons, ...) and language."""
+    templates: LetterTemplates = current_app.extensions["petition.letters"]
     return templates
+
+
+def writer_languages() -> list[str]:
+    """The writer's languages from their browser, most preferred first ("fr-CA" -> "fr")."""
+    return [lang.split("-")[0].lower() for lang in request.accept_languages.values()]
 
 
 def public_counts(content: CampaignContent) -> dict[str, Any]:
@@ -50,12 +64,15 @@ def public_counts(content: CampaignContent) -> dict[str, Any]:
     )
 
 
-def run_lookup(country: str, postal_code: str, district: str | None) -> LookupResult:
-    """Look up with the process's index.
+def run_lookup(
+    country: str, postal_code: str, district: str | None, address: str = "", *, online: bool = True
+) -> LookupResult:
+    """Look up with the process's index, settling a split code online when possible.
 
     :raises LookupInputError: bad query.
     """
+    refiner = current_geocoders().for_client(get_remote_address()) if online else None
     # The index answers without a database session, which would only cost time here.
-    return lookup_representatives(
-        None, country, postal_code, district or None, index=current_index()
-    )
+    return lookup_representatives(None, country, postal_code, district or None,
+                                  index=current_index(), refiner=refiner,
+                                  address=address[:ADDRESS_MAX])  # fmt: skip

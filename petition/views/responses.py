@@ -7,6 +7,7 @@ from flask import Blueprint, abort, current_app, render_template
 from petition.campaigns import get_campaign
 from petition.content import LETTER_BODIES, CampaignContent
 from petition.db import get_session
+from petition.i18n import page_language
 from petition.models import ANSWERED_POSITIONS
 from petition.postal import place_name
 from petition.responses import POSITION_LABELS, group_responses, list_responses
@@ -27,7 +28,9 @@ BODY_NAMES = {
 def index(slug: str) -> str:
     """List, per body and country, who was asked, who answered and how."""
     campaigns: dict[str, CampaignContent] = current_app.extensions["petition.campaigns"]
-    content = campaigns.get(slug) or abort(404)
+    original = campaigns.get(slug) or abort(404)
+    translations = current_app.extensions["petition.campaign_translations"].get(slug, {})
+    content = translations.get(page_language(), original)
     campaign = get_campaign(get_session(), slug)
     responses = list_responses(get_session(), campaign.id) if campaign else {}
     return render_template(
