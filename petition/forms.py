@@ -14,6 +14,7 @@ from wtforms import (
     DateField,
     EmailField,
     Field,
+    HiddenField,
     PasswordField,
     SelectField,
     SelectMultipleField,
@@ -262,6 +263,12 @@ class ModerationForm(FlaskForm):  # type: ignore[misc]  # flask-wtf ships no typ
         if not all(part.isdigit() for part in parts):
             raise ValidationError("Give signature ids as numbers separated by commas.")
         field.data = " ".join(parts)
+
+
+class ReleaseForm(FlaskForm):  # type: ignore[misc]  # flask-wtf ships no type hints
+    """Release held signatures: those from one hashed address, or all when it is empty."""
+
+    ip_hash = HiddenField(filters=[clean_text], validators=[Length(max=64)])
 
 
 class ConfirmForm(FlaskForm):  # type: ignore[misc]  # flask-wtf ships no type hints

@@ -29,19 +29,21 @@ def register(app: Flask) -> None:
         hops = int(app.config["TRUSTED_PROXIES"])
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
 
+    hsts = _hsts_header(app)
+
     @app.after_request
     def security_headers(response: Response) -> Response:
         # Everything the pages need is served from this site: no CDN, fonts or scripts.
         response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "same-origin")
+        if hsts:
+            response.headers.setdefault("Strict-Transport-Security", hsts)
         return response
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException) -> tuple[str | dict[str, str], int]:
         code = error.code or 500
-        if code == 429 and request.endpoint == "campaigns.sign":
-            return campaigns.render_rate_limited()
         if code == 429 and request.endpoint == "organizer.login":
             return organizer.render_login_limited()
         if request.path.startswith("/api/"):
@@ -54,3 +56,12 @@ def register(app: Flask) -> None:
         if request.path.startswith("/api/"):
             return {"error": "Internal server error"}, 500  # type: ignore[return-value]
         return render_template("errors/500.html"), 500
+
+
+def _hsts_header(app: Flask) -> str:
+    """Return the Strict-Transport-Security value production sends over https, or ""."""
+    seconds = int(app.config["HSTS_SECONDS"])
+    https = app.config["BASE_URL"].startswith("https://")
+    if app.config["ENV"] != "production" or not https or seconds <= 0:
+        return ""
+    return f"max-age={seconds}; includeSubDomains"

@@ -9,6 +9,7 @@ from werkzeug.wrappers import Response
 
 from petition.content import CampaignContent
 from petition.letters import MAILTO_LIMIT, mailto_url, webmail_urls
+from petition.limits import limit
 from petition.representatives import LookupInputError
 from petition.views.campaigns import public_counts
 from petition.views.compose import build_api_letter, print_params
@@ -35,6 +36,7 @@ def counts(slug: str) -> dict[str, object]:
 
 
 @bp.get("/representatives")
+@limit("LOOKUP_RATE_LIMIT", "lookup")
 def representatives() -> tuple[dict[str, object], int]:
     """Return the districts and representatives for a country and postal code."""
     try:
@@ -49,6 +51,7 @@ def representatives() -> tuple[dict[str, object], int]:
 
 
 @bp.get("/letters")
+@limit("LOOKUP_RATE_LIMIT", "lookup")
 def letters() -> tuple[dict[str, object], int]:
     """Return a pre-filled letter to a representative, with every link that sends it."""
     try:

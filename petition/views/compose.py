@@ -29,6 +29,7 @@ from petition.letters import (
     record_letter_event,
     webmail_urls,
 )
+from petition.limits import hit
 from petition.models import utcnow
 from petition.refindex import Rep
 from petition.representatives import LookupInputError
@@ -197,6 +198,8 @@ def _channel_target(channel: str, rep: Rep, form: LetterForm) -> str | tuple[str
 
 
 def _record(rep: Rep, channel: str) -> None:
+    if not hit("LETTER_RATE_LIMIT", "letter"):
+        return  # the letter still goes out; only the count is protected
     session = get_session()
     record_letter_event(session, sync_campaign(session, current_content()), rep, channel)
     session.commit()

@@ -7,7 +7,7 @@ from werkzeug.wrappers import Response
 
 from petition.db import get_session
 from petition.forms import LookupForm, ReportForm
-from petition.limits import limiter
+from petition.limits import limit
 from petition.reports import record_data_report
 from petition.representatives import LookupInputError, LookupResult, lookup_representatives
 from petition.views.campaigns import current_content
@@ -37,6 +37,7 @@ def report_url(country: str = "", postal_code: str = "", representative: str = "
 
 
 @bp.get("/representatives")
+@limit("LOOKUP_RATE_LIMIT", "lookup")
 def lookup() -> tuple[str, int]:
     """Show the lookup form, and the representatives for a country and postal code."""
     form = LookupForm(formdata=request.args)
@@ -62,7 +63,7 @@ def lookup() -> tuple[str, int]:
 
 
 @bp.route("/representatives/report", methods=["GET", "POST"])
-@limiter.limit("10 per hour", methods=["POST"])
+@limit("REPORT_RATE_LIMIT", "report", methods=("POST",))
 def report() -> Response | tuple[str, int]:
     """Take a report that something in the representative data is wrong."""
     form = ReportForm(formdata=request.form if request.method == "POST" else request.args)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import datetime, time
+from math import ceil
 
 from flask import (
     Blueprint,
@@ -20,7 +21,15 @@ from flask import (
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
-from petition.auth import load_organizer, log_in, log_out, login_required
+from petition.auth import (
+    load_organizer,
+    log_in,
+    log_out,
+    login_required,
+    login_wait,
+    note_failed_login,
+    remember_device,
+)
 from petition.cache import get_cache
 from petition.campaigns import sync_campaign
 from petition.charts import bar_chart, line_chart
@@ -36,33 +45,26 @@ from petition.exports import (
     count_rows,
     signature_chunks,
 )
-from petition.forms import ConfirmForm, LoginForm, ModerationForm
-from petition.limits import limiter
+from petition.forms import ConfirmForm, LoginForm, ModerationForm, ReleaseForm
+from petition.limits import limit
 from petition.models import COUNTED_STATES, Campaign
 from petition.moderation import (
     Criteria,
     ModerationError,
     invalidate_signatures,
+    list_held_addresses,
     list_moderation_actions,
     preview_invalidation,
+    preview_release,
+    release_signatures,
     revert_moderation,
 )
-from petition.organizers import authenticate, record_audit, record_integrity_event
+from petition.organizers import authenticate, end_sessions, record_audit, record_integrity_event
 from petition.views.campaigns import current_content
 from petition.views.refs import current_index
 
 bp = Blueprint("organizer", __name__, url_prefix="/organizer")
 bp.before_request(load_organizer)
-
-
-def login_limit() -> str:
-    """The configured limit on login attempts."""
-    return str(current_app.config["LOGIN_RATE_LIMIT"])
-
-
-def login_email_key() -> str:
-    """Rate-limit key per email address tried, whoever tries it."""
-    return "login:" + request.form.get("email", "").strip().lower()[:320]
 
 
 def current_campaign() -> Campaign:
@@ -78,18 +80,23 @@ def _safe_next(target: str | None) -> str:
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(login_limit, methods=["POST"])
-@limiter.limit(login_limit, methods=["POST"], key_func=login_email_key)
+@limit("LOGIN_RATE_LIMIT", "login", methods=("POST",))
 def login() -> Response | tuple[str, int]:
     """Log an organizer in; a wrong email or password gets the same answer."""
     form = LoginForm()
     if request.method == "POST" and form.validate():
+        wait = login_wait(form.email.data)
+        if wait:
+            return render_login_limited(wait)
         session = get_session()
         organizer = authenticate(session, form.email.data, form.password.data)
         if organizer is not None:
             session.commit()
             log_in(organizer)
-            return redirect(_safe_next(request.args.get("next")), code=303)
+            response = redirect(_safe_next(request.args.get("next")), code=303)
+            remember_device(response, form.email.data)
+            return response
+        note_failed_login(form.email.data)
         record_integrity_event(session, "failed_login")
         session.commit()
         form.password.errors = ["The email or the password is wrong."]
@@ -98,12 +105,16 @@ def login() -> Response | tuple[str, int]:
     return render_template("organizer/login.html", content=current_content(), form=form), status
 
 
-def render_login_limited() -> tuple[str, int]:
+def render_login_limited(wait: float = 0) -> tuple[str, int]:
     """Answer too many login attempts, and count them for the integrity panel."""
     record_integrity_event(get_session(), "rate_limited")
     get_session().commit()
     form = LoginForm()
-    form.password.errors = ["Too many attempts. Wait a few minutes and try again."]
+    if wait:
+        message = f"Too many failed attempts at this account: wait {ceil(wait)} seconds."
+    else:
+        message = "Too many attempts from your network. Wait a few minutes and try again."
+    form.password.errors = [message]
     return render_template("organizer/login.html", content=current_content(), form=form), 429
 
 
@@ -113,6 +124,8 @@ def logout() -> Response:
     """End the organizer session."""
     if not ConfirmForm().validate_on_submit():
         abort(400, "The page expired: log out again.")
+    end_sessions(get_session(), g.organizer)
+    get_session().commit()
     log_out()
     flash("You are logged out.")
     return redirect(url_for("organizer.login"), code=303)
@@ -248,6 +261,9 @@ def moderation() -> tuple[str, int]:
         preview=preview,
         actions=list_moderation_actions(session, campaign.id),
         revert_form=ConfirmForm(),
+        held_total=preview_release(session, campaign.id, Criteria()),
+        held=list_held_addresses(session, campaign.id),
+        release_form=ReleaseForm(),
     )
     return page, status
 
@@ -263,6 +279,25 @@ def _moderate(form: ModerationForm, campaign_id: int) -> tuple[int | None, int]:
     _forget_public_counts()
     flash(f"{action.count:,} signatures invalidated ({action.criteria}).")
     return None, 200
+
+
+@bp.post("/moderation/release")
+@login_required
+def release() -> Response:
+    """Count held signatures: those from one hashed address, or all of them."""
+    form = ReleaseForm()
+    if not form.validate_on_submit():
+        abort(400, "The page expired: press the button again.")
+    try:
+        action = release_signatures(get_session(), current_campaign().id,
+                                    Criteria(ip_hash=form.ip_hash.data or None),
+                                    g.organizer.email)  # fmt: skip
+    except ModerationError as exc:
+        abort(400, str(exc))
+    get_session().commit()
+    _forget_public_counts()
+    flash(f"Released {action.count:,} held signatures.")
+    return redirect(url_for("organizer.moderation"), code=303)
 
 
 @bp.post("/moderation/<int:action_id>/revert")

@@ -1,0 +1,146 @@
+"""Rate limits on the shipped defaults: signing is held, not refused; the rest answer 429."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+
+import pytest
+from flask import Flask
+from sqlalchemy import select
+
+from petition import limits
+from petition.config import DEFAULTS, ConfigError
+from petition.db import get_session
+from petition.models import Representative, Signature, SignatureState
+from tests.conftest import REDIS_URL, VALID_SIGNATURE, csrf_token
+
+MEP = "ep:test-1"
+
+
+def _sign_many(app: Flask, n: int, address: str = "198.51.100.7") -> list[int]:
+    """Sign n times with different emails from one address; return the statuses."""
+    client = app.test_client()
+    client.environ_base["REMOTE_ADDR"] = address
+    statuses = []
+    for i in range(n):
+        data = {
+            **VALID_SIGNATURE,
+            "email": f"s{i}.{address}@example.org",
+            "csrf_token": csrf_token(client),
+        }
+        statuses.append(client.post("/", data=data).status_code)
+    return statuses
+
+
+def _states(app: Flask) -> list[SignatureState]:
+    with app.app_context():
+        return list(get_session().scalars(select(Signature.state).order_by(Signature.id)))
+
+
+def test_shipped_sign_limit_holds_the_excess_and_refuses_nobody(make_shipped_app) -> None:
+    app = make_shipped_app()
+    assert DEFAULTS["SIGN_RATE_LIMIT"] == "5 per 5 minutes; 20 per hour"
+    assert _sign_many(app, 7) == [303] * 7  # the signer never sees a difference
+    P, S = SignatureState.PENDING, SignatureState.SUSPECT
+    assert _states(app) == [P] * 5 + [S] * 2
+    # Another address is not affected by the first one's burst.
+    assert _sign_many(app, 1, address="203.0.113.50") == [303]
+    assert _states(app)[-1] == P
+
+
+def test_held_signatures_confirm_but_count_only_once_released(make_shipped_app, auth_for):
+    app = make_shipped_app()
+    _sign_many(app, 7)
+    client = app.test_client()
+    mailbox = app.extensions["petition.mail"]
+    for link in mailbox.links("confirm"):
+        page = client.post(
+            link, data={"csrf_token": csrf_token(client, link)}, follow_redirects=True
+        )
+        assert "Your signature is confirmed" in page.get_data(as_text=True)
+    assert "the organizers check them" in page.get_data(as_text=True)  # the last one was held
+    assert client.get("/api/v1/campaigns/artsakh/counts").json["total"] == 5
+    organizer = auth_for(app)
+    page = organizer.get("/organizer/moderation").get_data(as_text=True)
+    assert "2 signatures came from an address" in page
+    token = csrf_token(organizer, "/organizer/moderation")
+    released = organizer.post("/organizer/moderation/release", data={"csrf_token": token})
+    assert released.status_code == 303
+    assert client.get("/api/v1/campaigns/artsakh/counts").json["total"] == 7
+    assert _states(app) == [SignatureState.CONFIRMED] * 7
+
+
+def _add_representative(app: Flask) -> None:
+    with app.app_context():
+        get_session().add(
+            Representative(
+                id=MEP,
+                country="AT",
+                body="eu-parliament",
+                region="AT",
+                name="Test Member",
+                address_as="MEP",
+                email="mep@example.eu",
+                source="test",
+                source_date=date(2026, 1, 1),
+            )  # fmt: skip
+        )
+        get_session().commit()
+
+
+def test_shipped_lookup_letter_report_and_confirm_limits(make_shipped_app) -> None:
+    app = make_shipped_app()
+    _add_representative(app)
+    client = app.test_client()
+    api = [client.get("/api/v1/representatives?country=AT&postal_code=1010") for _ in range(60)]
+    assert {r.status_code for r in api} == {200}
+    refused = client.get(f"/api/v1/letters?representative={MEP}")  # shares the lookup count
+    assert refused.status_code == 429 and "error" in refused.json
+    assert client.get("/representatives?country=AT&postal_code=1010").status_code == 429
+
+    token = csrf_token(client, f"/letters/{MEP}")
+    for _ in range(21):  # 20 per hour are counted; the 21st still works but is not counted
+        sent = client.post(f"/letters/{MEP}/sent", data={"channel": "copy", "csrf_token": token})
+        assert sent.status_code == 204
+    assert client.get("/api/v1/campaigns/artsakh/counts").json["letters_sent"] == 20
+
+    form = {"csrf_token": csrf_token(client, "/representatives/report"), "message": "Wrong."}
+    reports = [client.post("/representatives/report", data=form).status_code for _ in range(11)]
+    assert reports == [303] * 10 + [429]
+
+    links = [client.get(f"/confirm/no-such-token-{i}").status_code for i in range(31)]
+    assert links == [404] * 30 + [429]
+
+
+def test_bad_limit_setting_stops_start_up(make_app) -> None:
+    with pytest.raises(ConfigError, match="PETITION_SIGN_RATE_LIMIT"):
+        make_app(SIGN_RATE_LIMIT="five a minute")
+
+
+def test_dead_store_falls_back_to_counting_in_the_process(make_shipped_app, caplog) -> None:
+    # Nothing listens on port 1: every Redis call is refused at once.
+    app = make_shipped_app(RATELIMIT_STORAGE_URL="redis://127.0.0.1:1/0")
+    assert _sign_many(app, 6) == [303] * 6
+    assert _states(app)[-1] == SignatureState.SUSPECT
+    assert "Rate-limit store unreachable" in caplog.text
+
+
+@pytest.mark.redis
+@pytest.mark.skipif(not REDIS_URL, reason="PETITION_TEST_REDIS_URL is not set")
+def test_redis_counts_are_shared_between_workers(make_shipped_app) -> None:
+    import redis
+
+    prefix = f"test-{uuid.uuid4().hex[:12]}"
+    first = make_shipped_app(REDIS_URL=REDIS_URL, RATELIMIT_KEY_PREFIX=prefix)
+    assert _sign_many(first, 5) == [303] * 5
+    # A second app is a second worker: its own store object, the same Redis.
+    second = make_shipped_app(REDIS_URL=REDIS_URL, RATELIMIT_KEY_PREFIX=prefix)
+    try:
+        with second.test_request_context(environ_base={"REMOTE_ADDR": "198.51.100.7"}):
+            assert limits.get_limits().storage is not limits.get_limits(first).storage
+            assert not limits.hit("SIGN_RATE_LIMIT", "sign")  # the first worker's five count
+    finally:
+        client = redis.Redis.from_url(REDIS_URL)
+        for key in client.scan_iter(f"*{prefix}*"):
+            client.delete(key)
