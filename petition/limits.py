@@ -135,7 +135,7 @@ def limit(setting: str, scope: str, methods: tuple[str, ...] = ("GET", "POST")) 
         @functools.wraps(view)
         def wrapped(*args: Any, **kwargs: Any) -> Any:
             if request.method in methods and not hit(setting, scope):
-                abort(429)
+                abort(429, "Too many requests from your network. Wait a few minutes and try again.")
             return view(*args, **kwargs)
 
         return wrapped  # type: ignore[return-value]

@@ -181,15 +181,7 @@ def confirm_signature(session: Session, token: str) -> Signature:
         raise TokenExpiredError(token)
     now = utcnow()
     if signature.state == SignatureState.SUSPECT:
-        # Held signatures confirm in place; they count once an organizer releases them.
-        session.execute(
-            update(Signature)
-            .where(Signature.id == signature.id, Signature.confirmed_at.is_(None))
-            .values(confirmed_at=now)
-            .execution_options(synchronize_session=False)
-        )
-        session.refresh(signature)
-        return signature
+        return _confirm_held(session, signature, now)
     # Conditional update: of two simultaneous clicks only one moves the tallies.
     moved = cast(
         CursorResult[Any],
@@ -204,6 +196,24 @@ def confirm_signature(session: Session, token: str) -> Signature:
     if moved:
         tally(session, signature, SignatureState.PENDING, -1)
         tally(session, signature, SignatureState.CONFIRMED, 1)
+    return signature
+
+
+def _confirm_held(session: Session, signature: Signature, now: datetime) -> Signature:
+    """Confirm a held signature in place; it counts once an organizer releases it."""
+    # Conditional, like a pending confirmation: a release that came first wins, and the
+    # signer then confirms the released (pending) signature with a second click.
+    session.execute(
+        update(Signature)
+        .where(
+            Signature.id == signature.id,
+            Signature.state == SignatureState.SUSPECT,
+            Signature.confirmed_at.is_(None),
+        )
+        .values(confirmed_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    session.refresh(signature)
     return signature
 
 

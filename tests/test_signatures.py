@@ -19,6 +19,7 @@ from petition.signatures import (
     delete_signature,
     find_signature_by_delete_token,
     make_delete_token,
+    purge_unconfirmed,
     sign_campaign,
 )
 
@@ -172,3 +173,15 @@ def test_purge_unconfirmed_keeps_confirmed_and_recent(app_ctx: None) -> None:
     assert emails == {"recent@example.org", "kept@example.org"}
     pending = read_counts(session, get_campaign(session, "artsakh").id, {SignatureState.PENDING})
     assert pending.total == 1
+
+
+def test_held_signatures_are_purged_only_while_unconfirmed(app_ctx: None) -> None:
+    kept = _sign("kept@example.org", suspect=True)
+    confirm_signature(get_session(), kept.confirm_token)
+    gone = _sign("gone@example.org", suspect=True)
+    for result in (kept, gone):
+        result.signature.token_expires_at = utcnow() - timedelta(days=40)
+    get_session().commit()
+    assert purge_unconfirmed(get_session(), utcnow() - timedelta(days=30)) == 1
+    [left] = get_session().scalars(select(Signature)).all()
+    assert left.email == "kept@example.org" and left.state == SignatureState.SUSPECT

@@ -37,7 +37,13 @@ def test_every_route_needs_a_login(client, path: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "path", ["/organizer/logout", "/organizer/moderation", "/organizer/moderation/1/revert"]
+    "path",
+    [
+        "/organizer/logout",
+        "/organizer/moderation",
+        "/organizer/moderation/release",
+        "/organizer/moderation/1/revert",
+    ],
 )
 def test_every_post_needs_a_login(client, path: str) -> None:
     response = client.post(path, data={})
