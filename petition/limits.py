@@ -125,16 +125,23 @@ def hit(setting: str, scope: str, key: str | None = None) -> bool:
         return hit(setting, scope, key)
 
 
-def limit(setting: str, scope: str, methods: tuple[str, ...] = ("GET", "POST")) -> Callable[[F], F]:
+def limit(
+    setting: str,
+    scope: str,
+    methods: tuple[str, ...] = ("GET", "POST"),
+    unless: Callable[[], bool] | None = None,
+) -> Callable[[F], F]:
     """Refuse a view with 429 when the client's address goes over the setting's limit.
 
-    Views sharing a scope share one count (the lookup page and the lookup API).
+    Views sharing a scope share one count (the lookup page and the lookup API); requests
+    for which `unless()` is true are neither counted nor refused.
     """
 
     def decorate(view: F) -> F:
         @functools.wraps(view)
         def wrapped(*args: Any, **kwargs: Any) -> Any:
-            if request.method in methods and not hit(setting, scope):
+            counted = request.method in methods and not (unless and unless())
+            if counted and not hit(setting, scope):
                 abort(429, "Too many requests from your network. Wait a few minutes and try again.")
             return view(*args, **kwargs)
 

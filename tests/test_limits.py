@@ -6,7 +6,7 @@ import uuid
 from datetime import date
 
 import pytest
-from flask import Flask
+from flask import Flask, request
 from sqlalchemy import select
 
 from petition import limits
@@ -144,3 +144,16 @@ def test_redis_counts_are_shared_between_workers(make_shipped_app) -> None:
         client = redis.Redis.from_url(REDIS_URL)
         for key in client.scan_iter(f"*{prefix}*"):
             client.delete(key)
+
+
+def test_unless_requests_are_neither_counted_nor_refused(make_shipped_app) -> None:
+    app = make_shipped_app()
+
+    @app.get("/probe")
+    @limits.limit("REPORT_RATE_LIMIT", "probe", unless=lambda: request.args.get("free") == "1")
+    def probe() -> str:
+        return "ok"
+
+    client = app.test_client()
+    assert {client.get("/probe?free=1").status_code for _ in range(12)} == {200}
+    assert [client.get("/probe").status_code for _ in range(11)] == [200] * 10 + [429]
