@@ -9,7 +9,9 @@ The README's configuration table is checked against this list by the tests.
 from __future__ import annotations
 
 import json
+import os
 import secrets
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -203,6 +205,18 @@ DERIVED: dict[str, str] = {
     "SESSION_COOKIE_HTTPONLY": "True: page scripts cannot read the session cookie.",
     "SESSION_COOKIE_SECURE": "True exactly when BASE_URL is https.",
 }
+
+
+# Environment variables with the prefix that are not settings: the test suite's own.
+NOT_SETTINGS_PREFIX = "PETITION_TEST_"
+
+
+def unknown_environment(environ: Mapping[str, str] | None = None) -> list[str]:
+    """Return the PETITION_* variables that name no setting (a typo is ignored otherwise)."""
+    environ = os.environ if environ is None else environ
+    names = {f"PETITION_{s.name}" for s in SETTINGS}
+    return sorted(k for k in environ if k.startswith("PETITION_") and k not in names
+                  and not k.startswith(NOT_SETTINGS_PREFIX))  # fmt: skip
 
 
 def finish_config(config: dict[str, Any], instance_path: str, root_path: str) -> None:

@@ -76,7 +76,8 @@ def test_readme_documents_every_setting() -> None:
 # config["X"], config.get("X"), config.setdefault("X") on any config object; and any
 # PETITION_X named in the source (an environment read, or a message naming the variable).
 CONFIG_READ = re.compile(r"""config(?:\[|\.get\(|\.setdefault\()\s*["']([A-Z][A-Z0-9_]*)["']""")
-ENV_NAME = re.compile(r"PETITION_([A-Z][A-Z0-9_]*)")
+# (A name ending in "_" is a prefix, such as the test suite's PETITION_TEST_.)
+ENV_NAME = re.compile(r"PETITION_([A-Z][A-Z0-9_]*[A-Z0-9])\b")
 
 
 def settings_read(source: str) -> set[str]:
@@ -161,3 +162,10 @@ def test_development_sends_no_hsts(make_app) -> None:
     Base.metadata.create_all(get_engine(app))
     _cookie, headers = _login_page_cookie_and_headers(app)
     assert "Strict-Transport-Security" not in headers
+
+
+def test_unknown_petition_variables_are_reported(monkeypatch, caplog) -> None:
+    monkeypatch.setenv("PETITION_SIGN_RATE_LIMT", "1 per day")  # a typo
+    create_app({"SECRET_KEY": "k", "DATABASE_URL": "sqlite://"})
+    assert "PETITION_SIGN_RATE_LIMT is not a setting" in caplog.text
+    assert "PETITION_TEST_" not in caplog.text
