@@ -22,7 +22,14 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
+from wtforms.validators import (
+    DataRequired,
+    EqualTo,
+    InputRequired,
+    Length,
+    Optional,
+    ValidationError,
+)
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from petition.postal import (
@@ -241,6 +248,17 @@ class LoginForm(FlaskForm):  # type: ignore[misc]  # flask-wtf ships no type hin
         "Email", filters=[clean_text], validators=[DataRequired("Enter your email.")]
     )
     password = PasswordField("Password", validators=[DataRequired("Enter your password.")])
+
+
+class PasswordForm(FlaskForm):  # type: ignore[misc]  # flask-wtf ships no type hints
+    """An organizer's new password, with the current one."""
+
+    current = PasswordField("Current password", validators=[DataRequired("Enter it.")])
+    new = PasswordField("New password", validators=[DataRequired("Choose a new password.")])
+    repeat = PasswordField(
+        "New password again",
+        validators=[DataRequired("Type it again."), EqualTo("new", "The two do not match.")],
+    )
 
 
 class ModerationForm(FlaskForm):  # type: ignore[misc]  # flask-wtf ships no type hints

@@ -74,6 +74,11 @@ def remove_organizer(session: Session, email: str) -> None:
     session.flush()
 
 
+def check_password(organizer: Organizer, password: str) -> bool:
+    """Tell whether the password is this organizer's."""
+    return check_password_hash(organizer.password_hash, password)
+
+
 def authenticate(session: Session, email: str, password: str) -> Organizer | None:
     """Return the organizer if the password matches; spend the same time either way."""
     organizer = find_organizer(session, email)

@@ -94,3 +94,25 @@ def test_guessing_cannot_lock_the_organizer_out(make_shipped_app, auth_for) -> N
         _login(_from(app, f"203.0.113.{40 + i}"), password="wrong wrong wrong")
     assert _login(_from(app, "203.0.113.60")) == 429  # a new browser waits...
     assert _login(organizer) == 303  # ...the organizer's own browser does not
+
+
+def test_changing_the_password_on_the_web_ends_the_other_sessions(
+    make_shipped_app, auth_for
+) -> None:
+    app = make_shipped_app()
+    here = auth_for(app)
+    elsewhere = app.test_client()
+    assert _login(elsewhere) == 303
+    token = csrf_token(here, "/organizer/password")
+    wrong = {"current": "not it at all", "new": "a new long password",
+             "repeat": "a new long password", "csrf_token": token}  # fmt: skip
+    response = here.post("/organizer/password", data=wrong)
+    assert response.status_code == 400
+    assert "This is not your current password." in response.get_data(as_text=True)
+    short = {**wrong, "current": ORGANIZER[1], "new": "short", "repeat": "short"}
+    assert "at least 12" in here.post("/organizer/password", data=short).get_data(as_text=True)
+    right = {**wrong, "current": ORGANIZER[1]}
+    assert here.post("/organizer/password", data=right).status_code == 303
+    assert here.get("/organizer/").status_code == 200  # this browser stays in
+    assert elsewhere.get("/organizer/").status_code == 302  # the other one is out
+    assert _login(elsewhere, password="a new long password") == 303

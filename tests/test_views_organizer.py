@@ -21,6 +21,7 @@ PROTECTED = [
     "/organizer/exports/signatures.csv",
     "/organizer/exports/signatures.csv?all=1",
     "/organizer/moderation",
+    "/organizer/password",
 ]
 
 

@@ -45,7 +45,7 @@ from petition.exports import (
     count_rows,
     signature_chunks,
 )
-from petition.forms import ConfirmForm, LoginForm, ModerationForm, ReleaseForm
+from petition.forms import ConfirmForm, LoginForm, ModerationForm, PasswordForm, ReleaseForm
 from petition.limits import limit
 from petition.models import COUNTED_STATES, Campaign
 from petition.moderation import (
@@ -59,7 +59,15 @@ from petition.moderation import (
     release_signatures,
     revert_moderation,
 )
-from petition.organizers import authenticate, end_sessions, record_audit, record_integrity_event
+from petition.organizers import (
+    OrganizerError,
+    authenticate,
+    check_password,
+    end_sessions,
+    record_audit,
+    record_integrity_event,
+    set_password,
+)
 from petition.views.campaigns import current_content
 from petition.views.refs import current_index
 
@@ -129,6 +137,28 @@ def logout() -> Response:
     log_out()
     flash("You are logged out.")
     return redirect(url_for("organizer.login"), code=303)
+
+
+@bp.route("/password", methods=["GET", "POST"])
+@login_required
+def password() -> Response | tuple[str, int]:
+    """Change the password; every other session of this organizer ends."""
+    form = PasswordForm()
+    if request.method == "POST" and form.validate():
+        if not check_password(g.organizer, form.current.data):
+            form.current.errors = ["This is not your current password."]
+        else:
+            try:
+                organizer = set_password(get_session(), g.organizer.email, form.new.data)
+            except OrganizerError as exc:
+                form.new.errors = [str(exc)]
+            else:
+                get_session().commit()
+                log_in(organizer)  # this browser stays logged in, with the new version
+                flash("Password changed. Every other session has been logged out.")
+                return redirect(url_for("organizer.dashboard"), code=303)
+    status = 400 if request.method == "POST" else 200
+    return render_template("organizer/password.html", content=current_content(), form=form), status
 
 
 @bp.get("/")
