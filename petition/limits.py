@@ -12,15 +12,17 @@ from __future__ import annotations
 
 import functools
 import logging
+import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from flask import Flask, abort, current_app, request
+from flask import Flask, current_app, request
 from limits import RateLimitItem, parse_many
 from limits.storage import MemoryStorage, Storage, storage_from_string
 from limits.strategies import MovingWindowRateLimiter
+from werkzeug.exceptions import TooManyRequests
 
 from petition.config import ConfigError
 
@@ -39,6 +41,9 @@ STORE_TIMEOUT = 0.5
 # After the store failed, count in this process for this long before trying it again,
 # so a dead Redis costs one timeout per interval rather than one per request.
 STORE_RETRY_SECONDS = 30.0
+
+# What a refused page or API call says; Retry-After gives the seconds.
+REFUSED = "Too many requests from your network. Wait a few minutes and try again."
 
 F = TypeVar("F", bound=Callable[..., Any])
 logger = logging.getLogger("petition.limits")
@@ -142,12 +147,25 @@ def limit(
         def wrapped(*args: Any, **kwargs: Any) -> Any:
             counted = request.method in methods and not (unless and unless())
             if counted and not hit(setting, scope):
-                abort(429, "Too many requests from your network. Wait a few minutes and try again.")
+                raise TooManyRequests(REFUSED, retry_after=retry_after(setting, scope))
             return view(*args, **kwargs)
 
         return wrapped  # type: ignore[return-value]
 
     return decorate
+
+
+def retry_after(setting: str, scope: str) -> int:
+    """Whole seconds until the client's address is within every window of a limit again."""
+    state = get_limits()
+    identifiers = (state.prefix, scope, client_address())
+    strategy = MovingWindowRateLimiter(state.active_storage())
+    try:
+        stats = [strategy.get_window_stats(item, *identifiers) for item in state.items[setting]]
+    except Exception:  # each store raises its own client's errors
+        return int(STORE_RETRY_SECONDS)
+    waits = [s.reset_time - time.time() for s in stats if s.remaining <= 0]
+    return max(1, math.ceil(max(waits, default=1)))
 
 
 def counter(key: str) -> int:

@@ -69,6 +69,11 @@ def test_shipped_login_limit_per_address(make_shipped_app) -> None:
     # Different accounts each time, so only the per-address limit (5 per minute) applies.
     statuses = [_login(client, email=f"guess{i}@example.org") for i in range(6)]
     assert statuses == [401] * 5 + [429]
+    token = csrf_token(client, "/organizer/login")
+    refused = client.post("/organizer/login", data={"email": "x@example.org", "password": "x",
+                                                    "csrf_token": token})  # fmt: skip
+    assert "from your network" in refused.get_data(as_text=True)
+    assert 1 <= int(refused.headers["Retry-After"]) <= 60
     assert _login(_from(app, "203.0.113.21"), email="guess9@example.org") == 401
 
 
@@ -81,7 +86,7 @@ def test_failures_make_the_account_wait_from_anywhere(make_shipped_app, auth_for
     token = csrf_token(client, "/organizer/login")
     data = {"email": ORGANIZER[0].upper(), "password": ORGANIZER[1], "csrf_token": token}
     response = client.post("/organizer/login", data=data)
-    assert response.status_code == 429
+    assert response.status_code == 429 and response.headers["Retry-After"] == "1"
     assert "Too many failed attempts at this account" in response.get_data(as_text=True)
 
 

@@ -96,7 +96,8 @@ def test_shipped_lookup_letter_report_and_confirm_limits(make_shipped_app) -> No
     api = [client.get("/api/v1/representatives?country=AT&postal_code=1010") for _ in range(60)]
     assert {r.status_code for r in api} == {200}
     refused = client.get(f"/api/v1/letters?representative={MEP}")  # shares the lookup count
-    assert refused.status_code == 429 and "error" in refused.json
+    assert refused.status_code == 429 and "Too many requests" in refused.json["error"]
+    assert 1 <= int(refused.headers["Retry-After"]) <= 60  # the minute window is full
     assert client.get("/representatives?country=AT&postal_code=1010").status_code == 429
 
     token = csrf_token(client, f"/letters/{MEP}")

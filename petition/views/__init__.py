@@ -42,13 +42,15 @@ def register(app: Flask) -> None:
         return response
 
     @app.errorhandler(HTTPException)
-    def http_error(error: HTTPException) -> tuple[str | dict[str, str], int]:
+    def http_error(error: HTTPException) -> tuple[str | dict[str, str], int, dict[str, str]]:
         code = error.code or 500
+        # Only Retry-After (429, 503) is kept from the exception's own headers.
+        headers = {k: v for k, v in error.get_headers() if k == "Retry-After"}
         if code == 429 and request.endpoint == "organizer.login":
-            return organizer.render_login_limited()
+            return (*organizer.render_login_limited(), headers)
         if request.path.startswith("/api/"):
-            return {"error": error.description or error.name}, code
-        return render_template("errors/http.html", error=error), code
+            return {"error": error.description or error.name}, code, headers
+        return render_template("errors/http.html", error=error), code, headers
 
     @app.errorhandler(500)
     def server_error(_error: Exception) -> tuple[str, int]:

@@ -89,13 +89,13 @@ def _safe_next(target: str | None) -> str:
 
 @bp.route("/login", methods=["GET", "POST"])
 @limit("LOGIN_RATE_LIMIT", "login", methods=("POST",))
-def login() -> Response | tuple[str, int]:
+def login() -> Response | tuple[str, int] | tuple[str, int, dict[str, str]]:
     """Log an organizer in; a wrong email or password gets the same answer."""
     form = LoginForm()
     if request.method == "POST" and form.validate():
         wait = login_wait(form.email.data)
         if wait:
-            return render_login_limited(wait)
+            return (*render_login_limited(wait), {"Retry-After": str(ceil(wait))})
         session = get_session()
         organizer = authenticate(session, form.email.data, form.password.data)
         if organizer is not None:
