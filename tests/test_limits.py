@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from datetime import date
 
@@ -158,3 +159,15 @@ def test_unless_requests_are_neither_counted_nor_refused(make_shipped_app) -> No
     client = app.test_client()
     assert {client.get("/probe?free=1").status_code for _ in range(12)} == {200}
     assert [client.get("/probe").status_code for _ in range(11)] == [200] * 10 + [429]
+
+
+def test_a_held_address_can_be_invalidated_instead(make_shipped_app, auth_for) -> None:
+    app = make_shipped_app()
+    _sign_many(app, 6)
+    organizer = auth_for(app)
+    page = organizer.get("/organizer/moderation").get_data(as_text=True)
+    [ip_hash] = set(re.findall(r'name="ip_hash" value="([0-9a-f]{64})"', page))
+    token = csrf_token(organizer, "/organizer/moderation")
+    data = {"csrf_token": token, "ip_hash": ip_hash, "action": "preview"}
+    preview = organizer.post("/organizer/moderation", data=data)
+    assert "<strong>6</strong> signatures match" in preview.get_data(as_text=True)
