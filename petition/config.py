@@ -96,8 +96,8 @@ SETTINGS: tuple[Setting, ...] = (
         "DUPLICATE_NOTICE_MINUTES",
         5,
         "Someone who signs again gets a fresh confirmation link (or, once confirmed, a "
-        "'you are already counted' note) unless an email about that signature went out "
-        "less than this many minutes ago.",
+        "'you are already counted' note) unless such a note went out less than this many "
+        "minutes ago.",
     ),
     Setting("CAMPAIGN", "artsakh", "Slug of the campaign shown on the home page."),
     Setting(

@@ -105,6 +105,7 @@ class Signature(Base):
     delete_nonce: Mapped[str] = mapped_column(String(32))
     ip_hash: Mapped[str] = mapped_column(String(64), default="")
     duplicate_attempts: Mapped[int] = mapped_column(Integer, default=0)
+    # When the last "you signed again" email went out (None: never); throttles the next.
     last_notified_at: Mapped[datetime | None] = mapped_column(DateTime)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     confirmed_at: Mapped[datetime | None] = mapped_column(DateTime)

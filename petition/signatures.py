@@ -22,6 +22,9 @@ from petition.postal import region_for_postal_code
 # Providers that ignore dots in the local part and deliver "+tag" to the same inbox.
 GMAIL_DOMAINS = frozenset({"gmail.com", "googlemail.com"})
 DELETE_TOKEN_SALT = "petition.delete-signature"
+# A repeat this soon after the signature itself is the same form sent twice (a double
+# click): it gets no email, whose fresh link would make the first email's link stale.
+DOUBLE_SUBMIT = timedelta(seconds=60)
 
 
 class SignatureNotFoundError(LookupError):
@@ -101,7 +104,7 @@ def sign_campaign(
         state=state,
         delete_nonce=secrets.token_hex(16),
         ip_hash=ip_hash,
-        last_notified_at=now,
+        last_notified_at=None,
         created_at=now,
     )
     token = _new_confirm_token(signature, now, token_ttl)
@@ -133,7 +136,10 @@ def _record_repeat(
     ).one()
     existing.duplicate_attempts += 1
     last = existing.last_notified_at
-    notify = last is None or now - last >= notice_interval
+    if last is None:  # no repeat notice yet: only a double submission goes unanswered
+        notify = now - existing.created_at >= DOUBLE_SUBMIT
+    else:
+        notify = now - last >= notice_interval
     token = None
     if notify:
         existing.last_notified_at = now

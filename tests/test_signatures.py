@@ -86,13 +86,17 @@ def test_repeat_stores_nothing_new(app_ctx: None) -> None:
 
 
 def test_repeat_notices_are_throttled(app_ctx: None) -> None:
-    _sign()
+    first = _sign()
     second = _sign()
-    assert not second.notify and second.confirm_token is None
-    get_session().get(Signature, second.signature.id).last_notified_at = utcnow() - INTERVAL
+    assert not second.notify and second.confirm_token is None  # a double submission
+    first.signature.created_at = utcnow() - timedelta(minutes=2)
     get_session().commit()
     third = _sign()
-    assert third.notify and third.confirm_token  # pending: a fresh link
+    assert third.notify and third.confirm_token  # pending: a fresh link at once
+    assert not _sign().notify  # a notice went out just now
+    get_session().get(Signature, first.signature.id).last_notified_at = utcnow() - INTERVAL
+    get_session().commit()
+    assert _sign().notify
 
 
 def test_confirm_moves_tallies_once(app_ctx: None) -> None:
@@ -121,7 +125,7 @@ def test_confirm_expired_token(app_ctx: None) -> None:
 def test_replaced_token_no_longer_confirms(app_ctx: None) -> None:
     old = _sign().confirm_token
     signature = get_session().scalars(select(Signature)).one()
-    signature.last_notified_at = None
+    signature.created_at = utcnow() - timedelta(minutes=2)  # not a double submission
     get_session().commit()
     new = _sign().confirm_token
     with pytest.raises(SignatureNotFoundError):
