@@ -11,6 +11,7 @@ for a short while instead of silently switching every limit to memory for good.
 from __future__ import annotations
 
 import functools
+import ipaddress
 import logging
 import math
 import time
@@ -36,6 +37,8 @@ LIMIT_SETTINGS = (
     "REPORT_RATE_LIMIT",
     "LOGIN_RATE_LIMIT",
 )
+# Every address in an IPv6 /64 belongs to one subscriber (RFC 6177), who can pick any.
+IPV6_PREFIX = 64
 # Seconds a request waits on Redis before the limit is counted in this process instead.
 STORE_TIMEOUT = 0.5
 # After the store failed, count in this process for this long before trying it again,
@@ -105,8 +108,17 @@ def get_limits(app: Flask | None = None) -> RateLimits:
 
 
 def client_address() -> str:
-    """The client's address (the proxy's X-Forwarded-For when TRUSTED_PROXIES is set)."""
-    return request.remote_addr or "unknown"
+    """The client's address, an IPv6 one as its /64 network (what one subscriber gets).
+
+    The address is the connection's, or the proxy's X-Forwarded-For with TRUSTED_PROXIES.
+    """
+    address = request.remote_addr or "unknown"
+    if ":" not in address:
+        return address
+    try:
+        return str(ipaddress.IPv6Network(f"{address}/{IPV6_PREFIX}", strict=False))
+    except ValueError:
+        return address
 
 
 def hit(setting: str, scope: str, key: str | None = None) -> bool:

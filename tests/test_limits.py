@@ -27,7 +27,7 @@ def _sign_many(app: Flask, n: int, address: str = "198.51.100.7") -> list[int]:
     for i in range(n):
         data = {
             **VALID_SIGNATURE,
-            "email": f"s{i}.{address}@example.org",
+            "email": f"s{i}.{address.replace(':', '-')}@example.org",
             "csrf_token": csrf_token(client),
         }
         statuses.append(client.post("/", data=data).status_code)
@@ -171,3 +171,12 @@ def test_a_held_address_can_be_invalidated_instead(make_shipped_app, auth_for) -
     data = {"csrf_token": token, "ip_hash": ip_hash, "action": "preview"}
     preview = organizer.post("/organizer/moderation", data=data)
     assert "<strong>6</strong> signatures match" in preview.get_data(as_text=True)
+
+
+def test_ipv6_addresses_count_by_their_64_network(make_shipped_app) -> None:
+    app = make_shipped_app()
+    for n in range(6):  # one subscriber hopping through the addresses of their /64
+        _sign_many(app, 1, address=f"2001:db8:1:2::{n + 1:x}")
+    assert _states(app)[-1] == SignatureState.SUSPECT
+    _sign_many(app, 1, address="2001:db8:1:3::1")  # the next /64 is someone else
+    assert _states(app)[-1] == SignatureState.PENDING
