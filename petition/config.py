@@ -160,12 +160,6 @@ SETTINGS: tuple[Setting, ...] = (
         "beyond this: 429.",
     ),
     Setting(
-        "LETTER_RATE_LIMIT",
-        "20 per hour",
-        "Letters counted from one address; beyond this the letter still goes out but "
-        "is not counted.",
-    ),
-    Setting(
         "REPORT_RATE_LIMIT",
         "10 per hour",
         "Mistake reports from one address; beyond this: 429.",
@@ -181,6 +175,19 @@ SETTINGS: tuple[Setting, ...] = (
         "After a failed login, the next attempt at that account waits 1 second, doubling "
         "with each failure up to this; a browser where the organizer logged in before "
         "never waits.",
+    ),
+    Setting(
+        "LETTER_RATE_LIMIT",
+        "60 per hour",
+        "Most letters one address can have counted (each report of a letter opened in a mail "
+        "program, webmail, contact form or print page); beyond this the letter still goes "
+        "out but is not counted.",
+    ),
+    Setting(
+        "LETTER_REPEAT_MINUTES",
+        10,
+        "A letter reported again by the same browser, to the same representative by the same "
+        "channel, within these minutes counts once.",
     ),
     Setting(
         "PUBLIC_MIN_COUNT",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 from datetime import date
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
@@ -82,8 +83,8 @@ def test_each_body_salutation_and_template(body, name, address_as, salutation) -
     assert lines[0] == salutation
     assert "Springfield" in letter.body  # the writer says where they live
     assert "{" not in letter.body and "{" not in letter.subject
-    for demand in DEMANDS:
-        assert f"\n\n{demand.title}\n" in letter.body
+    for demand in DEMANDS:  # one paragraph per demand, in the body's own words
+        assert f"\n\n{TEMPLATES[body].demands[demand.id]}\n\n" in letter.body
     assert letter.body.rstrip().endswith(
         "Ani Hakobyan\n12 Main St\nApt 3\nSpringfield 62701\nani@example.org"
     )
@@ -105,8 +106,9 @@ def test_demand_selection_and_personal_sentence() -> None:
         chosen,
         personal="My grandmother was born in Shushi.",
     )
-    titles = [d.title for d in DEMANDS if f"\n{d.title}\n" in letter.body]
-    assert titles == [DEMANDS[1].title, DEMANDS[4].title]
+    texts = TEMPLATES["ca-commons"].demands
+    kept = [i for i in texts if f"\n\n{texts[i]}\n\n" in letter.body]
+    assert kept == [2, 5]
     assert "\n\nMy grandmother was born in Shushi.\n\n" in letter.body
     none = compose_letter(
         TEMPLATES["ca-commons"], rep("ca-commons", "Lori Idlout", "MP"), WRITER, []
@@ -170,11 +172,39 @@ def test_webmail_links_round_trip() -> None:
     }
 
 
-def test_full_letter_is_over_the_mailto_limit_and_short_one_is_not() -> None:
-    full = compose_letter(
-        TEMPLATES["eu-parliament"], rep("eu-parliament", "A B", "MEP"), WRITER, DEMANDS
-    )
-    assert len(mailto_url("a@b.eu", full.subject, full.body)) > MAILTO_LIMIT
+# A writer whose details are long: the default letter must still fit a mailto link.
+LONG_WRITER = Writer(
+    name="Alexandra Papadopoulou-Hakobyan",
+    email="alexandra.papadopoulou-hakobyan@example.org",
+    city="Saint-Jean-sur-Richelieu",
+    postal_code="J3B 1A1",
+)
+
+
+def test_default_letter_fits_a_mailto_link_for_every_representative() -> None:
+    """With every demand kept, each body's letter opens in a mail program unedited."""
+    longest: dict[str, int] = {}
+    with (DATA / "representatives.csv").open(encoding="utf-8", newline="") as table:
+        rows = [row for row in csv.DictReader(table) if row["vacant"] == "0"]
+    for row in rows:
+        # US members publish web forms, not addresses: measure with an address as long
+        # as the longest real ones, in case a campaign or a later source adds one.
+        email = row["email"] or "firstname.longlastname.office@mail.house.gov"
+        person = rep(row["body"], row["name"], row["address_as"], email=email,
+                     district_name=row["district_name"], region=row["region"])  # fmt: skip
+        letter = compose_letter(TEMPLATES[person.body], person, LONG_WRITER, DEMANDS)
+        size = len(mailto_url(person.email, letter.subject, letter.body))
+        longest[person.body] = max(size, longest.get(person.body, 0))
+    assert set(longest) == {"us-house", "us-senate", "ca-commons", "eu-parliament"}
+    assert max(longest.values()) <= MAILTO_LIMIT - 200, longest  # room for a short P.S.
+
+
+def test_long_letter_is_over_the_mailto_limit_and_short_one_is_not() -> None:
+    letter = compose_letter(
+        TEMPLATES["eu-parliament"], rep("eu-parliament", "A B", "MEP"), WRITER, DEMANDS,
+        personal="My family is from Stepanakert. " * 30,
+    )  # fmt: skip
+    assert len(mailto_url("a@b.eu", letter.subject, letter.body)) > MAILTO_LIMIT
     assert len(mailto_url("a@b.eu", "Hi", "Short letter.")) < MAILTO_LIMIT
 
 

@@ -13,6 +13,7 @@ from sqlalchemy import select
 from petition import limits
 from petition.config import DEFAULTS, ConfigError
 from petition.db import get_session
+from petition.letters import make_open_token
 from petition.models import Representative, Signature, SignatureState
 from tests.conftest import REDIS_URL, VALID_SIGNATURE, csrf_token
 
@@ -101,11 +102,13 @@ def test_shipped_lookup_letter_report_and_confirm_limits(make_shipped_app) -> No
     assert 1 <= int(refused.headers["Retry-After"]) <= 60  # the minute window is full
     assert client.get("/representatives?country=AT&postal_code=1010").status_code == 429
 
-    token = csrf_token(client, f"/letters/{MEP}")
-    for _ in range(21):  # 20 per hour are counted; the 21st still works but is not counted
-        sent = client.post(f"/letters/{MEP}/sent", data={"channel": "copy", "csrf_token": token})
-        assert sent.status_code == 204
-    assert client.get("/api/v1/campaigns/artsakh/counts").json["letters_sent"] == 20
+    # 60 letters an hour are counted; beyond that the report is refused, not the letter.
+    reports = []
+    for i in range(61):  # a different browser each time, so no report is a repeat
+        token = make_open_token("test-secret", MEP, "copy", f"browser-{i}")
+        reports.append(client.post(f"/letters/opened/{token}").status_code)
+    assert reports == [204] * 60 + [429]
+    assert client.get("/api/v1/campaigns/artsakh/counts").json["letters_sent"] == 60
 
     form = {"csrf_token": csrf_token(client, "/representatives/report"), "message": "Wrong."}
     reports = [client.post("/representatives/report", data=form).status_code for _ in range(11)]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import datetime, time
 from math import ceil
 
@@ -46,8 +46,9 @@ from petition.exports import (
     signature_chunks,
 )
 from petition.forms import ConfirmForm, LoginForm, ModerationForm, PasswordForm, ReleaseForm
+from petition.letters import CHANNEL_MEANINGS
 from petition.limits import limit
-from petition.models import COUNTED_STATES, Campaign
+from petition.models import COUNTED_STATES, Campaign, ModerationAction
 from petition.moderation import (
     Criteria,
     ModerationError,
@@ -68,7 +69,7 @@ from petition.organizers import (
     record_integrity_event,
     set_password,
 )
-from petition.views.campaigns import current_content
+from petition.views.context import current_content
 from petition.views.refs import current_index
 
 bp = Blueprint("organizer", __name__, url_prefix="/organizer")
@@ -174,6 +175,8 @@ def dashboard() -> str:
         campaign=campaign,
         figures=figures,
         reps=reps,
+        channel_meanings=CHANNEL_MEANINGS,
+        letter_repeat_minutes=current_app.config["LETTER_REPEAT_MINUTES"],
         district_names={r.district_id: r.district_name for r in reps.values()},
         per_day_svg=bar_chart(figures.per_day, title="Confirmed signatures per day"),
         cumulative_svg=line_chart(figures.per_day, title="Confirmed signatures over time"),
@@ -318,31 +321,36 @@ def release() -> Response:
     form = ReleaseForm()
     if not form.validate_on_submit():
         abort(400, "The page expired: press the button again.")
-    try:
-        action = release_signatures(get_session(), current_campaign().id,
-                                    Criteria(ip_hash=form.ip_hash.data or None),
-                                    g.organizer.email)  # fmt: skip
-    except ModerationError as exc:
-        abort(400, str(exc))
-    get_session().commit()
-    _forget_public_counts()
-    flash(f"Released {action.count:,} held signatures.")
-    return redirect(url_for("organizer.moderation"), code=303)
+    criteria = Criteria(ip_hash=form.ip_hash.data or None)
+    return _finish_moderation(
+        lambda: release_signatures(
+            get_session(), current_campaign().id, criteria, g.organizer.email
+        ),
+        "Released {:,} held signatures.",
+    )
 
 
 @bp.post("/moderation/<int:action_id>/revert")
 @login_required
 def revert(action_id: int) -> Response:
-    """Undo a bulk invalidation."""
+    """Undo a bulk invalidation or release."""
     if not ConfirmForm().validate_on_submit():
         abort(400, "The page expired: press the button again.")
+    return _finish_moderation(
+        lambda: revert_moderation(get_session(), action_id, g.organizer.email),
+        "Restored {:,} signatures.",
+    )
+
+
+def _finish_moderation(run: Callable[[], ModerationAction], done: str) -> Response:
+    """Run a moderation step, commit it, and say how many signatures it moved."""
     try:
-        action = revert_moderation(get_session(), action_id, g.organizer.email)
+        action = run()
     except ModerationError as exc:
         abort(400, str(exc))
     get_session().commit()
     _forget_public_counts()
-    flash(f"Restored {action.count:,} signatures.")
+    flash(done.format(action.count))
     return redirect(url_for("organizer.moderation"), code=303)
 
 

@@ -1,0 +1,56 @@
+"""What every blueprint reads from the app: the campaign shown, its public counts, the
+letter templates and the lookup. Helpers only; no routes, so views never import views."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import current_app
+
+from petition.cache import get_cache
+from petition.campaigns import get_campaign
+from petition.content import CampaignContent, LetterTemplate
+from petition.counts import cached_counts
+from petition.db import get_session
+from petition.models import COUNTED_STATES, COUNTED_STATES_WITH_PENDING
+from petition.representatives import LookupResult, lookup_representatives
+from petition.views.refs import current_index
+
+
+def current_content() -> CampaignContent:
+    """Return the content of the campaign this site shows."""
+    campaigns: dict[str, CampaignContent] = current_app.extensions["petition.campaigns"]
+    return campaigns[current_app.config["CAMPAIGN"]]
+
+
+def letter_templates() -> dict[str, LetterTemplate]:
+    """Return the letter templates by body (us-house, ca-commons, ...)."""
+    templates: dict[str, LetterTemplate] = current_app.extensions["petition.letters"]
+    return templates
+
+
+def public_counts(content: CampaignContent) -> dict[str, Any]:
+    """Return the campaign's public counts from the cache."""
+    campaign = get_campaign(get_session(), content.slug)
+    states = COUNTED_STATES_WITH_PENDING if current_app.config["COUNT_PENDING"] else COUNTED_STATES
+    return cached_counts(
+        get_session(),
+        get_cache(current_app),
+        campaign.id if campaign else None,
+        slug=content.slug,
+        goal=content.goal,
+        states=frozenset(states),
+        ttl=current_app.config["COUNTS_CACHE_SECONDS"],
+        min_count=current_app.config["PUBLIC_MIN_COUNT"],
+    )
+
+
+def run_lookup(country: str, postal_code: str, district: str | None) -> LookupResult:
+    """Look up with the process's index.
+
+    :raises LookupInputError: bad query.
+    """
+    # The index answers without a database session, which would only cost time here.
+    return lookup_representatives(
+        None, country, postal_code, district or None, index=current_index()
+    )
