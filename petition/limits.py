@@ -22,7 +22,7 @@ from typing import Any, TypeVar
 from flask import Flask, current_app, request
 from limits import RateLimitItem, parse_many
 from limits.storage import MemoryStorage, Storage, storage_from_string
-from limits.strategies import MovingWindowRateLimiter
+from limits.strategies import SlidingWindowCounterRateLimiter
 from werkzeug.exceptions import TooManyRequests
 
 from petition.config import ConfigError
@@ -54,7 +54,12 @@ logger = logging.getLogger("petition.limits")
 
 @dataclass
 class RateLimits:
-    """One app's limits, store and strategy (moving window: "5 per 5 minutes" is exact)."""
+    """One app's limits and store.
+
+    Counted as sliding windows (the current window plus the previous one weighted by how
+    much of it still overlaps): no burst at window edges as with fixed windows, and two
+    counters per limit and address in Redis, not one entry per request as with moving ones.
+    """
 
     enabled: bool
     prefix: str
@@ -133,7 +138,7 @@ def hit(setting: str, scope: str, key: str | None = None) -> bool:
     identifiers = (state.prefix, scope, key if key is not None else client_address())
     storage = state.active_storage()
     try:
-        strategy = MovingWindowRateLimiter(storage)
+        strategy = SlidingWindowCounterRateLimiter(storage)
         return all([strategy.hit(item, *identifiers) for item in state.items[setting]])
     except Exception:  # each store raises its own client's errors
         if storage is state.fallback:
@@ -171,7 +176,7 @@ def retry_after(setting: str, scope: str) -> int:
     """Whole seconds until the client's address is within every window of a limit again."""
     state = get_limits()
     identifiers = (state.prefix, scope, client_address())
-    strategy = MovingWindowRateLimiter(state.active_storage())
+    strategy = SlidingWindowCounterRateLimiter(state.active_storage())
     try:
         stats = [strategy.get_window_stats(item, *identifiers) for item in state.items[setting]]
     except Exception:  # each store raises its own client's errors
