@@ -4,8 +4,9 @@ A session is valid only while the organizer's ``session_version`` matches the on
 in it at login: logging out, changing the password or removing the account replaces the
 version, so a copied cookie stops working at once. Password guessing meets two brakes
 that cannot lock an organizer out: a limit per client address (LOGIN_RATE_LIMIT), and a
-growing wait per account after failures, which browsers where that organizer logged in
-before never meet (a signed "known device" cookie, OWASP's device-cookie scheme).
+growing wait per account after failures. A browser where that organizer logged in before
+meets neither for that account (a signed "known device" cookie, OWASP's device-cookie
+scheme), so neither a guesser on the same network nor one anywhere else locks them out.
 """
 
 from __future__ import annotations
@@ -107,6 +108,11 @@ def _known_accounts() -> list[str]:
     except BadSignature:
         return []
     return [a for a in accounts if isinstance(a, str)] if isinstance(accounts, list) else []
+
+
+def is_known_device_login() -> bool:
+    """Tell whether this login is for an account this browser has logged in to before."""
+    return _account_key(request.form.get("email", "")) in _known_accounts()
 
 
 def login_wait(email: str) -> float:

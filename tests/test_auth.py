@@ -121,3 +121,16 @@ def test_changing_the_password_on_the_web_ends_the_other_sessions(
     assert here.get("/organizer/").status_code == 200  # this browser stays in
     assert elsewhere.get("/organizer/").status_code == 302  # the other one is out
     assert _login(elsewhere, password="a new long password") == 303
+
+
+def test_a_guesser_on_the_same_network_cannot_lock_the_organizer_out(
+    make_shipped_app, auth_for
+) -> None:
+    app = make_shipped_app()
+    organizer = auth_for(app)  # this browser is known for this account now
+    token = csrf_token(organizer, "/organizer/")
+    organizer.post("/organizer/logout", data={"csrf_token": token})
+    guesser = app.test_client()  # same address as the organizer (the test client's)
+    statuses = [_login(guesser, email=f"guess{i}@example.org") for i in range(6)]
+    assert statuses[-1] == 429  # the address is over its limit...
+    assert _login(organizer) == 303  # ...but not for the organizer's own account and browser

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
 from petition.auth import (
+    is_known_device_login,
     load_organizer,
     log_in,
     log_out,
@@ -89,7 +90,7 @@ def _safe_next(target: str | None) -> str:
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limit("LOGIN_RATE_LIMIT", "login", methods=("POST",))
+@limit("LOGIN_RATE_LIMIT", "login", methods=("POST",), unless=is_known_device_login)
 def login() -> Response | tuple[str, int] | tuple[str, int, dict[str, str]]:
     """Log an organizer in; a wrong email or password gets the same answer."""
     form = LoginForm()
