@@ -8,7 +8,7 @@ FLASK  := $(BIN)/flask --app petition
 
 LINTED := petition tests migrations $(wildcard bench) $(wildcard tools)
 
-.PHONY: install run test lint audit fmt migrate load clean constraints
+.PHONY: install catalogues messages run test lint audit fmt migrate load clean constraints
 
 # Every package at the version in constraints.txt, so a new release of a tool or library
 # cannot change a build on its own; `make constraints` moves them all forward on purpose.
@@ -18,7 +18,21 @@ $(VENV)/.installed: pyproject.toml constraints.txt
 	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[dev]"
 	touch $@
 
-install: $(VENV)/.installed
+install: $(VENV)/.installed catalogues
+
+# Interface translations: petition/translations/<lang>/LC_MESSAGES/messages.po, compiled
+# to .mo (not committed) on every install. `make messages` re-extracts the strings and
+# updates every catalogue; then translate the new entries.
+CATALOGUES := $(wildcard petition/translations/*/LC_MESSAGES/messages.po)
+catalogues: $(CATALOGUES:.po=.mo)
+
+petition/translations/%/LC_MESSAGES/messages.mo: petition/translations/%/LC_MESSAGES/messages.po $(VENV)/.installed
+	$(BIN)/pybabel compile --statistics -d petition/translations -l $* --use-fuzzy=false 2>&1 | grep -v '^compiling' || true
+	test -f $@
+
+messages: $(VENV)/.installed
+	$(BIN)/pybabel extract -F babel.cfg --no-location --sort-output -k _l -o petition/translations/messages.pot petition templates
+	$(if $(CATALOGUES),$(BIN)/pybabel update --no-fuzzy-matching -i petition/translations/messages.pot -d petition/translations)
 
 migrate: install
 	$(FLASK) db upgrade
