@@ -48,8 +48,54 @@ STORE_RETRY_SECONDS = 30.0
 # What a refused page or API call says; Retry-After gives the seconds.
 REFUSED = "Too many requests from your network. Wait a few minutes and try again."
 
+# How often the in-process store drops expired counters (on a counting request).
+SWEEP_SECONDS = 60.0
+
 F = TypeVar("F", bound=Callable[..., Any])
 logger = logging.getLogger("petition.limits")
+
+
+class ProcessStorage(MemoryStorage):
+    """The `limits` memory store without its expiry thread.
+
+    The library's store starts a timer thread every 10 ms while counting, to drop expired
+    counters; starting a thread costs more than the rest of a lookup request. Here reads
+    already ignore expired counters (the library's `get`), and expired ones are dropped
+    at most once a minute by the request that counts.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.next_sweep = time.time() + SWEEP_SECONDS
+
+    def incr(self, key: str, expiry: float, amount: int = 1) -> int:
+        """Add to a counter that expires `expiry` seconds after its first count."""
+        self.sweep()
+        self.get(key)  # drops the counter when it has expired
+        with self.locks[key]:
+            self.storage[key] += amount
+            if self.storage[key] == amount:
+                self.expirations[key] = time.time() + expiry
+        return self.storage.get(key, 0)
+
+    def decr(self, key: str, amount: int = 1) -> int:
+        """Take from a counter, never below zero."""
+        self.get(key)
+        with self.locks[key]:
+            self.storage[key] = max(self.storage[key] - amount, 0)
+        return self.storage.get(key, 0)
+
+    def sweep(self) -> None:
+        """Drop expired counters, at most once per SWEEP_SECONDS."""
+        now = time.time()
+        if now < self.next_sweep:
+            return
+        self.next_sweep = now + SWEEP_SECONDS
+        for key, expires_at in list(self.expirations.items()):
+            if expires_at <= now:
+                self.storage.pop(key, None)
+                self.expirations.pop(key, None)
+                self.locks.pop(key, None)
 
 
 @dataclass
@@ -65,7 +111,7 @@ class RateLimits:
     prefix: str
     storage: Storage
     items: dict[str, list[RateLimitItem]]
-    fallback: MemoryStorage = field(default_factory=MemoryStorage)
+    fallback: ProcessStorage = field(default_factory=ProcessStorage)
     store_down_until: float = 0.0
 
     def active_storage(self) -> Storage:
@@ -93,9 +139,11 @@ def init_app(app: Flask) -> None:
         except ValueError as exc:
             raise ConfigError(f"PETITION_{name}: {exc}") from exc
     url = storage_url(app.config)
-    options = {} if url.startswith("memory") else {
-        "socket_timeout": STORE_TIMEOUT, "socket_connect_timeout": STORE_TIMEOUT}  # fmt: skip
-    storage = storage_from_string(url, **options)
+    if url.startswith("memory://"):
+        storage: Any = ProcessStorage()
+    else:
+        timeouts = {"socket_timeout": STORE_TIMEOUT, "socket_connect_timeout": STORE_TIMEOUT}
+        storage = storage_from_string(url, **timeouts)
     if not isinstance(storage, Storage):
         raise ConfigError(f"PETITION_RATELIMIT_STORAGE_URL: {url} is an asyncio store")
     app.extensions[EXTENSION_KEY] = RateLimits(

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+import threading
+import time
 import uuid
 from datetime import date
 
@@ -183,3 +185,31 @@ def test_ipv6_addresses_count_by_their_64_network(make_shipped_app) -> None:
     assert _states(app)[-1] == SignatureState.SUSPECT
     _sign_many(app, 1, address="2001:db8:1:3::1")  # the next /64 is someone else
     assert _states(app)[-1] == SignatureState.PENDING
+
+
+def test_counting_in_the_process_starts_no_thread(make_shipped_app, monkeypatch) -> None:
+    app = make_shipped_app()
+
+    started: list[threading.Thread] = []
+    start = threading.Thread.start
+
+    def counted_start(thread: threading.Thread) -> None:
+        started.append(thread)
+        start(thread)
+
+    time.sleep(0.05)  # let the store's constructor's own timer run out
+    monkeypatch.setattr(threading.Thread, "start", counted_start)
+    client = app.test_client()
+    for _ in range(3):
+        assert client.get("/api/v1/representatives?country=AT&postal_code=1010").status_code == 200
+    assert started == []
+
+
+def test_the_process_store_drops_expired_counters() -> None:
+    store = limits.ProcessStorage()
+    store.incr("old", expiry=1)
+    store.incr("young", expiry=3600)
+    store.expirations["old"] = time.time() - 1  # expired a second ago
+    store.next_sweep = time.time() - 1  # a sweep is due
+    store.incr("new", expiry=60)
+    assert set(store.storage) == {"young", "new"} and store.get("young") == 1
