@@ -28,7 +28,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     for name in unknown_environment():
         app.logger.warning("%s is not a setting and is ignored (see petition/config.py)", name)
 
-    from petition import cache, cli, db, i18n, jsonprovider, limits, mail, views
+    from petition import cache, cli, db, geocoders, i18n, jsonprovider, limits, mail, views
     from petition.content import (
         load_campaign_translations,
         load_campaigns,
@@ -48,6 +48,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     db.init_app(app)
     mail.init_app(app)
     cache.init_app(app)
+    geocoders.init_app(app)
     limits.init_app(app)
     views.register(app)
     cli.register(app)

@@ -36,6 +36,7 @@ LIMIT_SETTINGS = (
     "LETTER_RATE_LIMIT",
     "REPORT_RATE_LIMIT",
     "LOGIN_RATE_LIMIT",
+    "ONLINE_LOOKUP_RATE_LIMIT",
 )
 # Every address in an IPv6 /64 belongs to one subscriber (RFC 6177), who can pick any.
 IPV6_PREFIX = 64
@@ -270,3 +271,11 @@ def _with_store(state: RateLimits, action: Callable[[Storage], Any]) -> Any:
             raise
         state.store_failed()
         return action(state.fallback)
+
+
+def _without_address() -> bool:
+    return not (request.form.get("address") or request.args.get("address"))
+
+
+# Each street-address lookup calls the Census geocoder: one limit, shared by page and API.
+limit_address_lookups = limit("ONLINE_LOOKUP_RATE_LIMIT", "address-lookup", unless=_without_address)
