@@ -22,7 +22,8 @@ from typing import Any, TypeVar
 from flask import Flask, current_app, request
 from limits import RateLimitItem, parse_many
 from limits.storage import MemoryStorage, Storage, storage_from_string
-from limits.strategies import SlidingWindowCounterRateLimiter
+from limits.storage.memory import Entry
+from limits.strategies import MovingWindowRateLimiter
 from werkzeug.exceptions import TooManyRequests
 
 from petition.config import ConfigError
@@ -86,8 +87,23 @@ class ProcessStorage(MemoryStorage):
             self.storage[key] = max(self.storage[key] - amount, 0)
         return self.storage.get(key, 0)
 
+    def acquire_entry(self, key: str, limit: int, expiry: int, amount: int = 1) -> bool:
+        """Take `amount` places in a moving window unless `limit` are taken in it already."""
+        if amount > limit:
+            return False
+        self.sweep()
+        with self.locks[key]:
+            events = self.events.setdefault(key, [])
+            now = time.time()
+            # Newest first: the window is full when the limit-th newest is still inside it.
+            if len(events) > limit - amount and events[limit - amount].atime >= now - expiry:
+                return False
+            events[:0] = [Entry(expiry) for _ in range(amount)]
+            del events[limit:]  # older entries can no longer decide anything
+            return True
+
     def sweep(self) -> None:
-        """Drop expired counters, at most once per SWEEP_SECONDS."""
+        """Drop expired counters and window entries, at most once per SWEEP_SECONDS."""
         now = time.time()
         if now < self.next_sweep:
             return
@@ -96,16 +112,23 @@ class ProcessStorage(MemoryStorage):
             if expires_at <= now:
                 self.storage.pop(key, None)
                 self.expirations.pop(key, None)
-                self.locks.pop(key, None)
+        for key, events in list(self.events.items()):
+            live = [event for event in events if event.expiry > now]
+            if live:
+                self.events[key] = live
+            else:
+                self.events.pop(key, None)
+        for key in [k for k in self.locks if k not in self.storage and k not in self.events]:
+            self.locks.pop(key, None)
 
 
 @dataclass
 class RateLimits:
     """One app's limits and store.
 
-    Counted as sliding windows (the current window plus the previous one weighted by how
-    much of it still overlaps): no burst at window edges as with fixed windows, and two
-    counters per limit and address in Redis, not one entry per request as with moving ones.
+    Counted in moving windows: "5 per 5 minutes" means no more than 5 in any 5 minutes,
+    with no burst at window edges (fixed windows) and no approximation (sliding counters,
+    which let a sixth attempt through right after a window turns).
     """
 
     enabled: bool
@@ -187,7 +210,7 @@ def hit(setting: str, scope: str, key: str | None = None) -> bool:
     identifiers = (state.prefix, scope, key if key is not None else client_address())
     storage = state.active_storage()
     try:
-        strategy = SlidingWindowCounterRateLimiter(storage)
+        strategy = MovingWindowRateLimiter(storage)
         return all([strategy.hit(item, *identifiers) for item in state.items[setting]])
     except Exception:  # each store raises its own client's errors
         if storage is state.fallback:
@@ -225,7 +248,7 @@ def retry_after(setting: str, scope: str) -> int:
     """Whole seconds until the client's address is within every window of a limit again."""
     state = get_limits()
     identifiers = (state.prefix, scope, client_address())
-    strategy = SlidingWindowCounterRateLimiter(state.active_storage())
+    strategy = MovingWindowRateLimiter(state.active_storage())
     try:
         stats = [strategy.get_window_stats(item, *identifiers) for item in state.items[setting]]
     except Exception:  # each store raises its own client's errors

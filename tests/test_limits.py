@@ -205,11 +205,23 @@ def test_counting_in_the_process_starts_no_thread(make_shipped_app, monkeypatch)
     assert started == []
 
 
-def test_the_process_store_drops_expired_counters() -> None:
+def test_the_process_store_drops_what_expired() -> None:
     store = limits.ProcessStorage()
     store.incr("old", expiry=1)
     store.incr("young", expiry=3600)
+    assert store.acquire_entry("window", limit=2, expiry=1)
     store.expirations["old"] = time.time() - 1  # expired a second ago
+    store.events["window"][0].expiry = time.time() - 1
     store.next_sweep = time.time() - 1  # a sweep is due
     store.incr("new", expiry=60)
     assert set(store.storage) == {"young", "new"} and store.get("young") == 1
+    assert store.events == {} and set(store.locks) <= {"young", "new"}
+
+
+def test_the_process_store_keeps_a_moving_window() -> None:
+    store = limits.ProcessStorage()
+    assert [store.acquire_entry("k", limit=3, expiry=60) for _ in range(4)] == [True] * 3 + [False]
+    assert len(store.events["k"]) == 3
+    for event in store.events["k"]:
+        event.atime -= 61  # all three left the window
+    assert store.acquire_entry("k", limit=3, expiry=60) and len(store.events["k"]) == 3
