@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import current_app
+from flask import abort, current_app
 
 from petition.cache import get_cache
 from petition.campaigns import get_campaign
@@ -54,3 +54,12 @@ def run_lookup(country: str, postal_code: str, district: str | None) -> LookupRe
     return lookup_representatives(
         None, country, postal_code, district or None, index=current_index()
     )
+
+
+def content_for(slug: str) -> CampaignContent:
+    """Return the content of the campaign with this slug, or answer 404."""
+    campaigns: dict[str, CampaignContent] = current_app.extensions["petition.campaigns"]
+    content = campaigns.get(slug)
+    if content is None:
+        abort(404, "No campaign with this name.")
+    return content

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
@@ -24,6 +26,15 @@ def report_url(country: str = "", postal_code: str = "", representative: str = "
                    representative=representative)  # fmt: skip
 
 
+def source_dates(as_of: dict[str, str]) -> list[tuple[str, date]]:
+    """Split combined source ids ("congress-legislators+zccd") and keep each one's latest day."""
+    latest: dict[str, date] = {}
+    for sources, day in as_of.items():
+        for source in sources.split("+"):
+            latest[source] = max(latest.get(source, date.min), date.fromisoformat(day))
+    return sorted(latest.items())
+
+
 @bp.get("/representatives")
 def lookup() -> tuple[str, int]:
     """Show the lookup form, and the representatives for a country and postal code."""
@@ -43,6 +54,7 @@ def lookup() -> tuple[str, int]:
         content=current_content(),
         form=form,
         result=result,
+        sources=source_dates(result.as_of) if result else [],
         can_write="letters.compose" in current_app.view_functions,
         report_url=report_url(form.country.data or "", form.postal_code.data or ""),
     )
