@@ -10,6 +10,7 @@ state), and drives Debian's chromium (never a browser Playwright downloads).
 from __future__ import annotations
 
 import argparse
+import logging
 import tempfile
 import threading
 from pathlib import Path
@@ -37,6 +38,7 @@ def main() -> None:
     parser.add_argument("--full-page", action="store_true", help="whole pages")
     parser.add_argument("--no-js", action="store_true", help="with JavaScript turned off")
     args = parser.parse_args()
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # one line per picture is enough
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
