@@ -204,6 +204,10 @@ class LetterForm(FlaskForm):  # type: ignore[misc]  # flask-wtf ships no type hi
         description="Why this matters to you. Offices give personal letters more weight "
         "than identical ones.",
     )
+    lang = SelectField(
+        "Language of the letter",
+        description="Your own sentence and your details stay as you wrote them.",
+    )
     subject = StringField("Subject", validators=[Length(max=200)])
     body = TextAreaField("Letter", validators=[Length(max=20000)])
 

@@ -15,7 +15,7 @@ from itsdangerous import BadData, URLSafeTimedSerializer
 from sqlalchemy.orm import Session
 
 from petition.cache import Cache
-from petition.content import Demand, LetterTemplate
+from petition.content import Demand, LetterTemplate, LetterTemplates
 from petition.models import Campaign, LetterEvent
 from petition.refindex import Rep
 from petition.text import clean_text
@@ -53,7 +53,7 @@ class Writer:
     @property
     def place(self) -> str:
         """Where the writer lives, as the opening names it (city, else postal code)."""
-        return self.city or self.postal_code or "your constituency"
+        return self.city or self.postal_code
 
 
 @dataclass(frozen=True)
@@ -89,7 +89,7 @@ def compose_letter(
         "last_name": last_name(rep.name),
         "address_as": rep.address_as,
         "district_name": rep.district_name or rep.region,
-        "place": writer.place,
+        "place": writer.place or template.unknown_place,
         "writer_name": writer.name,
     }
     fill = _filler(values)
@@ -139,6 +139,40 @@ def webmail_urls(to: str, subject: str, body: str) -> dict[str, str]:
         "gmail": f"https://mail.google.com/mail/?{gmail}",
         "outlook": f"https://outlook.live.com/mail/0/deeplink/compose?{outlook}",
     }
+
+
+# Member states' languages that MEPs read, most widely spoken first (where we have letters).
+MEMBER_STATE_LANGUAGES = {
+    "AT": ("de",), "BE": ("nl", "fr", "de"), "CY": ("el",), "DE": ("de",), "ES": ("es",),
+    "FR": ("fr",), "GR": ("el",), "IE": ("en",), "IT": ("it",), "LU": ("fr", "de"),
+    "MT": ("en",), "NL": ("nl",), "PL": ("pl",),
+}  # fmt: skip
+# Belgium elects its MEPs by language community.
+BELGIAN_COLLEGES = {"BE-NL": "nl", "BE-FR": "fr", "BE-DE": "de"}
+
+
+def letter_languages(templates: LetterTemplates, rep: Rep) -> list[str]:
+    """The languages a letter to this representative can be written in, English first."""
+    return sorted(templates.get(rep.body, {}), key=lambda lang: (lang != "en", lang))
+
+
+def default_letter_language(rep: Rep, available: Sequence[str], preferred: Sequence[str]) -> str:
+    """The letter's language unless the writer picks another.
+
+    Canadian MPs: French in a Québec riding or for a French-speaking writer. MEPs: the
+    language of their member state (of their college in Belgium) when we have a letter in
+    it, else the writer's language. Otherwise the writer's language, else English.
+    ``preferred`` lists the writer's languages, most preferred first.
+    """
+    wanted: list[str] = []
+    if rep.body == "ca-commons" and rep.region == "QC":
+        wanted.append("fr")
+    if rep.body == "eu-parliament":
+        college = BELGIAN_COLLEGES.get(rep.district_id)
+        own = [college] if college else list(MEMBER_STATE_LANGUAGES.get(rep.country, ()))
+        wanted += [lang for lang in preferred if lang in own] + own
+    wanted += list(preferred)
+    return next((lang for lang in wanted if lang in available), "en")
 
 
 class LetterInputError(ValueError):
@@ -211,20 +245,30 @@ def read_open_token(secret_key: str, token: str, max_age: int) -> tuple[str, str
 def build_api_letter(
     args: Mapping[str, str],
     reps: Mapping[str, Rep],
-    templates: Mapping[str, LetterTemplate],
+    templates: LetterTemplates,
     demands: Sequence[Demand],
-) -> tuple[Letter, Rep]:
+    preferred: Sequence[str] = (),
+) -> tuple[Letter, Rep, LetterTemplate]:
     """Compose the letter a query describes; every parameter is checked.
 
-    :raises LetterInputError: unknown representative, bad demands or oversized values.
+    Without a ``lang`` parameter the letter is in the representative's default language
+    (see default_letter_language), given the writer's ``preferred`` languages.
+
+    :raises LetterInputError: unknown representative or language, bad demands or oversized
+        values.
     """
     rep = reps.get(args.get("representative", "")[:64])
     if rep is None or rep.vacant:
         raise LetterInputError("Give a known representative id (see /api/v1/representatives).",
                                "representative")  # fmt: skip
-    template = templates.get(rep.body)
-    if template is None:
+    available = letter_languages(templates, rep)
+    if not available:
         raise LetterInputError("There is no letter for this representative.", "representative")
+    lang = args.get("lang") or default_letter_language(rep, available, preferred)
+    if lang not in available:
+        raise LetterInputError(f"'lang' must be one of {', '.join(available)} for this "
+                               "representative.", "lang")  # fmt: skip
+    template = templates[rep.body][lang]
     for key, value in args.items():
         if len(value) > API_PARAM_MAX:
             raise LetterInputError(f"'{key}' is too long (at most {API_PARAM_MAX}).", key)
@@ -240,12 +284,12 @@ def build_api_letter(
     writer = Writer(**{f: clean_text(args.get(f, "")) for f in WRITER_FIELDS if f != "address"},
                     address=args.get("address", ""))  # fmt: skip
     kept = [d for d in demands if d.id in chosen]
-    return compose_letter(template, rep, writer, kept, args.get("personal", "")), rep
+    return compose_letter(template, rep, writer, kept, args.get("personal", "")), rep, template
 
 
 def print_params(args: Mapping[str, str]) -> dict[str, str]:
     """The letter API's parameters that the print page needs again."""
-    keys = (*WRITER_FIELDS, "demands", "personal")
+    keys = (*WRITER_FIELDS, "demands", "personal", "lang")
     return {k: args[k] for k in keys if args.get(k)}
 
 

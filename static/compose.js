@@ -145,7 +145,7 @@
   function rebuild() {
     if (edited) { return Promise.resolve(); }  // never overwrite the writer's own text
     var params = new URLSearchParams({ representative: data.rep });
-    ["name", "email", "address", "city", "postal_code", "personal"].forEach(function (name) {
+    ["name", "email", "address", "city", "postal_code", "personal", "lang"].forEach(function (name) {
       var field = form.elements[name];
       if (field && field.value) { params.set(name, field.value); }
     });
@@ -158,6 +158,7 @@
         if (!letter || edited) { return; }
         subject.value = letter.subject;
         body.value = letter.body;
+        subject.lang = body.lang = letter.lang;
         updateMailto();
       })
       .catch(function () { /* the Update button still works */ })
@@ -171,6 +172,11 @@
   }
   form.addEventListener("change", function (event) {
     if (event.target.name === "demands") { rebuild(); }
+    if (event.target.name === "lang") {
+      var note = document.getElementById("lang-edited");
+      if (note) { note.hidden = !edited; }
+      rebuild();
+    }
   });
   ["name", "city", "postal_code", "address", "email", "personal"].forEach(function (name) {
     var field = form.elements[name];

@@ -284,8 +284,43 @@ def test_details_typed_just_before_sending_are_in_the_letter(new_context, base_u
     page.click("button[value=email]")  # at once: the letter is still being rebuilt
     wait_for(page, lambda: watch.mailtos(), "launched the mail program")
     _to, _subject, body = letter_of(watch.mailtos()[-1])
-    assert "I live in Graz" in body and body.rstrip().endswith("Ani Hakobyan\r\nGraz")
+    assert "aus Graz" in body and body.rstrip().endswith("Ani Hakobyan\r\nGraz")  # German
     assert same_text(body, page.input_value("#body"))  # what the page shows is what went
+
+
+@pytest.mark.parametrize("js", [True, False], ids=["js", "nojs"])
+def test_choosing_the_letters_language(new_context, base_url, js):
+    context, watch = new_context(js=js, viewport=PHONE)
+    page = context.new_page()
+    page.goto(f"{base_url}/letters/{MEP}")
+    assert page.input_value("#lang") == "de"  # an Austrian MEP
+    page.fill("#name", "Ani Hakobyan")
+    page.fill("#city", "Graz")
+    page.select_option("#lang", "fr")
+    if js:  # rewritten at once (the writer has not edited the text yet)
+        page.wait_for_function("() => document.querySelector('#body').value.includes('Graz')")
+    else:
+        page.click("button[value=update]")
+    shown = page.input_value("#body")
+    assert shown.startswith("Bonjour Alexander Bernhuber,") and "depuis Graz" in shown
+    assert page.get_attribute("#body", "lang") == "fr"
+    send(page, context, "email", js=js)
+    wait_for(page, lambda: watch.mailtos(), "launched the mail program")
+    _to, subject, body = letter_of(watch.mailtos()[-1])
+    assert subject == "Demande d'action pour les Arméniens de l'Artsakh"
+    assert same_text(body, shown)
+
+
+def test_an_edited_letter_is_not_rewritten_by_a_language_change(new_context, base_url):
+    context, _watch = new_context(js=True, viewport=DESKTOP)
+    page = context.new_page()
+    fill_letter(page, base_url, MEP)  # ends with the writer's own P.S. in the text
+    page.select_option("#lang", "it")
+    assert page.is_visible("#lang-edited")
+    page.wait_for_timeout(400)
+    assert PS in page.input_value("#body") and "Gentile" not in page.input_value("#body")
+    page.click("button[value=update]")  # asked for: rewritten in Italian
+    assert page.input_value("#body").startswith("Gentile Alexander Bernhuber,")
 
 
 def test_too_long_letter_does_not_offer_the_mail_program(new_context, base_url):

@@ -14,6 +14,7 @@ from petition.letters import (
     MAILTO_LIMIT,
     Writer,
     compose_letter,
+    default_letter_language,
     last_name,
     mailto_url,
     single_line,
@@ -22,7 +23,8 @@ from petition.letters import (
 from petition.refindex import Rep
 
 DATA = Path(__file__).resolve().parent.parent / "data"
-TEMPLATES = load_letter_templates(DATA)
+ALL_TEMPLATES = load_letter_templates(DATA)
+TEMPLATES = {body: langs["en"] for body, langs in ALL_TEMPLATES.items()}
 DEMANDS = load_campaigns(DATA)["artsakh"].demands
 WRITER = Writer(
     name="Ani Hakobyan",
@@ -116,6 +118,41 @@ def test_demand_selection_and_personal_sentence() -> None:
     assert TEMPLATES["ca-commons"].demands_intro not in none.body
 
 
+def test_every_language_composes_a_complete_letter() -> None:
+    writer = Writer(name="Ani Hakobyan", city="Lyon")
+    for body, langs in ALL_TEMPLATES.items():
+        person = rep(body, "Nathalie Loiseau", "MEP", district_name="France")
+        for lang, template in langs.items():
+            letter = compose_letter(template, person, writer, DEMANDS, personal="Mon grand-père.")
+            assert "{" not in letter.body and "Lyon" in letter.body, (body, lang)
+            assert "Loiseau" in letter.body and "Mon grand-père." in letter.body
+            assert letter.body.rstrip().endswith("Ani Hakobyan\nLyon")
+            for demand in DEMANDS:
+                assert template.demands[demand.id] in letter.body
+
+
+@pytest.mark.parametrize(
+    ("body", "country", "region", "district", "preferred", "expected"),
+    [
+        ("ca-commons", "CA", "QC", "24018", [], "fr"),  # a Québec riding
+        ("ca-commons", "CA", "ON", "35075", ["fr", "en"], "fr"),  # a French-speaking writer
+        ("ca-commons", "CA", "ON", "35075", ["en"], "en"),
+        ("ca-commons", "CA", "ON", "35075", ["de"], "en"),  # no German letter for MPs
+        ("eu-parliament", "AT", "AT", "", ["en"], "de"),  # the member state's language
+        ("eu-parliament", "GR", "GR", "", [], "el"),
+        ("eu-parliament", "BE", "BE", "BE-FR", ["nl"], "fr"),  # Belgium: the MEP's college
+        ("eu-parliament", "BE", "BE", "BE-NL", [], "nl"),
+        ("eu-parliament", "LU", "LU", "", ["de", "fr"], "de"),  # the writer's, among the state's
+        ("eu-parliament", "SE", "SE", "", ["sv", "fr"], "fr"),  # no Swedish letter
+        ("eu-parliament", "SE", "SE", "", [], "en"),
+        ("us-senate", "US", "GA", "", ["es"], "en"),
+    ],
+)
+def test_default_letter_language(body, country, region, district, preferred, expected) -> None:
+    person = rep(body, "A B", "X", country=country, region=region, district_id=district)
+    assert default_letter_language(person, sorted(ALL_TEMPLATES[body]), preferred) == expected
+
+
 def test_place_falls_back_to_postal_code() -> None:
     writer = Writer(name="A", postal_code="K1A 0B1")
     letter = compose_letter(TEMPLATES["ca-commons"], rep("ca-commons", "X Y", "MP"), writer, [])
@@ -181,9 +218,15 @@ LONG_WRITER = Writer(
 )
 
 
+# Greek letters percent-encode every letter to six characters: no real letter fits a mailto
+# link, so for them the composer offers webmail and copying (README, "Letters").
+NO_MAILTO_LANGUAGES = {"el"}
+
+
 def test_default_letter_fits_a_mailto_link_for_every_representative() -> None:
-    """With every demand kept, each body's letter opens in a mail program unedited."""
-    longest: dict[str, int] = {}
+    """With every demand kept, each body's letter opens in a mail program unedited, in
+    every language we write it in (English with room for a P.S.)."""
+    longest: dict[tuple[str, str], int] = {}
     with (DATA / "representatives.csv").open(encoding="utf-8", newline="") as table:
         rows = [row for row in csv.DictReader(table) if row["vacant"] == "0"]
     for row in rows:
@@ -192,11 +235,15 @@ def test_default_letter_fits_a_mailto_link_for_every_representative() -> None:
         email = row["email"] or "firstname.longlastname.office@mail.house.gov"
         person = rep(row["body"], row["name"], row["address_as"], email=email,
                      district_name=row["district_name"], region=row["region"])  # fmt: skip
-        letter = compose_letter(TEMPLATES[person.body], person, LONG_WRITER, DEMANDS)
-        size = len(mailto_url(person.email, letter.subject, letter.body))
-        longest[person.body] = max(size, longest.get(person.body, 0))
-    assert set(longest) == {"us-house", "us-senate", "ca-commons", "eu-parliament"}
-    assert max(longest.values()) <= MAILTO_LIMIT - 200, longest  # room for a short P.S.
+        for lang, template in ALL_TEMPLATES[person.body].items():
+            letter = compose_letter(template, person, LONG_WRITER, DEMANDS)
+            size = len(mailto_url(person.email, letter.subject, letter.body))
+            longest[person.body, lang] = max(size, longest.get((person.body, lang), 0))
+    assert {body for body, _lang in longest} == set(ALL_TEMPLATES)
+    english = {key: size for key, size in longest.items() if key[1] == "en"}
+    assert max(english.values()) <= MAILTO_LIMIT - 200, english
+    others = {k: n for k, n in longest.items() if k[1] not in NO_MAILTO_LANGUAGES | {"en"}}
+    assert max(others.values()) <= MAILTO_LIMIT, others
 
 
 def test_long_letter_is_over_the_mailto_limit_and_short_one_is_not() -> None:

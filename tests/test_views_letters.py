@@ -43,6 +43,7 @@ def letter_form(client, rep_id: str, **fields) -> dict:
         **WRITER,
         "csrf_token": csrf_token(client, page),
         "demands": ["1", "2"],
+        "lang": "en",
         "subject": "Please act",
         "body": "Dear MEP,\n\nPlease act.\n",
     }
@@ -57,7 +58,7 @@ def test_composer_prefills_letter_and_signer(ref_app, ref_client) -> None:
     assert response.status_code == 200
     page = response.get_data(as_text=True)
     assert 'value="Ani Hakobyan"' in page and 'value="1010"' in page
-    assert "Dear Alexander Bernhuber," in page
+    assert "Guten Tag Alexander Bernhuber," in page  # an Austrian MEP: German by default
     assert page.count('name="demands" type="checkbox"') == 6 and page.count("checked") >= 6
     assert 'formaction="/letters/ep:197648/send"' in page
     assert "formtarget" not in page  # errors never open in a second tab
@@ -317,9 +318,68 @@ def test_letter_counts_on_home_page_say_what_they_count(ref_app, ref_client) -> 
     assert f"{total:,} letters to representatives opened in an email program" in home
 
 
+QC_MP = "ourcommons:104630"  # Sébastien Lemire (Abitibi—Témiscamingue, Québec)
+
+
+def test_composer_writes_to_an_mep_in_their_member_states_language(ref_client) -> None:
+    page = ref_client.get(f"/letters/{MEP}").get_data(as_text=True)  # an Austrian MEP
+    assert '<option selected value="de">Deutsch</option>' in page
+    assert "Guten Tag Alexander Bernhuber," in page and 'lang="de"' in page
+    for name in ("English", "Français", "Italiano", "Español", "Polski", "Nederlands"):
+        assert f">{name}</option>" in page
+
+
+@pytest.mark.parametrize(
+    ("rep_id", "accept", "expected"),
+    [
+        (QC_MP, "en", "Bonjour Sébastien Lemire,"),  # a Québec riding
+        (MP, "fr-CA,fr;q=0.9,en;q=0.8", "Bonjour Lori Idlout,"),  # a French-speaking writer
+        (MP, "en-CA,en;q=0.9", "Dear Lori Idlout,"),
+    ],
+)
+def test_canadian_mps_get_french_where_it_is_expected(ref_client, rep_id, accept, expected):
+    page = ref_client.get(f"/letters/{rep_id}", headers={"Accept-Language": accept})
+    assert expected in page.get_data(as_text=True)
+
+
+def test_update_rewrites_the_letter_in_the_chosen_language(ref_client) -> None:
+    data = letter_form(ref_client, MEP, action="update", lang="it", personal="Mi importa.")
+    page = ref_client.post(f"/letters/{MEP}", data=data).get_data(as_text=True)
+    assert "Gentile Alexander Bernhuber," in page and "Mi importa." in page  # kept as written
+    assert '<option selected value="it">Italiano</option>' in page
+    unknown = letter_form(ref_client, MEP, action="update", lang="sv")  # none in Swedish
+    page = ref_client.post(f"/letters/{MEP}", data=unknown).get_data(as_text=True)
+    assert "Guten Tag Alexander Bernhuber," in page  # the MEP's own language instead
+
+
+def test_print_page_dates_the_letter_in_its_language(ref_client) -> None:
+    from babel.dates import format_date
+
+    from petition.models import utcnow
+
+    data = letter_form(ref_client, MEP, channel="print", lang="fr", body="Bonjour,\n\nMerci.\n")
+    page = ref_client.post(f"/letters/{MEP}/send", data=data).get_data(as_text=True)
+    assert '<article class="printed-letter" lang="fr">' in page
+    assert format_date(utcnow().date(), format="long", locale="fr_FR") in page
+
+
+def test_letter_api_languages(ref_client) -> None:
+    default = ref_client.get(f"/api/v1/letters?representative={MEP}&name=Ani&city=Graz").json
+    assert default["lang"] == "de" and default["body"].startswith("Guten Tag Alexander")
+    assert default["languages"] == ["en", "de", "el", "es", "fr", "it", "nl", "pl"]
+    french = ref_client.get(f"/api/v1/letters?representative={MEP}&city=Graz&lang=fr").json
+    assert french["lang"] == "fr" and "Je vous écris depuis Graz" in french["body"]
+    assert "lang=fr" in french["print_url"]
+    bad = ref_client.get(f"/api/v1/letters?representative={MP}&lang=de")
+    assert bad.status_code == 400 and bad.json == {
+        "error": "'lang' must be one of en, fr for this representative.",
+        "field": "lang",
+    }
+
+
 def test_letter_api(ref_client) -> None:
     response = ref_client.get(
-        f"/api/v1/letters?representative={MEP}&name=Ani&city=Graz&demands=1,3"
+        f"/api/v1/letters?representative={MEP}&name=Ani&city=Graz&demands=1,3&lang=en"
     )
     assert response.status_code == 200
     assert response.headers["Access-Control-Allow-Origin"] == "*"
@@ -342,6 +402,7 @@ def test_letter_api(ref_client) -> None:
         (f"representative={MEP}&demands=1,x", "demands"),
         (f"representative={MEP}&demands=7", "demands"),
         (f"representative={MEP}&name={'x' * 1001}", "name"),
+        (f"representative={MEP}&lang=xx", "lang"),
     ],
 )
 def test_letter_api_400s(ref_client, query: str, field: str) -> None:

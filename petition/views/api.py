@@ -12,12 +12,19 @@ from petition.letters import (
     MAILTO_LIMIT,
     LetterInputError,
     build_api_letter,
+    letter_languages,
     mailto_url,
     print_params,
     webmail_urls,
 )
 from petition.representatives import LookupInputError
-from petition.views.context import current_content, letter_templates, public_counts, run_lookup
+from petition.views.context import (
+    current_content,
+    letter_templates,
+    public_counts,
+    run_lookup,
+    writer_languages,
+)
 from petition.views.refs import current_index
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -58,16 +65,22 @@ def representatives() -> tuple[dict[str, object], int]:
 def letters() -> tuple[dict[str, object], int]:
     """Return a pre-filled letter to a representative, with every link that sends it."""
     try:
-        letter, rep = build_api_letter(
-            request.args, current_index().reps, letter_templates(), current_content().demands
+        letter, rep, template = build_api_letter(
+            request.args,
+            current_index().reps,
+            letter_templates(),
+            current_content().demands,
+            writer_languages(),
         )
     except LetterInputError as exc:
         return {"error": str(exc), "field": exc.field}, 400
     mailto = mailto_url(rep.email, letter.subject, letter.body) if rep.email else None
-    params: dict[str, Any] = {"rep_id": rep.id, **print_params(request.args)}
+    params: dict[str, Any] = {"rep_id": rep.id, **print_params(request.args), "lang": template.lang}
     print_url = url_for("letters.print_letter", **params) if rep.address else None
     return {
         "to": letter.to or None,
+        "lang": template.lang,
+        "languages": letter_languages(letter_templates(), rep),
         "representative": rep.json,
         "subject": letter.subject,
         "body": letter.body,

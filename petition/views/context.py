@@ -5,28 +5,39 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import abort, current_app
+from flask import abort, current_app, request
 
 from petition.cache import get_cache
 from petition.campaigns import get_campaign
-from petition.content import CampaignContent, LetterTemplate
+from petition.content import CampaignContent, LetterTemplates
 from petition.counts import cached_counts
 from petition.db import get_session
+from petition.i18n import page_language
 from petition.models import COUNTED_STATES, COUNTED_STATES_WITH_PENDING
 from petition.representatives import LookupResult, lookup_representatives
 from petition.views.refs import current_index
 
 
 def current_content() -> CampaignContent:
-    """Return the content of the campaign this site shows."""
+    """Return the content of the campaign this site shows, in the page's language when
+    the campaign has it (texts not yet translated stay in the original)."""
     campaigns: dict[str, CampaignContent] = current_app.extensions["petition.campaigns"]
-    return campaigns[current_app.config["CAMPAIGN"]]
+    content = campaigns[current_app.config["CAMPAIGN"]]
+    translations: dict[str, dict[str, CampaignContent]] = current_app.extensions[
+        "petition.campaign_translations"
+    ]
+    return translations.get(content.slug, {}).get(page_language(), content)
 
 
-def letter_templates() -> dict[str, LetterTemplate]:
-    """Return the letter templates by body (us-house, ca-commons, ...)."""
-    templates: dict[str, LetterTemplate] = current_app.extensions["petition.letters"]
+def letter_templates() -> LetterTemplates:
+    """Return the letter templates by body (us-house, ca-commons, ...) and language."""
+    templates: LetterTemplates = current_app.extensions["petition.letters"]
     return templates
+
+
+def writer_languages() -> list[str]:
+    """The writer's languages from their browser, most preferred first ("fr-CA" -> "fr")."""
+    return [lang.split("-")[0].lower() for lang in request.accept_languages.values()]
 
 
 def public_counts(content: CampaignContent) -> dict[str, Any]:

@@ -13,6 +13,8 @@ from __future__ import annotations
 import secrets
 from typing import Any
 
+from babel import Locale
+from babel.dates import format_date
 from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
 from flask import session as browser_session
 from werkzeug.wrappers import Response
@@ -20,7 +22,7 @@ from wtforms.fields.choices import SelectChoice
 
 from petition.cache import get_cache
 from petition.campaigns import sync_campaign
-from petition.content import CampaignContent, LetterTemplate
+from petition.content import LetterTemplate
 from petition.db import get_session
 from petition.forms import LetterForm
 from petition.letters import (
@@ -33,6 +35,8 @@ from petition.letters import (
     available_channels,
     build_api_letter,
     compose_letter,
+    default_letter_language,
+    letter_languages,
     make_open_token,
     read_open_token,
     record_letter_event_once,
@@ -42,7 +46,7 @@ from petition.limits import limiter
 from petition.models import utcnow
 from petition.refindex import Rep
 from petition.text import clean_text
-from petition.views.context import current_content, letter_templates
+from petition.views.context import current_content, letter_templates, writer_languages
 from petition.views.refs import current_index
 
 bp = Blueprint("letters", __name__)
@@ -58,16 +62,19 @@ def letter_rate_limit() -> str:
     return str(current_app.config["LETTER_RATE_LIMIT"])
 
 
-def _rep_or_404(rep_id: str) -> tuple[Rep, LetterTemplate]:
+def _rep_or_404(rep_id: str) -> Rep:
     rep = current_index().reps.get(rep_id[:64])
     if rep is None:
         abort(404, "We do not know this representative. Look them up again from your postal code.")
     if rep.vacant:
         abort(404, "This seat is vacant: there is nobody to write to yet.")
-    template = letter_templates().get(rep.body)
-    if template is None:
+    if not letter_languages(letter_templates(), rep):
         abort(404, "There is no letter for this representative yet.")
-    return rep, template
+    return rep
+
+
+def _template(form: LetterForm, rep: Rep) -> LetterTemplate:
+    return letter_templates()[rep.body][form.lang.data]
 
 
 def _queue() -> list[str]:
@@ -120,16 +127,33 @@ def _open_urls(rep: Rep) -> dict[str, str]:
     }
 
 
-def _compose(form: LetterForm, rep: Rep, template: LetterTemplate) -> Letter:
+def _compose(form: LetterForm, rep: Rep) -> Letter:
     content = current_content()
     chosen = [d for d in content.demands if d.id in (form.demands.data or [])]
+    template = _template(form, rep)
     return compose_letter(template, rep, _writer(form), chosen, form.personal.data or "")
 
 
-def _new_form(content: CampaignContent, **data: Any) -> LetterForm:
+def _new_form(rep: Rep, **data: Any) -> LetterForm:
+    """The composer's form for this representative: their demands and letter languages."""
     form = LetterForm(**data)
-    form.demands.choices = [SelectChoice(str(d.id), d.title) for d in content.demands]
+    form.demands.choices = [SelectChoice(str(d.id), d.title) for d in current_content().demands]
+    available = letter_languages(letter_templates(), rep)
+    form.lang.choices = [(lang, language_name(lang)) for lang in available]
+    if form.lang.data not in available:  # a form from before languages, or none chosen
+        form.lang.data = default_letter_language(rep, available, writer_languages())
     return form
+
+
+def language_name(lang: str) -> str:
+    """A language's name in itself: "français", "Deutsch", "Ελληνικά"."""
+    name = Locale.parse(lang).get_display_name(lang) or lang
+    return name[:1].upper() + name[1:]
+
+
+def letter_date(template: LetterTemplate) -> str:
+    """Today, written as letters in the template's language and country write it."""
+    return format_date(utcnow().date(), format="long", locale=template.locale)
 
 
 def _page_values(form: LetterForm, rep: Rep) -> dict[str, Any]:
@@ -146,6 +170,7 @@ def _page_values(form: LetterForm, rep: Rep) -> dict[str, Any]:
         "open_urls": _open_urls(rep),
         "mailto_too_long": bool(rep.email) and "email" not in links,
         "mailto_limit": MAILTO_LIMIT,
+        "letter_lang": form.lang.data,
         "queue": queue,
         "position": position,
         "total": total,
@@ -165,12 +190,12 @@ def render_composer(
 @bp.get("/letters/<rep_id>")
 def compose(rep_id: str) -> tuple[str, int]:
     """Open the composer with a letter filled in from what the writer gave before."""
-    rep, template = _rep_or_404(rep_id)
-    content = current_content()
+    rep = _rep_or_404(rep_id)
     known = browser_session.get("writer") or browser_session.get("signer") or {}
     prefill = {f: known.get(f, "") for f in WRITER_FIELDS if isinstance(known.get(f, ""), str)}
-    form = _new_form(content, data={**prefill, "demands": [d.id for d in content.demands]})
-    letter = _compose(form, rep, template)
+    demands = [d.id for d in current_content().demands]
+    form = _new_form(rep, data={**prefill, "demands": demands})
+    letter = _compose(form, rep)
     form.subject.data, form.body.data = letter.subject, letter.body
     return render_composer(form, rep)
 
@@ -179,13 +204,13 @@ def compose(rep_id: str) -> tuple[str, int]:
 def compose_submit(rep_id: str) -> tuple[str, int]:
     """Rebuild the letter from the ticked demands (the no-JavaScript path), or come back
     from the ready page to change the letter as it was."""
-    rep, template = _rep_or_404(rep_id)
-    form = _new_form(current_content())
+    rep = _rep_or_404(rep_id)
+    form = _new_form(rep)
     if not form.validate():
         return render_composer(form, rep, 400)
     _remember_writer(form)
     if request.form.get("action") != "edit":
-        letter = _compose(form, rep, template)
+        letter = _compose(form, rep)
         form.subject.data, form.body.data = letter.subject, letter.body
     return render_composer(form, rep)
 
@@ -194,8 +219,8 @@ def compose_submit(rep_id: str) -> tuple[str, int]:
 def send(rep_id: str) -> tuple[str, int]:
     """Check the letter, then show it ready to send by the chosen channel (no JavaScript),
     or the print page. Errors come back on the composer, in the same tab."""
-    rep, _template = _rep_or_404(rep_id)
-    form = _new_form(current_content())
+    rep = _rep_or_404(rep_id)
+    form = _new_form(rep)
     channel = request.form.get("channel", "")
     valid = form.validate()
     if not (form.body.data or "").strip():
@@ -223,7 +248,8 @@ def _print_page(form: LetterForm, rep: Rep) -> tuple[str, int]:
         subject=form.subject.data,
         body=form.body.data,
         writer_lines=address_block(_writer(form)),
-        today=utcnow().strftime("%-d %B %Y"),
+        letter_lang=form.lang.data,
+        today=letter_date(_template(form, rep)),
     )
     return page, 200
 
@@ -231,8 +257,8 @@ def _print_page(form: LetterForm, rep: Rep) -> tuple[str, int]:
 @bp.post("/letters/<rep_id>/next")
 def next_letter(rep_id: str) -> Response:
     """Keep the writer's details and go on to the next representative of the flow."""
-    _rep_or_404(rep_id)
-    form = _new_form(current_content())
+    rep = _rep_or_404(rep_id)
+    form = _new_form(rep)
     form.validate()
     if "csrf_token" not in form.errors:
         _remember_writer(form)
@@ -278,11 +304,12 @@ def print_letter(rep_id: str) -> tuple[str, int]:
     """Show the pre-filled letter ready to print (the letter API's print_url; not counted:
     nothing says it was printed)."""
     try:
-        letter, rep = build_api_letter(
+        letter, rep, template = build_api_letter(
             {**request.args, "representative": rep_id},
             current_index().reps,
             letter_templates(),
             current_content().demands,
+            writer_languages(),
         )
     except LetterInputError as exc:
         abort(400, str(exc))
@@ -297,7 +324,8 @@ def print_letter(rep_id: str) -> tuple[str, int]:
         subject=letter.subject,
         body=letter.body,
         writer_lines=address_block(writer),
-        today=utcnow().strftime("%-d %B %Y"),
+        letter_lang=template.lang,
+        today=letter_date(template),
     )
     return page, 200
 
