@@ -204,9 +204,7 @@ def load_campaigns(data_dir: str | Path) -> dict[str, CampaignContent]:
 
 
 # Keys whose text is the same in every language: names of things, addresses, numbers.
-UNTRANSLATED_KEYS = frozenset(
-    {"slug", "language", "contact_email", "report_mistake_url", "image"}
-)
+UNTRANSLATED_KEYS = frozenset({"slug", "language", "contact_email", "report_mistake_url", "image"})
 UNTRANSLATED_SUFFIXES = ("_url", "_email", "_image")
 
 

@@ -122,3 +122,66 @@ def test_embed_shows_count_and_progress(client, sign, mailbox) -> None:
     page = client.get("/embed/artsakh").get_data(as_text=True)
     assert '<strong id="embed-total">1</strong>' in page and "person has signed" in page
     assert 'max="100000" value="1"' in page
+
+
+@pytest.fixture
+def french_app(make_app, tmp_path, monkeypatch):
+    """A site in English and French: a small French catalogue of its own."""
+    import io
+
+    from babel.messages.catalog import Catalog
+    from babel.messages.mofile import write_mo
+
+    import petition.i18n
+
+    folder = tmp_path / "translations" / "fr" / "LC_MESSAGES"
+    folder.mkdir(parents=True)
+    buffer = io.BytesIO()
+    write_mo(buffer, Catalog(locale="fr"))
+    (folder / "messages.mo").write_bytes(buffer.getvalue())
+    monkeypatch.setattr(petition.i18n, "TRANSLATIONS", str(tmp_path / "translations"))
+    app = make_app()
+    Base.metadata.create_all(get_engine(app))
+    load_campaigns(app)
+    return app
+
+
+def test_previews_and_embed_in_the_page_language(french_app) -> None:
+    client = french_app.test_client()
+    page = client.get("/about?lang=fr").get_data(as_text=True)
+    assert meta(page, "og:locale") == "fr_FR"
+    assert meta(page, "og:url") == "http://petition.test/about?lang=fr"
+    assert meta(page, "og:image") == "http://petition.test/share/artsakh/fr.png"
+    assert meta(page, "og:site_name") == "Solidarité avec l&#39;Artsakh"
+    home = client.get("/?lang=fr").get_data(as_text=True)
+    assert '&lt;iframe src="http://petition.test/embed/artsakh/fr"' in home
+    assert "J%27ai%20sign%C3%A9" in home  # the French share text, in the links
+    french = client.get("/share/artsakh/fr.png")
+    assert french.status_code == 200 and "Set-Cookie" not in french.headers
+    assert french.data != client.get("/share/artsakh.png").data  # the French title
+    embed = client.get("/embed/artsakh/fr").get_data(as_text=True)
+    assert '<html lang="fr">' in embed and "Solidarité avec l&#39;Artsakh" in embed
+    assert 'href="http://petition.test/?lang=fr#sign"' in embed
+    # The language is in the address only: a cookie never changes a cached embed or image.
+    client.set_cookie("lang", "fr")
+    assert '<html lang="en">' in client.get("/embed/artsakh").get_data(as_text=True)
+    assert client.get("/share/artsakh/de.png").status_code == 404  # no German site
+    assert client.get("/embed/artsakh/de").status_code == 404
+
+
+def test_sitemap_has_every_page_in_every_language(french_app) -> None:
+    from xml.etree import ElementTree
+
+    root = ElementTree.fromstring(french_app.test_client().get("/sitemap.xml").data)
+    ns = {"s": "http://www.sitemaps.org/schemas/sitemap/0.9", "x": "http://www.w3.org/1999/xhtml"}
+    locs = [u.findtext("s:loc", namespaces=ns) for u in root.findall("s:url", ns)]
+    assert locs[:4] == [
+        "http://petition.test/",
+        "http://petition.test/?lang=fr",
+        "http://petition.test/learn-more",
+        "http://petition.test/learn-more?lang=fr",
+    ]
+    assert locs[-1] == "http://petition.test/embed/artsakh/fr" and len(locs) == 12
+    for url in root.findall("s:url", ns):
+        links = url.findall("x:link", ns)
+        assert [link.get("hreflang") for link in links] == ["en", "fr"]

@@ -67,10 +67,14 @@ def run_lookup(country: str, postal_code: str, district: str | None) -> LookupRe
     )
 
 
-def content_for(slug: str) -> CampaignContent:
-    """Return the content of the campaign with this slug, or answer 404."""
+def content_in(slug: str, language: str | None = None) -> CampaignContent:
+    """Return the campaign with this slug in a language (the original when it has none
+    or none is asked for), or answer 404."""
     campaigns: dict[str, CampaignContent] = current_app.extensions["petition.campaigns"]
     content = campaigns.get(slug)
     if content is None:
         abort(404, "No campaign with this name.")
-    return content
+    translations: dict[str, dict[str, CampaignContent]] = current_app.extensions[
+        "petition.campaign_translations"
+    ]
+    return translations.get(slug, {}).get(language or "", content)

@@ -7,18 +7,21 @@ from pathlib import Path
 
 from flask import (
     Blueprint,
+    abort,
     current_app,
     get_template_attribute,
     make_response,
     render_template,
     url_for,
 )
+from flask_babel import force_locale
 from werkzeug.wrappers import Response
 
 from petition.cache import get_cache
 from petition.content import CampaignContent
+from petition.i18n import SOURCE_LANGUAGE, page_language, site_languages
 from petition.shareimage import render_share_image
-from petition.views.context import content_for, public_counts
+from petition.views.context import content_in, public_counts
 
 bp = Blueprint("share", __name__)
 
@@ -37,7 +40,16 @@ EMBED_POLL_MIN_SECONDS = 30
 @bp.app_context_processor
 def share_context() -> dict[str, object]:
     """Give every page what its social preview tags need."""
-    return {"og_locale": lambda language: OG_LOCALES.get(language, language)}
+    return {
+        "og_locale": lambda language: OG_LOCALES.get(language, language),
+        "share_lang": _share_lang,
+    }
+
+
+def _share_lang() -> str | None:
+    """The page's language for the image and embed addresses (none for the original)."""
+    language = page_language()
+    return None if language == SOURCE_LANGUAGE else language
 
 
 def _public(response: Response) -> Response:
@@ -45,6 +57,16 @@ def _public(response: Response) -> Response:
     response.cache_control.public = True
     response.cache_control.max_age = current_app.config["COUNTS_CACHE_SECONDS"]
     return response
+
+
+def _language(lang: str | None) -> str:
+    """The language named in the address; never the cookie or the browser's, so a shared
+    cache holds one version per address. A language the site does not offer answers 404."""
+    if lang is None:
+        return SOURCE_LANGUAGE
+    if lang not in site_languages():
+        abort(404)
+    return lang
 
 
 def _draw(content: CampaignContent, total: int) -> bytes:
@@ -60,15 +82,18 @@ def _draw(content: CampaignContent, total: int) -> bytes:
 
 
 @bp.get("/share/<slug>.png")
-def image(slug: str) -> Response:
+@bp.get("/share/<slug>/<lang>.png")
+def image(slug: str, lang: str | None = None) -> Response:
     """Return the 1200×630 preview image: title and live count, redrawn when it moves."""
-    content = content_for(slug)
+    language = _language(lang)
+    content = content_in(slug, language)
     total = int(public_counts(content)["total"])
     cache = get_cache(current_app)
-    key = f"share-png:{slug}:{content.language}:{total}"
+    key = f"share-png:{slug}:{language}:{total}"
     cached = cache.get(key)
     if cached is None:
-        png = _draw(content, total)
+        with force_locale(language):
+            png = _draw(content, total)
         cache.set(key, base64.b64encode(png).decode("ascii"), _ttl())
     else:
         png = base64.b64decode(cached)
@@ -80,17 +105,21 @@ def _ttl() -> float:
 
 
 @bp.get("/embed/<slug>")
-def embed(slug: str) -> Response:
+@bp.get("/embed/<slug>/<lang>")
+def embed(slug: str, lang: str | None = None) -> Response:
     """Show the live count, progress and a Sign link, for any site to frame."""
-    content = content_for(slug)
-    page = render_template(
-        "share/embed.html",
-        content=content,
-        counts=public_counts(content),
-        sign_url=current_app.config["BASE_URL"] + url_for("campaigns.home", _anchor="sign"),
-        counts_url=url_for("api.counts", slug=slug),
-        poll_seconds=max(_ttl(), EMBED_POLL_MIN_SECONDS),
-    )
+    language = _language(lang)
+    content = content_in(slug, language)
+    home = url_for("campaigns.home", lang=lang, _anchor="sign")
+    with force_locale(language):
+        page = render_template(
+            "share/embed.html",
+            content=content,
+            counts=public_counts(content),
+            sign_url=current_app.config["BASE_URL"] + home,
+            counts_url=url_for("api.counts", slug=slug),
+            poll_seconds=max(_ttl(), EMBED_POLL_MIN_SECONDS),
+        )
     response = make_response(page)
     response.headers["Content-Security-Policy"] = EMBED_CSP
     return _public(response)

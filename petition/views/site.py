@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Blueprint, current_app, render_template, send_from_directory, url_for
 from werkzeug.wrappers import Response
 
+from petition.i18n import SOURCE_LANGUAGE, site_languages
 from petition.views.context import current_content
 
 bp = Blueprint("site", __name__)
@@ -34,16 +37,26 @@ def robots() -> Response:
     return Response(text, mimetype="text/plain")
 
 
+def _lang_arg(lang: str) -> str | None:
+    return None if lang == SOURCE_LANGUAGE else lang
+
+
 @bp.get("/sitemap.xml")
 def sitemap() -> Response:
     """List every public page in every language the site has."""
     content = current_content()
     base = current_app.config["BASE_URL"]
-    pages = [base + url_for(endpoint) for endpoint in PUBLIC_PAGES]
-    pages.append(base + url_for("share.embed", slug=content.slug))
-    # One language today: each page has one address per language, listed as alternates.
-    languages = [content.language]
-    xml = render_template("site/sitemap.xml", pages=pages, languages=languages)
+    targets: list[tuple[str, dict[str, Any]]] = [(endpoint, {}) for endpoint in PUBLIC_PAGES]
+    targets.append(("share.embed", {"slug": content.slug}))
+    # Each page's address in each language; the original language's is the plain one.
+    pages = [
+        {
+            lang: base + url_for(endpoint, **values, lang=_lang_arg(lang))
+            for lang in site_languages()
+        }
+        for endpoint, values in targets
+    ]
+    xml = render_template("site/sitemap.xml", pages=pages)
     return Response(xml, mimetype="application/xml")
 
 
