@@ -194,3 +194,18 @@ def test_cards_show_initials_under_the_photo(ref_client) -> None:
     # Without a photo, or when it fails to load, the initials show (see style.css).
     assert '<div class="rep-avatar" aria-hidden="true"><span>LI</span>' in card
     assert re.search(r'<img class="rep-photo" src="https://[^"]+" alt="" data-initials="LI"', card)
+
+
+def test_every_source_in_the_tables_has_a_name() -> None:
+    import csv
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    named = set(re.findall(r'^  "([a-z0-9-]+)":', (root / "templates/lookup/_sources.html")
+                           .read_text(), re.M))  # fmt: skip
+    used = set()
+    for path in (root / "data").glob("*.csv"):
+        with path.open(newline="") as fh:
+            for row in csv.DictReader(fh):
+                used.update(row.get("source", "").split("+"))
+    assert used - {""} <= named, "name these sources in templates/lookup/_sources.html"
