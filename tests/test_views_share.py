@@ -107,6 +107,7 @@ def test_embed_is_frameable_and_nothing_else_is(client) -> None:
     assert embed.status_code == 200
     csp = embed.headers["Content-Security-Policy"]
     assert "frame-ancestors *" in csp and "frame-ancestors 'none'" not in csp
+    assert embed.headers["Cache-Control"].startswith("public") and "Set-Cookie" not in embed.headers
     assert "script-src 'self'" in csp and "connect-src 'self'" in csp
     page = embed.get_data(as_text=True)
     assert "Be the first to sign" in page
