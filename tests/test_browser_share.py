@@ -16,6 +16,8 @@ import pytest
 from werkzeug.serving import make_server
 from werkzeug.wrappers import Response
 
+from petition.cache import get_cache
+from petition.counts import counts_cache_key
 from petition.db import Base, get_engine
 from tests.conftest import FakeMailBackend, csrf_token, load_campaigns
 
@@ -59,6 +61,8 @@ def base_url(ref_app) -> Iterator[str]:
     url, server = serve(ref_app)
     yield url
     server.shutdown()
+    # The shared app's counts were cached by these pages: later tests count afresh.
+    get_cache(ref_app).delete(counts_cache_key("artsakh"))
 
 
 @pytest.fixture(scope="module")
