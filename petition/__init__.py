@@ -26,7 +26,18 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.logger.setLevel(app.config["LOG_LEVEL"])
     logging.getLogger("petition").setLevel(app.config["LOG_LEVEL"])
 
-    from petition import cache, cli, compress, db, i18n, jsonprovider, limits, mail, views
+    from petition import (
+        cache,
+        cli,
+        compress,
+        db,
+        geocoders,
+        i18n,
+        jsonprovider,
+        limits,
+        mail,
+        views,
+    )
     from petition.content import (
         load_campaign_translations,
         load_campaigns,
@@ -46,6 +57,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     db.init_app(app)
     mail.init_app(app)
     cache.init_app(app)
+    geocoders.init_app(app)
     limits.init_app(app)
     compress.init_app(app)
     views.register(app)
