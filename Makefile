@@ -6,9 +6,9 @@ HOST   ?= 127.0.0.1
 PORT   ?= 5000
 FLASK  := $(BIN)/flask --app petition
 
-LINTED := petition tests migrations $(wildcard bench) $(wildcard tools)
+LINTED := petition tests migrations scripts $(wildcard bench)
 
-.PHONY: install catalogues messages run test lint audit fmt migrate load clean constraints
+.PHONY: install catalogues messages run test lint audit fmt migrate load clean constraints screenshots
 
 # Every package at the version in constraints.txt, so a new release of a tool or library
 # cannot change a build on its own; `make constraints` moves them all forward on purpose.
@@ -56,11 +56,15 @@ lint: install audit
 
 # Known vulnerabilities in the installed packages; says "skipped" when offline.
 audit: install
-	$(BIN)/python tools/audit_deps.py
+	$(BIN)/python scripts/audit_deps.py
 
 fmt: install
 	$(BIN)/ruff check --fix $(LINTED)
 	$(BIN)/ruff format $(LINTED)
+
+# Phone and desktop screenshots of the main pages, with Debian's chromium.
+screenshots: install
+	$(BIN)/python scripts/screenshots.py --out docs/screenshots
 
 # Resolve pyproject.toml afresh in a scratch venv and pin every package it installed.
 constraints:

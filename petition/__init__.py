@@ -28,7 +28,18 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     for name in unknown_environment():
         app.logger.warning("%s is not a setting and is ignored (see petition/config.py)", name)
 
-    from petition import cache, cli, db, geocoders, i18n, jsonprovider, limits, mail, views
+    from petition import (
+        cache,
+        cli,
+        compress,
+        db,
+        geocoders,
+        i18n,
+        jsonprovider,
+        limits,
+        mail,
+        views,
+    )
     from petition.content import (
         load_campaign_translations,
         load_campaigns,
@@ -50,6 +61,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     cache.init_app(app)
     geocoders.init_app(app)
     limits.init_app(app)
+    compress.init_app(app)
     views.register(app)
     cli.register(app)
     return app

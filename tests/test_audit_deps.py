@@ -1,4 +1,4 @@
-"""tools/audit_deps.py: a vulnerability fails `make lint`, an unreachable service says so."""
+"""scripts/audit_deps.py: a vulnerability fails `make lint`, an unreachable service says so."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-spec = importlib.util.spec_from_file_location("audit_deps", ROOT / "tools" / "audit_deps.py")
+spec = importlib.util.spec_from_file_location("audit_deps", ROOT / "scripts" / "audit_deps.py")
 assert spec and spec.loader
 audit_deps = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(audit_deps)

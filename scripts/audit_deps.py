@@ -1,6 +1,6 @@
 """Audit the installed packages for known vulnerabilities with pip-audit.
 
-Usage: .venv/bin/python tools/audit_deps.py
+Usage: .venv/bin/python scripts/audit_deps.py
 
 Exits 1 when a vulnerability is known for an installed version. When the vulnerability
 service cannot be reached (offline, or an index mirror without it), it says so plainly
