@@ -6,8 +6,12 @@ HOST   ?= 127.0.0.1
 PORT   ?= 5000
 FLASK  := $(BIN)/flask --app petition
 
-.PHONY: install catalogues messages run test lint fmt migrate load clean pango
+LINTED := petition tests migrations scripts $(wildcard bench)
 
+.PHONY: install catalogues messages run test lint audit fmt migrate load clean constraints screenshots pango
+
+# Every package at the version in constraints.txt, so a new release of a tool or library
+# cannot change a build on its own; `make constraints` moves them all forward on purpose.
 # WeasyPrint (delivery-pack PDFs) needs Debian's pango; install it when it is missing.
 pango:
 	@ldconfig -p | grep -q 'libpango-1.0.so.0' && ldconfig -p | grep -q 'libpangoft2-1.0.so.0' || \
@@ -15,10 +19,10 @@ pango:
 	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libpango-1.0-0 libpangoft2-1.0-0 || \
 	    { echo "Could not install pango: run apt-get install libpango-1.0-0 libpangoft2-1.0-0 as root" >&2; exit 1; }; }
 
-$(VENV)/.installed: pyproject.toml | pango
+$(VENV)/.installed: pyproject.toml constraints.txt | pango
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[dev]"
 	touch $@
 
 install: $(VENV)/.installed catalogues
@@ -48,18 +52,36 @@ run: load
 	PETITION_BASE_URL="$${PETITION_BASE_URL:-http://$(HOST):$(PORT)}" $(FLASK) run --host $(HOST) --port $(PORT)
 
 test: install
-	$(BIN)/ruff check petition tests migrations $(wildcard bench)
+	$(BIN)/ruff check $(LINTED)
 	$(BIN)/mypy
 	$(BIN)/python -m pytest
 
-lint: install
-	$(BIN)/ruff check petition tests migrations $(wildcard bench)
-	$(BIN)/ruff format --check petition tests migrations $(wildcard bench)
+lint: install audit
+	$(BIN)/ruff check $(LINTED)
+	$(BIN)/ruff format --check $(LINTED)
 	$(BIN)/mypy
 
+# Known vulnerabilities in the installed packages; says "skipped" when offline.
+audit: install
+	$(BIN)/python scripts/audit_deps.py
+
 fmt: install
-	$(BIN)/ruff check --fix petition tests migrations $(wildcard bench)
-	$(BIN)/ruff format petition tests migrations $(wildcard bench)
+	$(BIN)/ruff check --fix $(LINTED)
+	$(BIN)/ruff format $(LINTED)
+
+# Phone and desktop screenshots of the main pages, with Debian's chromium.
+screenshots: install
+	$(BIN)/python scripts/screenshots.py --out docs/screenshots
+
+# Resolve pyproject.toml afresh in a scratch venv and pin every package it installed.
+constraints:
+	rm -rf .venv-constraints
+	$(PYTHON) -m venv .venv-constraints
+	.venv-constraints/bin/python -m pip install --quiet --upgrade pip
+	.venv-constraints/bin/python -m pip install --quiet -e ".[dev]"
+	{ echo "# Written by make constraints from a fresh install of pyproject.toml; commit it."; \
+	  .venv-constraints/bin/python -m pip freeze --exclude-editable; } > constraints.txt
+	rm -rf .venv-constraints
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache
+	rm -rf $(VENV) .venv-constraints .pytest_cache .ruff_cache

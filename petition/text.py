@@ -15,6 +15,15 @@ def clean_text(value: Any) -> Any:
     return " ".join(kept.split())
 
 
+def initials(name: str) -> str:
+    """Return up to two initials of a name: first and last word ("Lori Idlout" → "LI")."""
+    words = [w for w in name.replace("-", " ").split() if w[:1].isalpha()]
+    if not words:
+        return ""
+    picked = words[:1] + words[-1:] if len(words) > 1 else words
+    return "".join(w[0].upper() for w in picked)
+
+
 def is_web_url(value: str) -> bool:
     """Tell whether a link is an absolute http(s) address with a host (no javascript:, data:)."""
     parts = urlsplit(value)

@@ -1,7 +1,7 @@
 """representative responses
 
 Revision ID: c375a7d06bde
-Revises: c0093120a366
+Revises: 5b1d7e0c4a21
 Create Date: 2026-12-01 11:03:41.760844
 """
 
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "c375a7d06bde"
-down_revision: str | Sequence[str] | None = "c0093120a366"
+down_revision: str | Sequence[str] | None = "5b1d7e0c4a21"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -8,6 +8,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.wrappers import Response
 
 from petition.db import get_session
+from petition.text import initials
 
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; img-src 'self' data: https:; style-src 'self'; "
@@ -18,7 +19,7 @@ CONTENT_SECURITY_POLICY = (
 def register(app: Flask) -> None:
     """Attach the blueprints and the site-styled error pages."""
     from petition.organizer import views as organizer_representatives
-    from petition.views import api, campaigns, letters, lookup, organizer, responses
+    from petition.views import api, campaigns, letters, lookup, organizer, responses, share, site
 
     app.register_blueprint(campaigns.bp)
     app.register_blueprint(lookup.bp)
@@ -27,10 +28,15 @@ def register(app: Flask) -> None:
     app.register_blueprint(organizer.bp)
     app.register_blueprint(organizer_representatives.bp)
     app.register_blueprint(responses.bp)
+    app.register_blueprint(share.bp)
+    app.register_blueprint(site.bp)
+    app.add_template_filter(initials)
     if app.config["TRUSTED_PROXIES"]:
         # Behind a reverse proxy, take the client address from X-Forwarded-For.
         hops = int(app.config["TRUSTED_PROXIES"])
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
+
+    hsts = _hsts_header(app)
 
     @app.after_request
     def security_headers(response: Response) -> Response:
@@ -38,18 +44,20 @@ def register(app: Flask) -> None:
         response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "same-origin")
+        if hsts:
+            response.headers.setdefault("Strict-Transport-Security", hsts)
         return response
 
     @app.errorhandler(HTTPException)
-    def http_error(error: HTTPException) -> tuple[str | dict[str, str], int]:
+    def http_error(error: HTTPException) -> tuple[str | dict[str, str], int, dict[str, str]]:
         code = error.code or 500
-        if code == 429 and request.endpoint == "campaigns.sign":
-            return campaigns.render_rate_limited()
+        # Only Retry-After (429, 503) is kept from the exception's own headers.
+        headers = {k: v for k, v in error.get_headers() if k == "Retry-After"}
         if code == 429 and request.endpoint == "organizer.login":
-            return organizer.render_login_limited()
+            return (*organizer.render_login_limited(), headers)
         if request.path.startswith("/api/"):
-            return {"error": error.description or error.name}, code
-        return render_template("errors/http.html", error=error), code
+            return {"error": error.description or error.name}, code, headers
+        return render_template("errors/http.html", error=error), code, headers
 
     @app.errorhandler(500)
     def server_error(_error: Exception) -> tuple[str, int]:
@@ -57,3 +65,12 @@ def register(app: Flask) -> None:
         if request.path.startswith("/api/"):
             return {"error": "Internal server error"}, 500  # type: ignore[return-value]
         return render_template("errors/500.html"), 500
+
+
+def _hsts_header(app: Flask) -> str:
+    """Return the Strict-Transport-Security value production sends over https, or ""."""
+    seconds = int(app.config["HSTS_SECONDS"])
+    https = app.config["BASE_URL"].startswith("https://")
+    if app.config["ENV"] != "production" or not https or seconds <= 0:
+        return ""
+    return f"max-age={seconds}; includeSubDomains"

@@ -5,8 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import current_app, request
-from flask_limiter.util import get_remote_address
+from flask import abort, current_app, request
 
 from petition.cache import get_cache
 from petition.campaigns import get_campaign, sync_campaign
@@ -16,6 +15,7 @@ from petition.db import get_session
 from petition.forms import ADDRESS_MAX
 from petition.geocoders import current_geocoders
 from petition.i18n import page_language
+from petition.limits import client_address
 from petition.models import COUNTED_STATES, COUNTED_STATES_WITH_PENDING, Campaign
 from petition.representatives import LookupResult, lookup_representatives
 from petition.views.refs import current_index
@@ -71,8 +71,21 @@ def run_lookup(
 
     :raises LookupInputError: bad query.
     """
-    refiner = current_geocoders().for_client(get_remote_address()) if online else None
+    refiner = current_geocoders().for_client(client_address()) if online else None
     # The index answers without a database session, which would only cost time here.
     return lookup_representatives(None, country, postal_code, district or None,
                                   index=current_index(), refiner=refiner,
                                   address=address[:ADDRESS_MAX])  # fmt: skip
+
+
+def content_in(slug: str, language: str | None = None) -> CampaignContent:
+    """Return the campaign with this slug in a language (the original when it has none
+    or none is asked for), or answer 404."""
+    campaigns: dict[str, CampaignContent] = current_app.extensions["petition.campaigns"]
+    content = campaigns.get(slug)
+    if content is None:
+        abort(404, "No campaign with this name.")
+    translations: dict[str, dict[str, CampaignContent]] = current_app.extensions[
+        "petition.campaign_translations"
+    ]
+    return translations.get(slug, {}).get(language or "", content)

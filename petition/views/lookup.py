@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
 from petition.campaigns import get_campaign
 from petition.db import get_session
 from petition.forms import AddressLookupForm, LookupForm, ReportForm
-from petition.limits import limit_address_lookups, limiter
+from petition.limits import limit, limit_address_lookups
 from petition.reports import record_data_report
 from petition.representatives import LookupInputError, LookupResult
 from petition.responses import position_labels
@@ -26,7 +28,17 @@ def report_url(country: str = "", postal_code: str = "", representative: str = "
                    representative=representative)  # fmt: skip
 
 
+def source_dates(as_of: dict[str, str]) -> list[tuple[str, date]]:
+    """Split combined source ids ("congress-legislators+zccd") and keep each one's latest day."""
+    latest: dict[str, date] = {}
+    for sources, day in as_of.items():
+        for source in sources.split("+"):
+            latest[source] = max(latest.get(source, date.min), date.fromisoformat(day))
+    return sorted(latest.items())
+
+
 @bp.get("/representatives")
+@limit("LOOKUP_RATE_LIMIT", "lookup")
 def lookup() -> tuple[str, int]:
     """Show the lookup form, and the representatives for a country and postal code."""
     form = LookupForm(formdata=request.args)
@@ -46,6 +58,7 @@ def lookup() -> tuple[str, int]:
 
 
 @bp.post("/representatives")
+@limit("LOOKUP_RATE_LIMIT", "lookup")
 @limit_address_lookups
 def lookup_address() -> Response | tuple[str, int]:
     """Settle a split ZIP from a street address; show the district by its id, not the address."""
@@ -75,6 +88,7 @@ def render_lookup(
         content=current_content(),
         form=form,
         result=result,
+        sources=source_dates(result.as_of) if result else [],
         lookup_url=url_for("lookup.lookup"),
         online=bool(result and result.online),
         found_by_address=found and bool(result and result.chosen),
@@ -94,7 +108,7 @@ def _positions(result: LookupResult | None) -> dict[str, str]:
 
 
 @bp.route("/representatives/report", methods=["GET", "POST"])
-@limiter.limit("10 per hour", methods=["POST"])
+@limit("REPORT_RATE_LIMIT", "report", methods=("POST",))
 def report() -> Response | tuple[str, int]:
     """Take a report that something in the representative data is wrong."""
     form = ReportForm(formdata=request.form if request.method == "POST" else request.args)
