@@ -124,6 +124,11 @@ SETTINGS: tuple[Setting, ...] = (
         "District counts below this are hidden from the public "
         "counts, so nobody can tell who signed in a tiny area; organizers see exact ones.",
     ),
+    Setting(
+        "MAX_CONTENT_LENGTH",
+        1_000_000,
+        "Largest request body in bytes; a bigger one is refused (413) before it is read.",
+    ),
     Setting("LOG_LEVEL", "INFO", "Level of the application log."),
 )
 

@@ -7,7 +7,7 @@ from typing import Any
 
 import pycountry
 from email_validator import EmailNotValidError, validate_email
-from flask import current_app
+from flask import current_app, request
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
@@ -35,6 +35,8 @@ from petition.postal import (
 NAME_MAX = 200
 EMAIL_MAX = 254  # RFC 5321 path limit
 REPORT_MAX = 2000
+SUBMIT_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+MAX_ID = 2**31 - 1  # the largest id an INTEGER column holds on PostgreSQL
 FIRST_GROUP = "Canada, United States, European Union"
 OTHER_GROUP = "Other countries"
 
@@ -71,6 +73,30 @@ def clean_text(value: Any) -> Any:
     return " ".join(kept.split())
 
 
+def clean_multiline(value: Any) -> Any:
+    """Drop control and invisible format characters but keep line breaks and tabs.
+
+    NUL in particular: PostgreSQL refuses it in text columns.
+    """
+    if not isinstance(value, str):
+        return value
+    value = value.replace("\r\n", "\n")
+    return "".join(ch for ch in value if unicodedata.category(ch)[0] != "C" or ch in "\n\t")
+
+
+class Form(FlaskForm):  # type: ignore[misc]  # flask-wtf ships no type hints
+    """A form read from the submitted form fields only.
+
+    flask-wtf falls back to a JSON body when a POST has no form fields, which hands the
+    fields numbers, lists or objects instead of text; our forms are HTML forms.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        if not args and "formdata" not in kwargs and request.method in SUBMIT_METHODS:
+            kwargs["formdata"] = request.form
+        super().__init__(*args, **kwargs)
+
+
 def check_email(field: Field) -> None:
     """Validate an email field with email-validator and store its normalized form."""
     if len(field.data) > EMAIL_MAX:
@@ -85,7 +111,7 @@ def check_email(field: Field) -> None:
     field.data = result.normalized
 
 
-class SignForm(FlaskForm):  # type: ignore[misc]  # flask-wtf ships no type hints
+class SignForm(Form):
     name = StringField(
         "Your name",
         filters=[clean_text],
@@ -148,7 +174,7 @@ def lookup_country_choices() -> list[SelectChoice]:
     ]
 
 
-class LookupForm(FlaskForm):  # type: ignore[misc]  # flask-wtf ships no type hints
+class LookupForm(Form):
     """Country and postal code, submitted by GET so results can be bookmarked."""
 
     class Meta:
@@ -158,7 +184,7 @@ class LookupForm(FlaskForm):  # type: ignore[misc]  # flask-wtf ships no type hi
     postal_code = StringField("Postal code", filters=[clean_text])
 
 
-class ReportForm(FlaskForm):  # type: ignore[misc]  # flask-wtf ships no type hints
+class ReportForm(Form):
     """Tell the organizers that something in the representative data is wrong."""
 
     country = StringField(filters=[clean_text], validators=[Length(max=2)])
@@ -166,6 +192,7 @@ class ReportForm(FlaskForm):  # type: ignore[misc]  # flask-wtf ships no type hi
     representative = StringField(filters=[clean_text], validators=[Length(max=64)])
     message = TextAreaField(
         "What is wrong?",
+        filters=[clean_multiline],
         validators=[
             DataRequired("Tell us what is wrong."),
             Length(max=REPORT_MAX, message=f"Keep it under {REPORT_MAX} characters."),
@@ -184,7 +211,7 @@ class ReportForm(FlaskForm):  # type: ignore[misc]  # flask-wtf ships no type hi
             check_email(field)
 
 
-class LetterForm(FlaskForm):  # type: ignore[misc]  # flask-wtf ships no type hints
+class LetterForm(Form):
     """The writer's details, the demands to include, and the editable letter."""
 
     name = StringField(
@@ -233,7 +260,7 @@ class LetterForm(FlaskForm):  # type: ignore[misc]  # flask-wtf ships no type hi
             raise ValidationError("Choose demands from the list.")
 
 
-class LoginForm(FlaskForm):  # type: ignore[misc]  # flask-wtf ships no type hints
+class LoginForm(Form):
     """Organizer login."""
 
     email = EmailField(
@@ -242,7 +269,7 @@ class LoginForm(FlaskForm):  # type: ignore[misc]  # flask-wtf ships no type hin
     password = PasswordField("Password", validators=[DataRequired("Enter your password.")])
 
 
-class ModerationForm(FlaskForm):  # type: ignore[misc]  # flask-wtf ships no type hints
+class ModerationForm(Form):
     """Which signatures to invalidate; at least one criterion."""
 
     email_domain = StringField(
@@ -259,10 +286,13 @@ class ModerationForm(FlaskForm):  # type: ignore[misc]  # flask-wtf ships no typ
 
     def validate_ids(self, field: Field) -> None:
         parts = field.data.replace(",", " ").split() if field.data else []
-        if not all(part.isdigit() for part in parts):
+        # isdigit() alone also takes "²" and other digits int() refuses.
+        if not all(part.isascii() and part.isdigit() for part in parts):
             raise ValidationError("Give signature ids as numbers separated by commas.")
+        if any(int(part) > MAX_ID for part in parts):
+            raise ValidationError(f"No signature has an id above {MAX_ID:,}.")
         field.data = " ".join(parts)
 
 
-class ConfirmForm(FlaskForm):  # type: ignore[misc]  # flask-wtf ships no type hints
+class ConfirmForm(Form):
     """The single button that confirms or deletes; CSRF only."""

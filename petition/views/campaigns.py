@@ -85,12 +85,12 @@ def render_rate_limited() -> tuple[str, int]:
     return _render_home(SignForm(), error), 429
 
 
-def _render_home(form: SignForm, error: str | None = None) -> str:
+def _render_home(form: SignForm, error: str | None = None, *, with_counts: bool = True) -> str:
     content = current_content()
     return render_template(
         "campaigns/home.html",
         content=content,
-        counts=public_counts(content),
+        counts=public_counts(content) if with_counts else None,
         form=form,
         error=error,
     )
@@ -121,7 +121,8 @@ def sign() -> Response | tuple[str, int]:
             "We could not save your signature just now. Your details are still here: "
             "please try again in a minute."
         )
-        return _render_home(form, error), 503
+        # Without the counter, which needs the database that just failed.
+        return _render_home(form, error, with_counts=False), 503
     return _remember_signer(form)
 
 

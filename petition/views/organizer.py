@@ -36,7 +36,7 @@ from petition.exports import (
     count_rows,
     signature_chunks,
 )
-from petition.forms import ConfirmForm, LoginForm, ModerationForm
+from petition.forms import MAX_ID, ConfirmForm, LoginForm, ModerationForm
 from petition.limits import limiter
 from petition.models import COUNTED_STATES, Campaign
 from petition.moderation import (
@@ -269,6 +269,8 @@ def _moderate(form: ModerationForm, campaign_id: int) -> tuple[int | None, int]:
 @login_required
 def revert(action_id: int) -> Response:
     """Undo a bulk invalidation."""
+    if action_id > MAX_ID:  # no row has it, and the database would refuse the number
+        abort(404)
     if not ConfirmForm().validate_on_submit():
         abort(400, "The page expired: press the button again.")
     try:
