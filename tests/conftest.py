@@ -187,10 +187,9 @@ def sign(client: FlaskClient) -> Callable[..., Any]:
     return post
 
 
-@pytest.fixture(scope="session", params=BACKENDS)
-def ref_app(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory):
-    """One app per database with the committed reference tables loaded (read-only tests)."""
-    if request.param == "postgresql":
+def build_ref_app(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
+    """An app on its own database with the committed reference tables loaded."""
+    if backend == "postgresql":
         if not PG_URL:
             pytest.skip("PETITION_TEST_DATABASE_URL is not set")
         schema = f"test_ref_{uuid.uuid4().hex[:12]}"
@@ -215,10 +214,16 @@ def ref_app(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFac
     assert result.exit_code == 0, result.output
     yield app
     get_engine(app).dispose()
-    if request.param == "postgresql":
+    if backend == "postgresql":
         with engine.begin() as conn:
             conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
         engine.dispose()
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def ref_app(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory):
+    """One app per database with the committed reference tables loaded (read-only tests)."""
+    yield from build_ref_app(request.param, tmp_path_factory)
 
 
 ORGANIZER = ("organizer@example.org", "correct horse battery staple")
