@@ -8,6 +8,8 @@ The README's configuration table is checked against this list by the tests.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 import secrets
 from dataclasses import dataclass
@@ -81,6 +83,18 @@ SETTINGS: tuple[Setting, ...] = (
         30,
         "Days after its link expired before an unconfirmed "
         "signature is deleted by `flask signatures purge` (the privacy notice promises it).",
+    ),
+    Setting(
+        "IP_HASH_KEY",
+        None,
+        "Key of the hashes that group signatures by IP address (never stored itself); "
+        "default: derived from SECRET_KEY. Change it to rotate: later hashes no longer match.",
+    ),
+    Setting(
+        "IP_HASH_RETENTION_DAYS",
+        30,
+        "Days a signature's IP hash is kept; the mail worker erases older ones every hour "
+        "(also `flask privacy expire-ip-hashes`).",
     ),
     Setting("COUNT_PENDING", False, "Count unconfirmed signatures in public totals too."),
     Setting(
@@ -157,6 +171,11 @@ def finish_config(config: dict[str, Any], instance_path: str, root_path: str) ->
     elif not config.get("SECRET_KEY"):
         config["SECRET_KEY"] = _development_secret_key(instance)
     config["BASE_URL"] = str(config["BASE_URL"]).rstrip("/")
+    if not config.get("IP_HASH_KEY"):
+        # A key of its own, derived so that knowing it does not reveal SECRET_KEY.
+        config["IP_HASH_KEY"] = hmac.new(
+            str(config["SECRET_KEY"]).encode(), b"petition.ip-hash", hashlib.sha256
+        ).hexdigest()
     if not config.get("RATELIMIT_STORAGE_URI"):
         config["RATELIMIT_STORAGE_URI"] = config.get("REDIS_URL") or "memory://"
     # A broken limiter store must not break signing: limits then fall back to memory.

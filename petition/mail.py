@@ -35,6 +35,8 @@ logger = logging.getLogger("petition.mail")
 
 # A worker holds a message at least this long; a crashed worker's claim then lapses.
 CLAIM_SECONDS = 120
+# Seconds between two runs of the worker's periodic chores (privacy erasure).
+CHORES_SECONDS = 3600
 # Messages a worker claims at once (each is renewed just before it is sent).
 CLAIM_BATCH = 20
 # Longest wait between two attempts, however many have failed.
@@ -225,6 +227,7 @@ def _attempt(app: Flask, session: Session, message: OutboxMessage) -> bool:
         message.last_error = f"{type(exc).__name__}: {exc}"[:1000]
         if message.attempts >= app.config["MAIL_MAX_ATTEMPTS"]:
             message.failed_at = utcnow()
+            _erase_content(message)
         delay = timedelta(seconds=app.config["MAIL_RETRY_BASE"] * 2 ** (message.attempts - 1))
         message.next_attempt_at = utcnow() + min(delay, MAX_BACKOFF)
         logger.warning("Email %s not sent (attempt %s): %s", message.id, message.attempts, exc)
@@ -232,16 +235,37 @@ def _attempt(app: Flask, session: Session, message: OutboxMessage) -> bool:
         return False
     message.sent_at = utcnow()
     message.last_error = ""
+    _erase_content(message)
     session.commit()
     return True
 
 
-def run_worker(app: Flask, *, poll: float, should_stop: Callable[[], bool]) -> None:
+def _erase_content(message: OutboxMessage) -> None:
+    """Keep kind, times and status of a message that is done with; forget the rest."""
+    message.to_address = message.subject = message.body = ""
+
+
+def run_worker(
+    app: Flask,
+    *,
+    poll: float,
+    should_stop: Callable[[], bool],
+    chores: Callable[[], object] | None = None,
+    chores_every: float = CHORES_SECONDS,
+) -> None:
     """Send due email until told to stop, waiting `poll` seconds whenever none is due.
 
-    A database or mail outage is logged and waited out; the worker never exits on it.
+    `chores` (such as erasing expired IP hashes) run at start and every `chores_every`
+    seconds. A database or mail outage is logged and waited out; the worker never exits.
     """
+    next_chores = time.monotonic()
     while not should_stop():
+        if chores is not None and time.monotonic() >= next_chores:
+            next_chores = time.monotonic() + chores_every
+            try:
+                chores()
+            except SQLAlchemyError:
+                logger.exception("Mail worker: chores failed; trying again later")
         try:
             report = deliver_due(app, limit=CLAIM_BATCH)
         except SQLAlchemyError:

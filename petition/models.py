@@ -98,6 +98,8 @@ class Signature(Base):
     last_notified_at: Mapped[datetime | None] = mapped_column(DateTime)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     confirmed_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # Set when name, email and postal code were erased at the end of the retention period.
+    anonymized_at: Mapped[datetime | None] = mapped_column(DateTime)
 
 
 class SignatureCount(Base):

@@ -29,6 +29,7 @@ from petition.limits import limiter, sign_rate_limit
 from petition.mail import queue_email
 from petition.models import COUNTED_STATES, COUNTED_STATES_WITH_PENDING, Signature
 from petition.organizers import record_integrity_event
+from petition.privacy import list_signature_messages, retention_end
 from petition.representatives import COVERED_COUNTRIES, settled_district
 from petition.signatures import (
     SignatureNotFoundError,
@@ -140,7 +141,7 @@ def _record_signature(form: SignForm) -> None:
         country=form.country.data,
         postal_code=form.postal_code.data or "",
         updates=bool(form.updates.data),
-        ip_hash=hash_ip(config["SECRET_KEY"], request.remote_addr),
+        ip_hash=hash_ip(config["IP_HASH_KEY"], request.remote_addr),
         district_id=settled_district(current_index(), form.country.data, form.postal_code.data),
         token_ttl=timedelta(days=config["TOKEN_TTL_DAYS"]),
         notice_interval=timedelta(minutes=config["DUPLICATE_NOTICE_MINUTES"]),
@@ -164,6 +165,7 @@ def _queue_sign_email(result: SignResult, content: CampaignContent) -> None:
         if result.confirm_token
         else None,
         "delete_url": f"{base}{url_for('campaigns.delete', token=delete_token)}",
+        "data_url": f"{base}{url_for('campaigns.my_data', token=delete_token)}",
         "ttl_days": current_app.config["TOKEN_TTL_DAYS"],
         "site_url": base + "/",
     }
@@ -213,8 +215,17 @@ def learn_more() -> str:
 
 @bp.get("/privacy")
 def privacy() -> str:
-    """Show the privacy notice."""
-    return render_template("campaigns/privacy.html", content=current_content())
+    """Show the privacy notice, with the retention periods these settings give."""
+    config, content = current_app.config, current_content()
+    return render_template(
+        "campaigns/privacy.html",
+        content=content,
+        token_ttl_days=config["TOKEN_TTL_DAYS"],
+        pending_retention_days=config["PENDING_RETENTION_DAYS"],
+        ip_hash_retention_days=config["IP_HASH_RETENTION_DAYS"],
+        retention_end=retention_end(content.closes, content.retention_months),
+        public_min_count=config["PUBLIC_MIN_COUNT"],
+    )
 
 
 def _signature_for(token: str, *, deleting: bool = False) -> Signature:
@@ -285,6 +296,19 @@ def delete(token: str) -> str:
     """Show the delete button; a GET never deletes."""
     _signature_for(token, deleting=True)
     return render_template("campaigns/delete.html", content=current_content(), form=ConfirmForm())
+
+
+@bp.get("/my-data/<token>")
+def my_data(token: str) -> str:
+    """Show a signer everything held about them (the link is in every email)."""
+    signature = _signature_for(token, deleting=True)
+    return render_template(
+        "campaigns/my_data.html",
+        content=current_content(),
+        signature=signature,
+        messages=list_signature_messages(get_session(), signature.id),
+        delete_url=url_for("campaigns.delete", token=token),
+    )
 
 
 @bp.post("/delete/<token>")
