@@ -184,9 +184,11 @@ def test_letters_composer_and_api(public, fields, rep, path, as_post) -> None:
         check(client.get(with_query(url, fields)))
 
 
+TOKEN_PATHS = ["/confirm/{}", "/delete/{}", "/my-data/{}", "/api/v1/campaigns/{}/counts"]
+
+
 @FUZZ
-@given(NASTY, st.sampled_from(["/confirm/{}", "/delete/{}", "/api/v1/campaigns/{}/counts"]),
-       st.booleans())  # fmt: skip
+@given(NASTY, st.sampled_from(TOKEN_PATHS), st.booleans())
 def test_tokens_and_slugs_in_paths(public, value, path, as_post) -> None:
     client, token = public
     url = path.format(segment(value))
@@ -219,6 +221,8 @@ def test_organizer_moderation(organizer, fields, action_id) -> None:
     check(post(client, "/organizer/moderation", {**fields, "csrf_token": token}))
     check(post(client, f"/organizer/moderation/{segment(action_id)}/revert",
                {"csrf_token": token}))  # fmt: skip
+    check(post(client, f"/organizer/reports/{segment(action_id)}/handled",
+               {"csrf_token": token}))  # fmt: skip
 
 
 @FUZZ
@@ -227,3 +231,4 @@ def test_organizer_exports(organizer, by, ext, include_all) -> None:
     client, _token = organizer
     check(client.get(with_query(f"/organizer/exports/counts.{segment(ext)}", {"by": by})))
     check(client.get(with_query("/organizer/exports/signatures.csv", {"all": include_all})))
+    check(client.get(with_query("/organizer/exports/reports.csv", {"all": include_all})))

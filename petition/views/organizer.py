@@ -34,6 +34,7 @@ from petition.exports import (
     RowCounter,
     count_chunks,
     count_rows,
+    csv_lines,
     signature_chunks,
 )
 from petition.forms import MAX_ID, ConfirmForm, LoginForm, ModerationForm
@@ -48,10 +49,20 @@ from petition.moderation import (
     revert_moderation,
 )
 from petition.organizers import authenticate, record_audit, record_integrity_event
+from petition.reports import (
+    REPORT_COLUMNS,
+    ReportNotFoundError,
+    count_open_reports,
+    iter_report_rows,
+    list_data_reports,
+    mark_report_handled,
+)
 from petition.views.campaigns import current_content
 from petition.views.refs import current_index
 
 bp = Blueprint("organizer", __name__, url_prefix="/organizer")
+# Mistake reports listed on the dashboard (open and handled each); the CSV has them all.
+REPORTS_SHOWN = 50
 bp.before_request(load_organizer)
 
 
@@ -136,6 +147,9 @@ def dashboard() -> str:
         cumulative_svg=line_chart(figures.per_day, title="Confirmed signatures over time"),
         form=ConfirmForm(),
         organizer=g.organizer,
+        open_reports=list_data_reports(get_session(), handled=False, limit=REPORTS_SHOWN),
+        open_report_count=count_open_reports(get_session()),
+        handled_reports=list_data_reports(get_session(), handled=True, limit=REPORTS_SHOWN),
     )
 
 
@@ -204,6 +218,33 @@ def export_signatures() -> Response:
     who = "all confirmed signers" if include_all else "signers who agreed to updates"
     stream = audited_stream(get_session(), chunks, "export.signatures", who, counter)
     return _download(stream, f"{campaign.slug}-signatures.csv", "text/csv")
+
+
+@bp.get("/exports/reports.csv")
+@login_required
+def export_reports() -> Response:
+    """Stream every mistake report, newest first, as CSV."""
+    counter = RowCounter(iter_report_rows(get_session()))
+    chunks = csv_lines(REPORT_COLUMNS, counter)
+    stream = audited_stream(get_session(), chunks, "export.reports", "mistake reports", counter)
+    return _download(stream, "mistake-reports.csv", "text/csv")
+
+
+@bp.post("/reports/<int:report_id>/handled")
+@login_required
+def report_handled(report_id: int) -> Response:
+    """Mark a mistake report as handled."""
+    if report_id > MAX_ID:
+        abort(404)
+    if not ConfirmForm().validate_on_submit():
+        abort(400, "The page expired: press the button again.")
+    try:
+        mark_report_handled(get_session(), report_id, g.organizer.email)
+    except ReportNotFoundError:
+        abort(404, "There is no such report.")
+    get_session().commit()
+    flash(f"Report {report_id} marked as handled.")
+    return redirect(url_for("organizer.dashboard", _anchor="reports"), code=303)
 
 
 def _download(chunks: Iterator[str], name: str, mimetype: str) -> Response:
