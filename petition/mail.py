@@ -218,6 +218,9 @@ def _attempt(app: Flask, session: Session, message: OutboxMessage) -> bool:
     email["Date"] = formatdate(localtime=False)
     email["Message-ID"] = make_msgid(domain="petition")
     email.set_content(message.body)
+    # No transaction stays open while the mail server talks (or hangs): on SQLite it
+    # would hold the write lock and make every signer wait. Our claim keeps the message.
+    session.commit()
     message.attempts += 1
     message.locked_until = None
     message.claim_token = None

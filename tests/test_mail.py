@@ -6,6 +6,7 @@ import logging
 import os
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import threading
@@ -358,3 +359,28 @@ def test_mail_work_command_logs_to_console_and_stops_on_sigint(tmp_path) -> None
         assert worker.wait(timeout=30) == 0
     output = "".join(lines) + rest
     assert "To: p0@example.org" in output and "Mail worker stopped." in output
+
+
+def test_worker_holds_no_lock_while_the_mail_server_talks(shared_app) -> None:
+    app = shared_app
+    url = app.config["DATABASE_URL"]
+    if not url.startswith("sqlite"):
+        pytest.skip("SQLite: a transaction holds the database's write lock")
+    writes: list[str] = []
+
+    class WritingBackend:
+        """Stands for a slow mail server: meanwhile, a signer's request writes."""
+
+        def send(self, message) -> None:
+            other = sqlite3.connect(url.removeprefix("sqlite:///"), timeout=0.1)
+            try:
+                other.execute("BEGIN IMMEDIATE")  # fails at once if the worker held the lock
+                other.execute("ROLLBACK")
+                writes.append(message["To"])
+            finally:
+                other.close()
+
+    app.extensions[EXTENSION_KEY] = WritingBackend()
+    queue_many(app, 2)
+    assert deliver_due(app, limit=10).sent == 2
+    assert writes == ["p0@example.org", "p1@example.org"]
