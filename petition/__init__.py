@@ -26,16 +26,40 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.logger.setLevel(app.config["LOG_LEVEL"])
     logging.getLogger("petition").setLevel(app.config["LOG_LEVEL"])
 
-    from petition import cache, cli, db, jsonprovider, limits, mail, views
-    from petition.content import load_campaigns, load_letter_templates
+    from petition import (
+        cache,
+        cli,
+        compress,
+        db,
+        geocoders,
+        i18n,
+        jsonprovider,
+        limits,
+        mail,
+        views,
+    )
+    from petition.content import (
+        load_campaign_translations,
+        load_campaigns,
+        load_letter_templates,
+    )
 
     app.extensions["petition.campaigns"] = load_campaigns(app.config["DATA_DIR"])
+    translations, gaps = load_campaign_translations(
+        app.config["DATA_DIR"], app.extensions["petition.campaigns"]
+    )
+    app.extensions["petition.campaign_translations"] = translations
+    for gap in gaps:
+        app.logger.warning("Campaign text falls back: %s", gap)
     app.extensions["petition.letters"] = load_letter_templates(app.config["DATA_DIR"])
     jsonprovider.init_app(app)
+    i18n.init_app(app)
     db.init_app(app)
     mail.init_app(app)
     cache.init_app(app)
+    geocoders.init_app(app)
     limits.init_app(app)
+    compress.init_app(app)
     views.register(app)
     cli.register(app)
     return app

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import unicodedata
 from typing import Any
 
 import pycountry
@@ -31,12 +30,14 @@ from petition.postal import (
     normalize_postal_code,
     postal_code_example,
 )
+from petition.text import clean_multiline, clean_text
 
 NAME_MAX = 200
 EMAIL_MAX = 254  # RFC 5321 path limit
 REPORT_MAX = 2000
 SUBMIT_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 MAX_ID = 2**31 - 1  # the largest id an INTEGER column holds on PostgreSQL
+ADDRESS_MAX = 200  # the geocoder reads one line; longer is not an address
 FIRST_GROUP = "Canada, United States, European Union"
 OTHER_GROUP = "Other countries"
 
@@ -63,25 +64,6 @@ def country_choices() -> list[SelectChoice]:
 
 
 COUNTRY_CODES = frozenset(c.alpha_2 for c in pycountry.countries)
-
-
-def clean_text(value: Any) -> Any:
-    """Drop control and invisible format characters and collapse whitespace."""
-    if not isinstance(value, str):
-        return value
-    kept = "".join(ch for ch in value if unicodedata.category(ch)[0] != "C" or ch in " \t")
-    return " ".join(kept.split())
-
-
-def clean_multiline(value: Any) -> Any:
-    """Drop control and invisible format characters but keep line breaks and tabs.
-
-    NUL in particular: PostgreSQL refuses it in text columns.
-    """
-    if not isinstance(value, str):
-        return value
-    value = value.replace("\r\n", "\n")
-    return "".join(ch for ch in value if unicodedata.category(ch)[0] != "C" or ch in "\n\t")
 
 
 class Form(FlaskForm):  # type: ignore[misc]  # flask-wtf ships no type hints
@@ -184,6 +166,19 @@ class LookupForm(Form):
     postal_code = StringField("Postal code", filters=[clean_text])
 
 
+class AddressLookupForm(LookupForm):
+    """A split ZIP's street address, posted so that it never appears in a URL."""
+
+    address = StringField(
+        "Street address",
+        filters=[clean_text],
+        validators=[
+            DataRequired("Enter your street address, like 350 5th Ave, New York."),
+            Length(max=ADDRESS_MAX, message=f"Keep it under {ADDRESS_MAX} characters."),
+        ],
+    )
+
+
 class ReportForm(Form):
     """Tell the organizers that something in the representative data is wrong."""
 
@@ -240,6 +235,10 @@ class LetterForm(Form):
         validators=[Length(max=1000, message="Keep it under 1,000 characters.")],
         description="Why this matters to you. Offices give personal letters more weight "
         "than identical ones.",
+    )
+    lang = SelectField(
+        "Language of the letter",
+        description="Your own sentence and your details stay as you wrote them.",
     )
     subject = StringField("Subject", validators=[Length(max=200)])
     body = TextAreaField("Letter", validators=[Length(max=20000)])

@@ -11,6 +11,15 @@ from petition.models import DataReport, utcnow
 from petition.organizers import record_audit
 
 
+class ReportNotFoundError(LookupError):
+    """No mistake report has this id."""
+
+
+# Columns of the reports export, in order.
+REPORT_COLUMNS = ("id", "received", "country", "postal_code", "representative_id",
+                  "message", "email", "handled")  # fmt: skip
+
+
 def record_data_report(
     session: Session,
     *,
@@ -33,13 +42,21 @@ def record_data_report(
     return report
 
 
-class ReportNotFoundError(LookupError):
-    """No mistake report has this id."""
+def resolve_data_report(session: Session, report_id: int) -> DataReport:
+    """Mark a report resolved and return it.
 
-
-# Columns of the reports export, in order.
-REPORT_COLUMNS = ("id", "received", "country", "postal_code", "representative_id",
-                  "message", "email", "handled")  # fmt: skip
+    :raises LookupError: no such report, or it was already resolved.
+    """
+    report = session.get(DataReport, report_id)
+    if report is None:
+        raise ReportNotFoundError(f"No mistake report {report_id}")
+    if report.resolved_at is not None:
+        raise LookupError(
+            f"Mistake report {report_id} was already resolved on {report.resolved_at:%Y-%m-%d}"
+        )
+    report.resolved_at = utcnow()
+    session.flush()
+    return report
 
 
 def list_data_reports(session: Session, *, handled: bool, limit: int) -> list[DataReport]:
@@ -62,9 +79,9 @@ def mark_report_handled(session: Session, report_id: int, organizer_email: str) 
     """
     report = session.get(DataReport, report_id)
     if report is None:
-        raise ReportNotFoundError(report_id)
+        raise ReportNotFoundError(f"No mistake report {report_id}")
     if report.resolved_at is None:
-        report.resolved_at = utcnow()
+        resolve_data_report(session, report_id)
         record_audit(session, organizer_email, "report.handled", f"report {report.id}", 1)
     session.flush()
     return report
@@ -85,3 +102,9 @@ def iter_report_rows(session: Session, batch: int = 500) -> Iterator[tuple[objec
         if len(reports) < batch:
             return
         last_id = reports[-1].id
+
+
+def list_open_reports(session: Session) -> list[DataReport]:
+    """Return the reports nobody has resolved yet, oldest first."""
+    query = select(DataReport).where(DataReport.resolved_at.is_(None)).order_by(DataReport.id)
+    return list(session.scalars(query))

@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import os
 import re
+import socket
+import threading
 import uuid
 from collections.abc import Callable, Iterator
 from email.message import EmailMessage
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -106,6 +110,8 @@ def make_app(tmp_path: Any) -> Callable[..., Flask]:
             "BASE_URL": "http://petition.test",
             "COUNTS_CACHE_SECONDS": 0,
             "RATELIMIT_ENABLED": False,
+            # Online lookups are tested against local servers (fake_service) only.
+            "ONLINE_LOOKUPS": False,
         }
         config.update(overrides)
         app = create_app(config)
@@ -187,9 +193,16 @@ def sign(client: FlaskClient) -> Callable[..., Any]:
     return post
 
 
-def build_ref_app(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
-    """An app on its own database with the committed reference tables loaded."""
-    if backend == "postgresql":
+# Small copies of the reference tables (tests/fixtures/make_fixture_data.py): the view,
+# letter and browser tests run on them, so a refresh of data/ cannot break those tests.
+FIXTURE_DATA = Path(__file__).parent / "fixtures" / "data"
+
+
+def reference_app(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, data_dir: str
+) -> Iterator[Flask]:
+    """Yield an app per database with the reference tables of data_dir loaded (read-only)."""
+    if request.param == "postgresql":
         if not PG_URL:
             pytest.skip("PETITION_TEST_DATABASE_URL is not set")
         schema = f"test_ref_{uuid.uuid4().hex[:12]}"
@@ -199,22 +212,22 @@ def build_ref_app(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Ite
         url = pg_url_for(schema)
     else:
         url = f"sqlite:///{tmp_path_factory.mktemp('ref') / 'ref.db'}"
-    app = create_app(
-        {
-            "TESTING": True,
-            "SECRET_KEY": "test-secret",
-            "DATABASE_URL": url,
-            "BASE_URL": "http://petition.test",
-            "RATELIMIT_ENABLED": False,
-        }
-    )
+    config = {
+        "TESTING": True,
+        "SECRET_KEY": "test-secret",
+        "DATABASE_URL": url,
+        "BASE_URL": "http://petition.test",
+        "RATELIMIT_ENABLED": False,
+        "ONLINE_LOOKUPS": False,
+    }
+    app = create_app(config | ({"DATA_DIR": data_dir} if data_dir else {}))
     Base.metadata.create_all(get_engine(app))
     app.extensions[MAIL_KEY] = FakeMailBackend()
     result = app.test_cli_runner().invoke(args=["data", "load"], catch_exceptions=False)
     assert result.exit_code == 0, result.output
     yield app
     get_engine(app).dispose()
-    if backend == "postgresql":
+    if request.param == "postgresql":
         with engine.begin() as conn:
             conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
         engine.dispose()
@@ -222,8 +235,14 @@ def build_ref_app(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Ite
 
 @pytest.fixture(scope="session", params=BACKENDS)
 def ref_app(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory):
-    """One app per database with the committed reference tables loaded (read-only tests)."""
-    yield from build_ref_app(request.param, tmp_path_factory)
+    """One app per database with the small fixture tables loaded (view and browser tests)."""
+    yield from reference_app(request, tmp_path_factory, str(FIXTURE_DATA))
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def committed_ref_app(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory):
+    """One app per database with the committed tables of data/ loaded (data tests)."""
+    yield from reference_app(request, tmp_path_factory, "")
 
 
 ORGANIZER = ("organizer@example.org", "correct horse battery staple")
@@ -252,3 +271,97 @@ def auth(app: Flask, client: FlaskClient):
             )
 
     return Auth()
+
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+@pytest.fixture(autouse=True)
+def _no_internet(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Refuse every connection that leaves this machine (warehouse's socket block)."""
+    real_connect = socket.socket.connect
+
+    def connect(sock: socket.socket, address: Any) -> Any:
+        if sock.family in (socket.AF_INET, socket.AF_INET6):
+            host = address[0]
+            if host not in ("127.0.0.1", "::1", "localhost"):
+                raise OSError(f"tests may not connect to {host}")
+        return real_connect(sock, address)
+
+    monkeypatch.setattr(socket.socket, "connect", connect)
+
+
+class FakeService:
+    """A local HTTP server answering like the online lookup services.
+
+    `routes` maps a path to (status, body, headers, delay seconds); `requests` lists every
+    path with its query string, in order.
+    """
+
+    def __init__(self) -> None:
+        self.routes: dict[str, tuple[int, bytes, dict[str, str], float]] = {}
+        self.requests: list[str] = []
+        self.trickle = 0.0  # seconds between 16-byte pieces of the body; 0: all at once
+        self.stop = threading.Event()
+        service = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:  # noqa: N802 (the http.server API)
+                service.requests.append(self.path)
+                route = service.routes.get(self.path.split("?")[0])
+                status, body, headers, delay = route or (404, b"<h1>Not Found</h1>", {}, 0)
+                if delay:
+                    service.stop.wait(delay)
+                try:
+                    self.send_response(status)
+                    for name, value in {"Content-Type": "application/json", **headers}.items():
+                        self.send_header(name, value)
+                    self.end_headers()
+                    if service.trickle:  # a few bytes at a time, each soon after the last
+                        for start in range(0, len(body), 16):
+                            self.wfile.write(body[start : start + 16])
+                            self.wfile.flush()
+                            if service.stop.wait(service.trickle):
+                                break
+                    else:
+                        self.wfile.write(body)
+                except OSError:
+                    pass  # the client gave up (timeout test)
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        self.thread = threading.Thread(
+            target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
+        self.thread.start()
+
+    def answer(
+        self,
+        path: str,
+        fixture: str = "",
+        *,
+        status: int = 200,
+        body: bytes = b"",
+        headers: dict[str, str] | None = None,
+        delay: float = 0,
+    ) -> None:
+        """Serve a fixture file (or a raw body) at a path."""
+        data = (FIXTURES / "online" / fixture).read_bytes() if fixture else body
+        self.routes[path] = (status, data, headers or {}, delay)
+
+    def close(self) -> None:
+        self.stop.set()
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def fake_service() -> Iterator[FakeService]:
+    """A local server standing in for the Census geocoder and Represent."""
+    service = FakeService()
+    yield service
+    service.close()

@@ -20,7 +20,14 @@ from hypothesis import strategies as st
 
 from petition.db import get_session
 from petition.organizers import create_organizer
-from tests.conftest import BACKENDS, ORGANIZER, VALID_SIGNATURE, build_ref_app, csrf_token
+from tests.conftest import (
+    BACKENDS,
+    FIXTURE_DATA,
+    ORGANIZER,
+    VALID_SIGNATURE,
+    csrf_token,
+    reference_app,
+)
 
 MEP = "ep:197648"  # has an email, so every letter channel is open
 EXAMPLES = 20  # per test and database: a few hundred requests in all
@@ -99,7 +106,7 @@ def check(response: Any) -> None:
 @pytest.fixture(scope="module", params=BACKENDS)
 def fuzz_app(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
              ) -> Iterator[Flask]:  # fmt: skip
-    app_iter = build_ref_app(request.param, tmp_path_factory)
+    app_iter = reference_app(request, tmp_path_factory, str(FIXTURE_DATA))
     app = next(app_iter)
     with app.app_context():
         create_organizer(get_session(), *ORGANIZER)

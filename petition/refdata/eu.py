@@ -5,7 +5,15 @@ from __future__ import annotations
 from collections import Counter
 from pathlib import Path
 
-from .eu_fetch import FULL_LIST_SOURCE, OFFICIAL_URLS, FullListEntry, fetch, parse_full_list
+from .eu_fetch import (
+    FULL_LIST_SOURCE,
+    OFFICIAL_URLS,
+    FullListEntry,
+    ep_postal_address,
+    fetch,
+    parse_full_list,
+)
+from .eu_it_pl import IT_PL_SOURCE, it_pl_readme, read_it_pl_constituencies
 from .eu_regions import (
     BODY,
     CONSTITUENCIES_FILE,
@@ -38,7 +46,8 @@ WHERESMYMEP_SOURCE = "wheresmymep"
 MEPS_AS_OF = "2025-07-11"  # the EP API answers behind MEPS_CSV were saved that day
 MEP_COLUMNS = (
     "ep_id", "given_name", "family_name", "country", "email", "email_source", "ep_group",
-    "national_party", "phone_brussels", "phone_strasbourg", "profile_url", "photo_url",
+    "national_party", "phone_brussels", "office_brussels", "phone_strasbourg", "profile_url",
+    "photo_url",
 )  # fmt: skip
 # Where MEPS_CSV says an email came from -> the source name for our row ("" = the EP API).
 EMAIL_SOURCES = {"ep_api": "", "howtheyvote_members_csv": "howtheyvote"}
@@ -138,7 +147,8 @@ def mep_row(
     group, party, notes, sources = provenance(mep, entry, later_note)
     district_id, district_name, district_note = district
     if district_id:
-        sources.append(CONSTITUENCY_SOURCE)
+        placed_by_us = mep["country"] in UNKNOWN_CONSTITUENCY_NOTES
+        sources.append(IT_PL_SOURCE if placed_by_us else CONSTITUENCY_SOURCE)
     return blank_row(
         id=f"ep:{mep['ep_id']}",
         country=mep["country"],
@@ -154,6 +164,7 @@ def mep_row(
         email=mep["email"].strip(),
         website=mep["profile_url"],
         phone=mep["phone_brussels"] or mep["phone_strasbourg"],
+        address=ep_postal_address(mep["office_brussels"]),
         photo_url=mep["photo_url"],
         vacant="0",
         note=join_notes(district_note, *notes),
@@ -170,6 +181,8 @@ def build(sources: Path) -> CountryData:
     meps = read_meps(root)
     full_list = parse_full_list((root / FULL_LIST_XML).read_text(encoding="utf-8"))
     assigned = read_mep_constituencies(root / CONSTITUENCY_SOURCE)
+    names = {r["constituency_id"]: r["name"] for r in constituencies.rows}
+    assigned |= read_it_pl_constituencies(names, {m["ep_id"] for m in meps})
     districted = {r["country"] for r in constituencies.rows} - UNKNOWN_CONSTITUENCY_NOTES.keys()
     newcomers, later_ids = later_newcomers(meps, full_list, root)
     later = changed_hands(meps, newcomers, later_ids)
@@ -221,7 +234,16 @@ def constituency_holes(reps: list[dict[str, str]], constituencies: Table) -> lis
     ]
     per_district = Counter(r["district_id"] for r in reps)
     districted = {r["country"] for r in reps if r["district_id"]}
-    for country in sorted(districted):
+    for country in sorted(districted & UNKNOWN_CONSTITUENCY_NOTES.keys()):
+        # Only some MEPs are placed: no constituency may hold more MEPs than it has seats.
+        holes += [
+            f"EU: constituency {c['constituency_id']} has {c['seats']} seats "
+            f"but {per_district[c['constituency_id']]} MEPs"
+            for c in constituencies.rows
+            if c["country"] == country and c["seats"]
+            and per_district[c["constituency_id"]] > int(c["seats"])
+        ]  # fmt: skip
+    for country in sorted(districted - UNKNOWN_CONSTITUENCY_NOTES.keys()):
         rows = [c for c in constituencies.rows if c["country"] == country]
         total = sum(int(c["seats"] or 0) for c in rows)
         if total != SEATS.get(country):
@@ -319,7 +341,8 @@ How the tables are made:
   Greens/EFA, GUE/NGL, ESN, NI), `party` the national party, `email` only as a source gives it
   (never built from a name: the addresses of about 100 MEPs do not follow the name), `phone`
   the Brussels office phone, else Strasbourg, `website` the EP profile, `photo_url` the EP photo.
-  `address` is empty: the sources give only office codes such as `08F155`, no postal address.
+  `address` is the European Parliament's Brussels postal address (Rue Wiertz 60, 1047
+  Brussels), with the MEP's Brussels office code (such as `08F155`) where the EP data has it.
 - Group and national party come from the fresher EP full list; where it differs from July 2025
   the row's note says so. Seats without an MEP get a vacant row `vacant:eu-parliament:<CC>-<n>`.
 - `eu_constituencies.csv` (`country,constituency_id,name,seats,note,source,source_date`):
@@ -336,8 +359,6 @@ How the tables are made:
 README_GAPS = """\
 Known gaps and how they are handled:
 
-- Which constituency each Italian and Polish MEP was elected in is not in our sources: their
-  `district_id` is empty and the note says so, so a lookup shows all the state's MEPs.
 - Belgium: MEPs are assigned to colleges by national party; PVDA-PTB stands in both colleges,
   so the assignment of its two MEPs is an unverified assumption, said in their notes. The six
   facility municipalities around Brussels stay Dutch-language with the source's caveat; the
@@ -372,5 +393,6 @@ def render_readme(rows: list[dict[str, str]], tables: dict[str, Table], left_out
         f"MEPs only in wheresmymep): {', '.join(left_out) or 'none'}.",
     ]
     head = "## European Union (European Parliament, 2024-2029)\n"
-    body = "\n".join([README_SOURCES, README_METHOD, README_GAPS, " ".join(figures)])
+    method = README_METHOD + it_pl_readme(rows) + "\n"
+    body = "\n".join([README_SOURCES, method, README_GAPS, " ".join(figures)])
     return f"{head}\n{body}\n"

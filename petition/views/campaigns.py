@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 from datetime import timedelta
-from typing import Any
 
 from flask import (
     Blueprint,
@@ -20,14 +19,14 @@ from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.wrappers import Response
 
 from petition.cache import get_cache
-from petition.campaigns import get_campaign, sync_campaign
+from petition.campaigns import sync_campaign
 from petition.content import CampaignContent
-from petition.counts import cached_counts, counts_cache_key
+from petition.counts import counts_cache_key
 from petition.db import get_session
 from petition.forms import ConfirmForm, SignForm
 from petition.limits import limiter, sign_rate_limit
 from petition.mail import queue_email
-from petition.models import COUNTED_STATES, COUNTED_STATES_WITH_PENDING, Signature
+from petition.models import Signature
 from petition.organizers import record_integrity_event
 from petition.privacy import list_signature_messages, retention_end
 from petition.representatives import COVERED_COUNTRIES, settled_district
@@ -44,6 +43,7 @@ from petition.signatures import (
     make_delete_token,
     sign_campaign,
 )
+from petition.views.context import current_content, public_counts
 from petition.views.refs import current_index
 
 bp = Blueprint("campaigns", __name__)
@@ -51,28 +51,6 @@ logger = logging.getLogger("petition.campaigns")
 
 # Longer tokens than any we issue are refused before touching the database.
 TOKEN_MAX = 200
-
-
-def current_content() -> CampaignContent:
-    """Return the content of the campaign this site shows."""
-    campaigns: dict[str, CampaignContent] = current_app.extensions["petition.campaigns"]
-    return campaigns[current_app.config["CAMPAIGN"]]
-
-
-def public_counts(content: CampaignContent) -> dict[str, Any]:
-    """Return the campaign's public counts from the cache."""
-    campaign = get_campaign(get_session(), content.slug)
-    states = COUNTED_STATES_WITH_PENDING if current_app.config["COUNT_PENDING"] else COUNTED_STATES
-    return cached_counts(
-        get_session(),
-        get_cache(current_app),
-        campaign.id if campaign else None,
-        slug=content.slug,
-        goal=content.goal,
-        states=frozenset(states),
-        ttl=current_app.config["COUNTS_CACHE_SECONDS"],
-        min_count=current_app.config["PUBLIC_MIN_COUNT"],
-    )
 
 
 def render_rate_limited() -> tuple[str, int]:
@@ -203,7 +181,7 @@ def _lookup_url(signer: dict[str, str]) -> str | None:
     if signer.get("country") not in COVERED_COUNTRIES:
         return None
     return url_for(
-        "letters.lookup", country=signer.get("country"), postal_code=signer.get("postal_code")
+        "lookup.lookup", country=signer.get("country"), postal_code=signer.get("postal_code")
     )
 
 

@@ -1,0 +1,86 @@
+"""What every blueprint reads from the app: the campaign shown, its public counts, the
+letter templates and the lookup. Helpers only; no routes, so views never import views."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import abort, current_app, request
+from flask_limiter.util import get_remote_address
+
+from petition.cache import get_cache
+from petition.campaigns import get_campaign
+from petition.content import CampaignContent, LetterTemplates
+from petition.counts import cached_counts
+from petition.db import get_session
+from petition.forms import ADDRESS_MAX
+from petition.geocoders import current_geocoders
+from petition.i18n import page_language
+from petition.models import COUNTED_STATES, COUNTED_STATES_WITH_PENDING
+from petition.representatives import LookupResult, lookup_representatives
+from petition.views.refs import current_index
+
+
+def current_content() -> CampaignContent:
+    """Return the content of the campaign this site shows, in the page's language when
+    the campaign has it (texts not yet translated stay in the original)."""
+    campaigns: dict[str, CampaignContent] = current_app.extensions["petition.campaigns"]
+    content = campaigns[current_app.config["CAMPAIGN"]]
+    translations: dict[str, dict[str, CampaignContent]] = current_app.extensions[
+        "petition.campaign_translations"
+    ]
+    return translations.get(content.slug, {}).get(page_language(), content)
+
+
+def letter_templates() -> LetterTemplates:
+    """Return the letter templates by body (us-house, ca-commons, ...) and language."""
+    templates: LetterTemplates = current_app.extensions["petition.letters"]
+    return templates
+
+
+def writer_languages() -> list[str]:
+    """The writer's languages from their browser, most preferred first ("fr-CA" -> "fr")."""
+    return [lang.split("-")[0].lower() for lang in request.accept_languages.values()]
+
+
+def public_counts(content: CampaignContent) -> dict[str, Any]:
+    """Return the campaign's public counts from the cache."""
+    campaign = get_campaign(get_session(), content.slug)
+    states = COUNTED_STATES_WITH_PENDING if current_app.config["COUNT_PENDING"] else COUNTED_STATES
+    return cached_counts(
+        get_session(),
+        get_cache(current_app),
+        campaign.id if campaign else None,
+        slug=content.slug,
+        goal=content.goal,
+        states=frozenset(states),
+        ttl=current_app.config["COUNTS_CACHE_SECONDS"],
+        min_count=current_app.config["PUBLIC_MIN_COUNT"],
+    )
+
+
+def run_lookup(
+    country: str, postal_code: str, district: str | None, address: str = "", *, online: bool = True
+) -> LookupResult:
+    """Look up with the process's index, settling a split code online when possible.
+
+    :raises LookupInputError: bad query.
+    """
+    refiner = current_geocoders().for_client(get_remote_address()) if online else None
+    # The index answers without a database session, which would only cost time here.
+    return lookup_representatives(None, country, postal_code, district or None,
+                                  index=current_index(), refiner=refiner,
+                                  address=address[:ADDRESS_MAX])  # fmt: skip
+
+
+def content_in(slug: str, language: str | None = None) -> CampaignContent:
+    """Return the campaign with this slug in a language (the original when it has none
+    or none is asked for), or answer 404."""
+    campaigns: dict[str, CampaignContent] = current_app.extensions["petition.campaigns"]
+    content = campaigns.get(slug)
+    if content is None:
+        abort(404, "No campaign with this name.")
+    translations: dict[str, dict[str, CampaignContent]] = current_app.extensions[
+        "petition.campaign_translations"
+    ]
+    return translations.get(slug, {}).get(language or "", content)

@@ -1,0 +1,116 @@
+"""Find your representatives by postal code, and report mistakes in the data."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from werkzeug.wrappers import Response
+
+from petition.db import get_session
+from petition.forms import AddressLookupForm, LookupForm, ReportForm
+from petition.limits import limit_address_lookups, limiter
+from petition.reports import record_data_report
+from petition.representatives import LookupInputError, LookupResult
+from petition.views.context import current_content, run_lookup
+
+bp = Blueprint("lookup", __name__)
+
+
+def report_url(country: str = "", postal_code: str = "", representative: str = "") -> str:
+    """Where users report a mistake: the campaign's own address, or our report form."""
+    configured = current_content().report_mistake_url
+    if configured:
+        return configured
+    return url_for("lookup.report", country=country, postal_code=postal_code,
+                   representative=representative)  # fmt: skip
+
+
+def source_dates(as_of: dict[str, str]) -> list[tuple[str, date]]:
+    """Split combined source ids ("congress-legislators+zccd") and keep each one's latest day."""
+    latest: dict[str, date] = {}
+    for sources, day in as_of.items():
+        for source in sources.split("+"):
+            latest[source] = max(latest.get(source, date.min), date.fromisoformat(day))
+    return sorted(latest.items())
+
+
+@bp.get("/representatives")
+def lookup() -> tuple[str, int]:
+    """Show the lookup form, and the representatives for a country and postal code."""
+    form = LookupForm(formdata=request.args)
+    result, status = None, 200
+    if request.args.get("country") or request.args.get("postal_code"):
+        try:
+            # choose=1: the user wants the list, not the online service's answer
+            result = run_lookup(form.country.data or "", form.postal_code.data or "",
+                                request.args.get("district"),
+                                online=request.args.get("choose") != "1")  # fmt: skip
+            form.postal_code.data = result.postal_code
+        except LookupInputError as exc:
+            field = form.country if exc.field == "country" else form.postal_code
+            field.errors = [str(exc)]
+            status = 400
+    return render_lookup(form, result, found=request.args.get("found") == "address"), status
+
+
+@bp.post("/representatives")
+@limit_address_lookups
+def lookup_address() -> Response | tuple[str, int]:
+    """Settle a split ZIP from a street address; show the district by its id, not the address."""
+    form = AddressLookupForm(formdata=request.form)
+    try:
+        result = run_lookup(form.country.data or "", form.postal_code.data or "", None,
+                            form.address.data if form.validate() else "")  # fmt: skip
+    except LookupInputError as exc:
+        (form.country if exc.field == "country" else form.postal_code).errors = [str(exc)]
+        return render_lookup(form, None), 400
+    if result.refined_by:
+        return redirect(url_for("lookup.lookup", country=result.country, found="address",
+                                postal_code=result.postal_code,
+                                district=result.districts[0].id), code=303)  # fmt: skip
+    form.postal_code.data = result.postal_code
+    return render_lookup(form, result, address_error=" ".join(form.address.errors)), (
+        400 if form.address.errors else 200
+    )
+
+
+def render_lookup(
+    form: LookupForm, result: LookupResult | None, *, found: bool = False, address_error: str = ""
+) -> str:
+    """Render the lookup page (the address itself is never passed to the template)."""
+    return render_template(
+        "lookup/lookup.html",
+        content=current_content(),
+        form=form,
+        result=result,
+        sources=source_dates(result.as_of) if result else [],
+        lookup_url=url_for("lookup.lookup"),
+        online=bool(result and result.online),
+        found_by_address=found and bool(result and result.chosen),
+        address_error=address_error,
+        can_write="letters.compose" in current_app.view_functions,
+        report_url=report_url(form.country.data or "", form.postal_code.data or ""),
+    )
+
+
+@bp.route("/representatives/report", methods=["GET", "POST"])
+@limiter.limit("10 per hour", methods=["POST"])
+def report() -> Response | tuple[str, int]:
+    """Take a report that something in the representative data is wrong."""
+    form = ReportForm(formdata=request.form if request.method == "POST" else request.args)
+    if request.method == "POST" and form.validate():
+        record_data_report(
+            get_session(),
+            message=form.message.data,
+            country=form.country.data or "",
+            postal_code=form.postal_code.data or "",
+            representative_id=form.representative.data or "",
+            email=form.email.data or "",
+        )
+        get_session().commit()
+        flash("Thank you: the organizers will check and correct the data.")
+        return redirect(url_for("lookup.lookup", country=form.country.data,
+                                postal_code=form.postal_code.data), code=303)  # fmt: skip
+    status = 400 if request.method == "POST" else 200
+    return render_template("lookup/report.html", content=current_content(), form=form), status
