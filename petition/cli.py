@@ -16,6 +16,7 @@ from flask.cli import AppGroup
 
 from petition.campaigns import sync_campaign
 from petition.cli_export import export_cli
+from petition.cli_privacy import expire_old_ip_hashes, privacy_cli
 from petition.content import CampaignContent
 from petition.mail import CLAIM_BATCH, deliver_due, run_worker
 from petition.models import utcnow
@@ -25,7 +26,6 @@ from petition.organizers import (
     list_organizers,
     remove_organizer,
 )
-from petition.privacy import anonymize_signatures, expire_ip_hashes, retention_end
 from petition.refdata.corrections import (
     CORRECTIONS_FILE,
     Correction,
@@ -54,7 +54,6 @@ MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 db_cli = AppGroup("db", help="Apply, revert and create database migrations (Alembic).")
 data_cli = AppGroup("data", help="Load the campaign files and tables under data/.")
 mail_cli = AppGroup("mail", help="Send queued email.")
-privacy_cli = AppGroup("privacy", help="Erase personal data past its retention period.")
 signatures_cli = AppGroup("signatures", help="Maintain signatures.")
 organizer_cli = AppGroup("organizer", help="Manage organizer accounts.")
 
@@ -283,16 +282,6 @@ def mail_send() -> None:
     raise SystemExit(1 if failed else 0)
 
 
-def _expire_ip_hashes(app: Flask) -> int:
-    """Erase IP hashes older than IP_HASH_RETENTION_DAYS; return how many."""
-    factory = app.extensions["petition.db"]["sessionmaker"]
-    days = app.config["IP_HASH_RETENTION_DAYS"]
-    with factory() as session:
-        erased = expire_ip_hashes(session, utcnow() - timedelta(days=days))
-        session.commit()
-    return erased
-
-
 @mail_cli.command("work")
 def mail_work() -> None:
     """Keep sending due email, looking every MAIL_POLL_SECONDS, until stopped.
@@ -309,7 +298,7 @@ def mail_work() -> None:
         signal.signal(signum, stop)
     click.echo(f"Mail worker started (backend {app.config['MAIL_URL'].split(':')[0]}).")
     run_worker(app, poll=float(app.config["MAIL_POLL_SECONDS"]), should_stop=lambda: bool(stopping),
-               chores=partial(_expire_ip_hashes, app))  # fmt: skip
+               chores=partial(expire_old_ip_hashes, app))  # fmt: skip
     click.echo("Mail worker stopped.")
 
 
@@ -323,46 +312,6 @@ def signatures_purge() -> None:
     purged = purge_unconfirmed(session, utcnow() - timedelta(days=days))
     session.commit()
     click.echo(f"Deleted {purged} unconfirmed signatures whose link expired over {days} days ago.")
-
-
-@privacy_cli.command("expire-ip-hashes")
-def privacy_expire_ip_hashes() -> None:
-    """Erase IP hashes older than IP_HASH_RETENTION_DAYS (the mail worker does it hourly)."""
-    app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
-    erased = _expire_ip_hashes(app)
-    days = app.config["IP_HASH_RETENTION_DAYS"]
-    click.echo(f"Erased {erased} IP hashes older than {days} days.")
-
-
-@privacy_cli.command("anonymize")
-@click.option("--campaign", "slug", default=None, help="Only this campaign (default: all).")
-@click.option(
-    "--older-than",
-    "days",
-    type=click.IntRange(min=0),
-    default=None,
-    help="Signatures made over DAYS days ago, instead of the campaign's retention.",
-)
-def privacy_anonymize(slug: str | None, days: int | None) -> None:
-    """Erase names, emails and postal codes of signatures past their campaign's retention."""
-    from petition.db import get_session
-
-    campaigns: dict[str, CampaignContent] = current_app.extensions["petition.campaigns"]
-    if slug is not None and slug not in campaigns:
-        raise click.ClickException(f"No campaign '{slug}' (known: {', '.join(campaigns)}).")
-    session = get_session()
-    for content in [campaigns[slug]] if slug else list(campaigns.values()):
-        before = utcnow() - timedelta(days=days) if days is not None else None
-        if before is None:
-            before = retention_end(content.closes, content.retention_months)
-            if before is None or before > utcnow():
-                when = f"after {before:%Y-%m-%d}" if before else "once it has a closing date"
-                click.echo(f"Campaign '{content.slug}': kept (retention ends {when}).")
-                continue
-        count = anonymize_signatures(session, sync_campaign(session, content).id, before)
-        session.commit()
-        click.echo(f"Campaign '{content.slug}': anonymized {count} signatures made before "
-                   f"{before:%Y-%m-%d %H:%M}.")  # fmt: skip
 
 
 def _read_password() -> str:
