@@ -314,7 +314,8 @@ def test_crashed_workers_claim_lapses(app) -> None:
         assert token
 
 
-def test_run_worker_sends_until_stopped(app) -> None:
+def test_run_worker_sends_until_stopped(shared_app) -> None:
+    app = shared_app  # the worker thread needs its own connection: a file, not :memory:
     backend = CountingBackend()
     app.extensions[EXTENSION_KEY] = backend
     stop = threading.Event()
@@ -322,12 +323,14 @@ def test_run_worker_sends_until_stopped(app) -> None:
         target=run_worker, kwargs={"app": app, "poll": 0.01, "should_stop": stop.is_set}
     )
     worker.start()
-    queue_many(app, 3)
-    deadline = time.monotonic() + 30  # a bound for a broken worker, not a speed check
-    while len(backend.recipients) < 3 and time.monotonic() < deadline:
-        time.sleep(0.01)
-    stop.set()
-    worker.join()
+    try:
+        queue_many(app, 3)
+        deadline = time.monotonic() + 30  # a bound for a broken worker, not a speed check
+        while len(backend.recipients) < 3 and time.monotonic() < deadline:
+            time.sleep(0.01)
+    finally:
+        stop.set()
+        worker.join()
     assert sorted(backend.recipients) == ["p0@example.org", "p1@example.org", "p2@example.org"]
 
 
