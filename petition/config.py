@@ -8,6 +8,8 @@ The README's configuration table is checked against this list by the tests.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 import os
 import secrets
@@ -67,7 +69,11 @@ SETTINGS: tuple[Setting, ...] = (
         "Seconds before the first retry of a failed email; doubles with every attempt.",
     ),
     Setting("MAIL_MAX_ATTEMPTS", 8, "Attempts before an email is given up for good."),
-    Setting("MAIL_BATCH", 20, "Most queued emails the app retries after each signature."),
+    Setting(
+        "MAIL_POLL_SECONDS",
+        1.0,
+        "Seconds the mail worker (`flask mail work`) waits before looking for due email again.",
+    ),
     Setting(
         "EMAIL_CHECK_DELIVERABILITY",
         False,
@@ -79,6 +85,18 @@ SETTINGS: tuple[Setting, ...] = (
         30,
         "Days after its link expired before an unconfirmed "
         "signature is deleted by `flask signatures purge` (the privacy notice promises it).",
+    ),
+    Setting(
+        "IP_HASH_KEY",
+        None,
+        "Key of the hashes that group signatures by IP address (never stored itself); "
+        "default: derived from SECRET_KEY. Change it to rotate: later hashes no longer match.",
+    ),
+    Setting(
+        "IP_HASH_RETENTION_DAYS",
+        30,
+        "Days a signature's IP hash is kept; the mail worker erases older ones every hour "
+        "(also `flask privacy expire-ip-hashes`).",
     ),
     Setting("COUNT_PENDING", False, "Count unconfirmed signatures in public totals too."),
     Setting(
@@ -224,6 +242,11 @@ SETTINGS: tuple[Setting, ...] = (
         "District counts below this are hidden from the public "
         "counts, so nobody can tell who signed in a tiny area; organizers see exact ones.",
     ),
+    Setting(
+        "MAX_CONTENT_LENGTH",
+        1_000_000,
+        "Largest request body in bytes; a bigger one is refused (413) before it is read.",
+    ),
     Setting("LOG_LEVEL", "INFO", "Level of the application log."),
 )
 
@@ -268,6 +291,11 @@ def finish_config(config: dict[str, Any], instance_path: str, root_path: str) ->
     elif not config.get("SECRET_KEY"):
         config["SECRET_KEY"] = _development_secret_key(instance)
     config["BASE_URL"] = str(config["BASE_URL"]).rstrip("/")
+    if not config.get("IP_HASH_KEY"):
+        # A key of its own, derived so that knowing it does not reveal SECRET_KEY.
+        config["IP_HASH_KEY"] = hmac.new(
+            str(config["SECRET_KEY"]).encode(), b"petition.ip-hash", hashlib.sha256
+        ).hexdigest()
     # The session cookie only carries the signer's own details and the organizer's login.
     config["SESSION_COOKIE_SAMESITE"] = "Lax"
     config["SESSION_COOKIE_HTTPONLY"] = True

@@ -9,10 +9,13 @@ from __future__ import annotations
 import string
 import tomllib
 from dataclasses import dataclass, field
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
 CAMPAIGNS_FOLDER = "campaigns"
+# Months signers' names, emails and postal codes are kept after a campaign closes.
+DEFAULT_RETENTION_MONTHS = 6
 
 
 class CampaignFileError(RuntimeError):
@@ -58,6 +61,9 @@ class CampaignContent:
     about: tuple[str, ...]
     # Constituents a representative needs, per body, before a delivery pack is due.
     quorum: dict[str, int] = field(default_factory=dict)
+    # When signing ends (None: open-ended), and how long signers' details are kept after.
+    closes: date | None = None
+    retention_months: int = DEFAULT_RETENTION_MONTHS
 
 
 def split_paragraphs(text: str) -> tuple[str, ...]:
@@ -189,7 +195,25 @@ def parse_campaign(data: dict[str, Any]) -> CampaignContent:
         about_heading=_require(about, "heading", str, "[about]").strip(),
         about=split_paragraphs(_require(about, "text", str, "[about]")),
         quorum=_parse_quorum(data.get("quorum", {})),
+        closes=_optional_date(data, "closes"),
+        retention_months=_retention_months(data),
     )
+
+
+def _optional_date(data: dict[str, Any], key: str) -> date | None:
+    value = data.get(key)
+    if value is None:
+        return None
+    if not isinstance(value, date) or isinstance(value, datetime):
+        raise ValueError(f"file: '{key}' must be a date like 2027-06-30 (no quotes)")
+    return value
+
+
+def _retention_months(data: dict[str, Any]) -> int:
+    months = data.get("retention_months", DEFAULT_RETENTION_MONTHS)
+    if not isinstance(months, int) or isinstance(months, bool) or months < 0:
+        raise ValueError("file: 'retention_months' must be a whole number of months, 0 or more")
+    return months
 
 
 def load_campaign_file(path: Path) -> CampaignContent:

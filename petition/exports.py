@@ -149,6 +149,7 @@ def iter_signature_rows(
         )
         .where(_campaign_match(session, campaign_id))
         .where(Signature.state == SignatureState.CONFIRMED)
+        .where(Signature.anonymized_at.is_(None))  # nothing left to export about them
         .order_by(Signature.id)
         .limit(batch)
     )

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pycountry
 from email_validator import EmailNotValidError, validate_email
-from flask import current_app
+from flask import current_app, request
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
@@ -36,11 +38,13 @@ from petition.postal import (
     normalize_postal_code,
     postal_code_example,
 )
-from petition.text import clean_text, is_web_url
+from petition.text import clean_multiline, clean_text, is_web_url
 
 NAME_MAX = 200
 EMAIL_MAX = 254  # RFC 5321 path limit
 REPORT_MAX = 2000
+SUBMIT_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+MAX_ID = 2**31 - 1  # the largest id an INTEGER column holds on PostgreSQL
 ADDRESS_MAX = 200  # the geocoder reads one line; longer is not an address
 FIRST_GROUP = "Canada, United States, European Union"
 OTHER_GROUP = "Other countries"
@@ -70,6 +74,19 @@ def country_choices() -> list[SelectChoice]:
 COUNTRY_CODES = frozenset(c.alpha_2 for c in pycountry.countries)
 
 
+class Form(FlaskForm):  # type: ignore[misc]  # flask-wtf ships no type hints
+    """A form read from the submitted form fields only.
+
+    flask-wtf falls back to a JSON body when a POST has no form fields, which hands the
+    fields numbers, lists or objects instead of text; our forms are HTML forms.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        if not args and "formdata" not in kwargs and request.method in SUBMIT_METHODS:
+            kwargs["formdata"] = request.form
+        super().__init__(*args, **kwargs)
+
+
 def check_email(field: Field) -> None:
     """Validate an email field with email-validator and store its normalized form."""
     if len(field.data) > EMAIL_MAX:
@@ -84,7 +101,7 @@ def check_email(field: Field) -> None:
     field.data = result.normalized
 
 
-class SignForm(FlaskForm):  # type: ignore[misc]  # flask-wtf ships no type hints
+class SignForm(Form):
     name = StringField(
         "Your name",
         filters=[clean_text],
@@ -147,7 +164,7 @@ def lookup_country_choices() -> list[SelectChoice]:
     ]
 
 
-class LookupForm(FlaskForm):  # type: ignore[misc]  # flask-wtf ships no type hints
+class LookupForm(Form):
     """Country and postal code, submitted by GET so results can be bookmarked."""
 
     class Meta:
@@ -170,7 +187,7 @@ class AddressLookupForm(LookupForm):
     )
 
 
-class ReportForm(FlaskForm):  # type: ignore[misc]  # flask-wtf ships no type hints
+class ReportForm(Form):
     """Tell the organizers that something in the representative data is wrong."""
 
     country = StringField(filters=[clean_text], validators=[Length(max=2)])
@@ -178,6 +195,7 @@ class ReportForm(FlaskForm):  # type: ignore[misc]  # flask-wtf ships no type hi
     representative = StringField(filters=[clean_text], validators=[Length(max=64)])
     message = TextAreaField(
         "What is wrong?",
+        filters=[clean_multiline],
         validators=[
             DataRequired("Tell us what is wrong."),
             Length(max=REPORT_MAX, message=f"Keep it under {REPORT_MAX} characters."),
@@ -196,7 +214,7 @@ class ReportForm(FlaskForm):  # type: ignore[misc]  # flask-wtf ships no type hi
             check_email(field)
 
 
-class LetterForm(FlaskForm):  # type: ignore[misc]  # flask-wtf ships no type hints
+class LetterForm(Form):
     """The writer's details, the demands to include, and the editable letter."""
 
     name = StringField(
@@ -249,7 +267,7 @@ class LetterForm(FlaskForm):  # type: ignore[misc]  # flask-wtf ships no type hi
             raise ValidationError("Choose demands from the list.")
 
 
-class LoginForm(FlaskForm):  # type: ignore[misc]  # flask-wtf ships no type hints
+class LoginForm(Form):
     """Organizer login."""
 
     email = EmailField(
@@ -258,7 +276,7 @@ class LoginForm(FlaskForm):  # type: ignore[misc]  # flask-wtf ships no type hin
     password = PasswordField("Password", validators=[DataRequired("Enter your password.")])
 
 
-class PasswordForm(FlaskForm):  # type: ignore[misc]  # flask-wtf ships no type hints
+class PasswordForm(Form):
     """An organizer's new password, with the current one."""
 
     current = PasswordField("Current password", validators=[DataRequired("Enter it.")])
@@ -269,7 +287,7 @@ class PasswordForm(FlaskForm):  # type: ignore[misc]  # flask-wtf ships no type 
     )
 
 
-class ModerationForm(FlaskForm):  # type: ignore[misc]  # flask-wtf ships no type hints
+class ModerationForm(Form):
     """Which signatures to invalidate; at least one criterion."""
 
     email_domain = StringField(
@@ -286,18 +304,21 @@ class ModerationForm(FlaskForm):  # type: ignore[misc]  # flask-wtf ships no typ
 
     def validate_ids(self, field: Field) -> None:
         parts = field.data.replace(",", " ").split() if field.data else []
-        if not all(part.isdigit() for part in parts):
+        # isdigit() alone also takes "²" and other digits int() refuses.
+        if not all(part.isascii() and part.isdigit() for part in parts):
             raise ValidationError("Give signature ids as numbers separated by commas.")
+        if any(int(part) > MAX_ID for part in parts):
+            raise ValidationError(f"No signature has an id above {MAX_ID:,}.")
         field.data = " ".join(parts)
 
 
-class ReleaseForm(FlaskForm):  # type: ignore[misc]  # flask-wtf ships no type hints
+class ReleaseForm(Form):
     """Release held signatures: those from one hashed address, or all when it is empty."""
 
     ip_hash = HiddenField(filters=[clean_text], validators=[Length(max=64)])
 
 
-class ConfirmForm(FlaskForm):  # type: ignore[misc]  # flask-wtf ships no type hints
+class ConfirmForm(Form):
     """The single button that confirms or deletes; CSRF only."""
 
 
@@ -312,7 +333,7 @@ QUOTE_MAX = 1000
 SOURCE_URL_MAX = 500
 
 
-class ResponseForm(FlaskForm):  # type: ignore[misc]  # flask-wtf ships no type hints
+class ResponseForm(Form):
     """A representative's answer to the campaign, as an organizer records it."""
 
     position = SelectField("Position", choices=POSITION_CHOICES)

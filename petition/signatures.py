@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from petition.counts import tally
 from petition.models import Campaign, Signature, SignatureState, utcnow
 from petition.postal import region_for_postal_code
+from petition.privacy import erase_signature_messages
 
 # Providers that ignore dots in the local part and deliver "+tag" to the same inbox.
 GMAIL_DOMAINS = frozenset({"gmail.com", "googlemail.com"})
@@ -273,5 +274,6 @@ def delete_signature(session: Session, signature: Signature) -> None:
     # concurrent changes queue in the same order (no deadlock) and the right tally moves.
     session.refresh(signature, with_for_update=True)
     tally(session, signature, signature.state, -1)
+    erase_signature_messages(session, [signature.id])
     session.delete(signature)
     session.flush()

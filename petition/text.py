@@ -15,6 +15,17 @@ def clean_text(value: Any) -> Any:
     return " ".join(kept.split())
 
 
+def clean_multiline(value: Any) -> Any:
+    """Drop control and invisible format characters but keep line breaks and tabs.
+
+    NUL in particular: PostgreSQL refuses it in text columns.
+    """
+    if not isinstance(value, str):
+        return value
+    value = value.replace("\r\n", "\n")
+    return "".join(ch for ch in value if unicodedata.category(ch)[0] != "C" or ch in "\n\t")
+
+
 def initials(name: str) -> str:
     """Return up to two initials of a name: first and last word ("Lori Idlout" → "LI")."""
     words = [w for w in name.replace("-", " ").split() if w[:1].isalpha()]

@@ -293,7 +293,8 @@ def test_trusted_proxy_address_is_hashed(make_app) -> None:
     client.post("/", data=data, headers={"X-Forwarded-For": "203.0.113.9"})
     with app.app_context():
         stored = get_session().scalars(select(Signature.ip_hash)).one()
-    assert stored == hash_ip("test-secret", "203.0.113.9")
+    assert stored == hash_ip(app.config["IP_HASH_KEY"], "203.0.113.9")
+    assert stored != hash_ip("test-secret", "203.0.113.9")  # a key of its own
 
 
 def test_thanks_without_signing_goes_to_the_form(client) -> None:

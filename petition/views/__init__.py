@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+import logging
+
 from flask import Flask, render_template, request
+from sqlalchemy.exc import InterfaceError, OperationalError, SQLAlchemyError
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.wrappers import Response
 
 from petition.db import get_session
 from petition.text import initials
+
+logger = logging.getLogger("petition.views")
+
+# Seconds a client is asked to wait when the database is unreachable.
+RETRY_AFTER_SECONDS = 60
 
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; img-src 'self' data: https:; style-src 'self'; "
@@ -59,9 +67,21 @@ def register(app: Flask) -> None:
             return {"error": error.description or error.name}, code, headers
         return render_template("errors/http.html", error=error), code, headers
 
+    @app.errorhandler(OperationalError)
+    @app.errorhandler(InterfaceError)
+    def database_unavailable(
+        error: SQLAlchemyError,
+    ) -> tuple[str | dict[str, str], int, dict[str, str]]:
+        logger.error("Database unavailable: %s", error.__class__.__name__, exc_info=error)
+        _rollback()
+        headers = {"Retry-After": str(RETRY_AFTER_SECONDS)}
+        if request.path.startswith("/api/"):
+            return {"error": "The database is unavailable; try again in a minute."}, 503, headers
+        return render_template("errors/unavailable.html"), 503, headers
+
     @app.errorhandler(500)
     def server_error(_error: Exception) -> tuple[str, int]:
-        get_session().rollback()
+        _rollback()
         if request.path.startswith("/api/"):
             return {"error": "Internal server error"}, 500  # type: ignore[return-value]
         return render_template("errors/500.html"), 500
@@ -74,3 +94,11 @@ def _hsts_header(app: Flask) -> str:
     if app.config["ENV"] != "production" or not https or seconds <= 0:
         return ""
     return f"max-age={seconds}; includeSubDomains"
+
+
+def _rollback() -> None:
+    """Roll back the request's session, even when its connection is gone."""
+    try:
+        get_session().rollback()
+    except SQLAlchemyError:
+        logger.warning("Rollback failed; the connection is discarded", exc_info=True)

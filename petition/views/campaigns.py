@@ -25,9 +25,10 @@ from petition.counts import counts_cache_key
 from petition.db import get_session
 from petition.forms import ConfirmForm, SignForm
 from petition.limits import hit, limit
-from petition.mail import deliver_after_request, queue_email
+from petition.mail import queue_email
 from petition.models import Signature
 from petition.organizers import record_integrity_event
+from petition.privacy import list_signature_messages, retention_end
 from petition.representatives import COVERED_COUNTRIES, settled_district
 from petition.signatures import (
     SignatureNotFoundError,
@@ -53,12 +54,12 @@ logger = logging.getLogger("petition.campaigns")
 TOKEN_MAX = 200
 
 
-def _render_home(form: SignForm, error: str | None = None) -> str:
+def _render_home(form: SignForm, error: str | None = None, *, with_counts: bool = True) -> str:
     content = current_content()
     return render_template(
         "campaigns/home.html",
         content=content,
-        counts=public_counts(content),
+        counts=public_counts(content) if with_counts else None,
         form=form,
         error=error,
     )
@@ -80,7 +81,7 @@ def sign() -> Response | tuple[str, int]:
         logger.info("Honeypot filled; signature dropped")
         return _remember_signer(form)
     try:
-        message_ids = _record_signature(form)
+        _record_signature(form)
     except SQLAlchemyError:
         logger.exception("Could not record a signature")
         get_session().rollback()
@@ -88,16 +89,13 @@ def sign() -> Response | tuple[str, int]:
             "We could not save your signature just now. Your details are still here: "
             "please try again in a minute."
         )
-        return _render_home(form, error), 503
-    try:
-        deliver_after_request(message_ids)
-    except SQLAlchemyError:
-        logger.exception("Could not deliver queued email; it stays in the outbox")
+        # Without the counter, which needs the database that just failed.
+        return _render_home(form, error, with_counts=False), 503
     return _remember_signer(form)
 
 
-def _record_signature(form: SignForm) -> list[int]:
-    """Store the signature and its email in one transaction; return the queued ids."""
+def _record_signature(form: SignForm) -> None:
+    """Store the signature and its email in one transaction; the mail worker sends it."""
     config = current_app.config
     session = get_session()
     content = current_content()
@@ -112,22 +110,22 @@ def _record_signature(form: SignForm) -> list[int]:
         country=form.country.data,
         postal_code=form.postal_code.data or "",
         updates=bool(form.updates.data),
-        ip_hash=hash_ip(config["SECRET_KEY"], request.remote_addr),
+        ip_hash=hash_ip(config["IP_HASH_KEY"], request.remote_addr),
         district_id=settled_district(current_index(), form.country.data, form.postal_code.data),
         token_ttl=timedelta(days=config["TOKEN_TTL_DAYS"]),
         notice_interval=timedelta(minutes=config["DUPLICATE_NOTICE_MINUTES"]),
         suspect=suspect,
     )
-    message_ids = [_queue_sign_email(result, content)] if result.notify else []
+    if result.notify:
+        _queue_sign_email(result, content)
     if not result.created:
         record_integrity_event(session, "duplicate_signature")
     elif suspect:
         record_integrity_event(session, "rate_limited")
     session.commit()
-    return message_ids
 
 
-def _queue_sign_email(result: SignResult, content: CampaignContent) -> int:
+def _queue_sign_email(result: SignResult, content: CampaignContent) -> None:
     base = current_app.config["BASE_URL"]
     signature = result.signature
     delete_token = make_delete_token(current_app.config["SECRET_KEY"], signature)
@@ -139,11 +137,12 @@ def _queue_sign_email(result: SignResult, content: CampaignContent) -> int:
         if result.confirm_token
         else None,
         "delete_url": f"{base}{url_for('campaigns.delete', token=delete_token)}",
+        "data_url": f"{base}{url_for('campaigns.my_data', token=delete_token)}",
         "ttl_days": current_app.config["TOKEN_TTL_DAYS"],
         "site_url": base + "/",
     }
     template = "confirm" if result.confirm_token else "already_signed"
-    return queue_email(get_session(), signature.email, template, **context).id
+    queue_email(get_session(), signature.email, template, signature_id=signature.id, **context)
 
 
 def _remember_signer(form: SignForm) -> Response:
@@ -188,8 +187,17 @@ def learn_more() -> str:
 
 @bp.get("/privacy")
 def privacy() -> str:
-    """Show the privacy notice."""
-    return render_template("campaigns/privacy.html", content=current_content())
+    """Show the privacy notice, with the retention periods these settings give."""
+    config, content = current_app.config, current_content()
+    return render_template(
+        "campaigns/privacy.html",
+        content=content,
+        token_ttl_days=config["TOKEN_TTL_DAYS"],
+        pending_retention_days=config["PENDING_RETENTION_DAYS"],
+        ip_hash_retention_days=config["IP_HASH_RETENTION_DAYS"],
+        retention_end=retention_end(content.closes, content.retention_months),
+        public_min_count=config["PUBLIC_MIN_COUNT"],
+    )
 
 
 def _signature_for(token: str, *, deleting: bool = False) -> Signature:
@@ -264,6 +272,19 @@ def delete(token: str) -> str:
     """Show the delete button; a GET never deletes."""
     _signature_for(token, deleting=True)
     return render_template("campaigns/delete.html", content=current_content(), form=ConfirmForm())
+
+
+@bp.get("/my-data/<token>")
+def my_data(token: str) -> str:
+    """Show a signer everything held about them (the link is in every email)."""
+    signature = _signature_for(token, deleting=True)
+    return render_template(
+        "campaigns/my_data.html",
+        content=current_content(),
+        signature=signature,
+        messages=list_signature_messages(get_session(), signature.id),
+        delete_url=url_for("campaigns.delete", token=token),
+    )
 
 
 @bp.post("/delete/<token>")

@@ -41,9 +41,10 @@ from petition.exports import (
     RowCounter,
     count_chunks,
     count_rows,
+    csv_lines,
     signature_chunks,
 )
-from petition.forms import ConfirmForm, LoginForm, ModerationForm, PasswordForm, ReleaseForm
+from petition.forms import MAX_ID, ConfirmForm, LoginForm, ModerationForm, PasswordForm, ReleaseForm
 from petition.letters import CHANNEL_MEANINGS
 from petition.limits import limit
 from petition.models import COUNTED_STATES, ModerationAction
@@ -67,10 +68,20 @@ from petition.organizers import (
     record_integrity_event,
     set_password,
 )
+from petition.reports import (
+    REPORT_COLUMNS,
+    ReportNotFoundError,
+    count_open_reports,
+    iter_report_rows,
+    list_data_reports,
+    mark_report_handled,
+)
 from petition.views.context import current_campaign, current_content
 from petition.views.refs import current_index
 
 bp = Blueprint("organizer", __name__, url_prefix="/organizer")
+# Mistake reports listed on the dashboard (open and handled each); the CSV has them all.
+REPORTS_SHOWN = 50
 bp.before_request(load_organizer)
 
 
@@ -175,6 +186,9 @@ def dashboard() -> str:
         cumulative_svg=line_chart(figures.per_day, title="Confirmed signatures over time"),
         form=ConfirmForm(),
         organizer=g.organizer,
+        open_reports=list_data_reports(get_session(), handled=False, limit=REPORTS_SHOWN),
+        open_report_count=count_open_reports(get_session()),
+        handled_reports=list_data_reports(get_session(), handled=True, limit=REPORTS_SHOWN),
     )
 
 
@@ -219,6 +233,33 @@ def export_signatures() -> Response:
     who = "all confirmed signers" if include_all else "signers who agreed to updates"
     stream = audited_stream(get_session(), chunks, "export.signatures", who, counter)
     return download(stream, f"{campaign.slug}-signatures.csv", "text/csv")
+
+
+@bp.get("/exports/reports.csv")
+@login_required
+def export_reports() -> Response:
+    """Stream every mistake report, newest first, as CSV."""
+    counter = RowCounter(iter_report_rows(get_session()))
+    chunks = csv_lines(REPORT_COLUMNS, counter)
+    stream = audited_stream(get_session(), chunks, "export.reports", "mistake reports", counter)
+    return download(stream, "mistake-reports.csv", "text/csv")
+
+
+@bp.post("/reports/<int:report_id>/handled")
+@login_required
+def report_handled(report_id: int) -> Response:
+    """Mark a mistake report as handled."""
+    if report_id > MAX_ID:
+        abort(404)
+    if not ConfirmForm().validate_on_submit():
+        abort(400, "The page expired: press the button again.")
+    try:
+        mark_report_handled(get_session(), report_id, g.organizer.email)
+    except ReportNotFoundError:
+        abort(404, "There is no such report.")
+    get_session().commit()
+    flash(f"Report {report_id} marked as handled.")
+    return redirect(url_for("organizer.dashboard", _anchor="reports"), code=303)
 
 
 def _criteria(form: ModerationForm) -> Criteria:
@@ -292,6 +333,8 @@ def release() -> Response:
 @login_required
 def revert(action_id: int) -> Response:
     """Undo a bulk invalidation or release."""
+    if action_id > MAX_ID:  # no row has it, and the database would refuse the number
+        abort(404)
     if not ConfirmForm().validate_on_submit():
         abort(400, "The page expired: press the button again.")
     return _finish_moderation(
