@@ -1,0 +1,313 @@
+"""Every public path under gunicorn and wrk, against a bare Flask app, on SQLite and PostgreSQL.
+
+Usage (from the checkout, needs /usr/bin/wrk):
+
+    .venv/bin/python -m bench.http [--database sqlite|postgresql|both] [--seconds 8]
+        [--workers 2] [--connections 32] [--port 5031] [--pg-url URL]
+
+For each database the script makes a fresh database (a SQLite file in a temporary folder,
+or a private schema on the PostgreSQL database given by --pg-url, dropped afterwards),
+migrates it and loads data/, then starts the bare Flask app of bench/bare_app.py and the
+project one after the other under the same gunicorn settings on 127.0.0.1, and drives
+each path with wrk for --seconds: the home page, the counts JSON, the lookup JSON with a
+varied mix of US, Canadian and EU queries, the sign POST (a session's CSRF token and a
+fresh email per request) and the thank-you page. It prints requests per second, the
+ratio to bare Flask (GET paths to the bare GET, the sign POST to the bare POST answering
+303), p99 latency, the answers outside 2xx/3xx (and for the sign POST, anything but 303),
+how many signatures and queued emails the database holds after the sign run, the worker
+RSS after the run and the time from starting gunicorn to the first answered request.
+
+The project runs with its shipped settings except: a bench secret key, WARNING logs, and
+the per-address sign limit raised to SIGN_LIMIT, because every wrk request comes from
+127.0.0.1 and the figures are meant to measure the app, not the limiter refusing them.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+# Run as a script, Python puts bench/ first on the path, and this file would shadow the
+# standard library's http package (which urllib needs): put the checkout there instead.
+if sys.path and os.path.abspath(sys.path[0]) == os.path.dirname(os.path.abspath(__file__)):
+    sys.path[0] = os.path.dirname(sys.path[0])
+
+import argparse  # noqa: E402  (after the path fix above)
+import re  # noqa: E402
+import subprocess  # noqa: E402
+import tempfile  # noqa: E402
+import time  # noqa: E402
+import uuid  # noqa: E402
+from dataclasses import dataclass  # noqa: E402
+from http.cookiejar import CookieJar  # noqa: E402
+from pathlib import Path  # noqa: E402
+from urllib.error import URLError  # noqa: E402
+from urllib.parse import urlencode  # noqa: E402
+from urllib.request import HTTPCookieProcessor, build_opener  # noqa: E402
+
+from bench.lookup_api import QUERIES  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+WRK = "/usr/bin/wrk"
+HOST = "127.0.0.1"  # the only address this script ever sends requests to
+SIGN_LIMIT = "1000000 per minute"
+START_TIMEOUT = 30  # seconds a server gets to answer its first request
+PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+# Where signers come from, in turn: different tally places, as real traffic has.
+SIGNERS = [("US", "10001"), ("CA", "K1A 0B1"), ("FR", "75001"), ("DE", "10115"),
+           ("US", "94103"), ("IE", "D02 X285"), ("AM", "")]  # fmt: skip
+
+# Counts every answer by status; the totals are printed as "status <code> <n>" lines.
+LUA_COMMON = """
+local threads, next_id = {}, 1
+function setup(thread)
+  thread:set("id", next_id)
+  next_id = next_id + 1
+  table.insert(threads, thread)
+end
+function init(args)
+  statuses, n, id = {}, 0, wrk.thread:get("id")
+end
+function response(status, headers, body)
+  statuses[status] = (statuses[status] or 0) + 1
+end
+function done(summary, latency, requests)
+  local total = {}
+  for _, t in ipairs(threads) do
+    for code, k in pairs(t:get("statuses")) do total[code] = (total[code] or 0) + k end
+  end
+  for code, k in pairs(total) do io.write(string.format("status %d %d\\n", code, k)) end
+end
+"""
+LUA_GET = """
+local path, cookie = "%(path)s", "%(cookie)s"
+function request()
+  return wrk.format("GET", path, cookie ~= "" and {["Cookie"] = cookie} or nil)
+end
+"""
+LUA_LOOKUP = """
+local queries = {%(queries)s}
+function request()
+  n = n %% #queries + 1
+  return wrk.format("GET", "/api/v1/representatives?" .. queries[n])
+end
+"""
+LUA_SIGN = """
+local signers, head = {%(signers)s}, "csrf_token=%(csrf)s&name=Bench+Signer&email=%(run)s-"
+local headers = {["Content-Type"] = "application/x-www-form-urlencoded", ["Cookie"] = "%(cookie)s"}
+function request()
+  n = n + 1
+  local body = head .. id .. "-" .. n .. "%%40example.org&privacy=y&" .. signers[n %% #signers + 1]
+  return wrk.format("POST", "/", headers, body)
+end
+"""
+
+
+@dataclass
+class Result:
+    path: str
+    rps: float
+    p99_ms: float
+    statuses: dict[int, int]
+    expected: int | None = None  # the one status this path must answer, when it is not 2xx
+
+    def bad(self) -> int:
+        """Answers outside what the path should give: non-2xx, or anything but `expected`."""
+        if self.expected:
+            return sum(k for code, k in self.statuses.items() if code != self.expected)
+        return sum(k for code, k in self.statuses.items() if not 200 <= code < 300)
+
+
+def run_wrk(
+    base: str, lua: str, seconds: int, connections: int, tmp: Path
+) -> tuple[float, float, dict[int, int]]:
+    """Drive base with the Lua script; return requests/s, p99 in ms and the status counts."""
+    script = tmp / f"wrk-{uuid.uuid4().hex[:8]}.lua"
+    script.write_text(LUA_COMMON + lua)
+    cmd = [WRK, "-t2", f"-c{connections}", f"-d{seconds}s", "--timeout", "10s", "--latency",
+           "-s", str(script), base]  # fmt: skip
+    out = subprocess.run(cmd, capture_output=True, text=True, check=True,
+                         timeout=seconds + 60).stdout  # fmt: skip
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
+    value, unit = re.search(r"\s99%\s+([\d.]+)(us|ms|s)", out).groups()  # type: ignore[union-attr]
+    p99 = float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+    statuses = {int(c): int(k) for c, k in re.findall(r"^status (\d+) (\d+)$", out, re.M)}
+    socket_errors = re.search(r"Socket errors: (.*)", out)
+    if socket_errors:
+        print(f"  wrk: socket errors on {base}: {socket_errors.group(1)}")
+    return rps, p99, statuses
+
+
+class Server:
+    """One gunicorn on 127.0.0.1:port; remembers how long it took to answer first."""
+
+    def __init__(self, target: str, port: int, workers: int, env: dict[str, str]) -> None:
+        self.base = f"http://{HOST}:{port}"
+        cmd = [str(BIN / "gunicorn"), "-w", str(workers), "-b", f"{HOST}:{port}",
+               "--log-level", "warning", target]  # fmt: skip
+        started = time.monotonic()
+        self.proc = subprocess.Popen(cmd, cwd=ROOT, env=env)
+        self.startup = self._wait_first_answer(started)
+
+    def _wait_first_answer(self, started: float) -> float:
+        opener = build_opener()
+        while time.monotonic() - started < START_TIMEOUT:
+            try:
+                opener.open(f"{self.base}/api/v1/representatives?country=US&postal_code=20001",
+                            timeout=START_TIMEOUT).read()  # fmt: skip
+                return time.monotonic() - started
+            except (URLError, ConnectionError):
+                if self.proc.poll() is not None:
+                    raise SystemExit(f"gunicorn exited with {self.proc.returncode}") from None
+                time.sleep(0.02)
+        self.stop()
+        raise SystemExit(f"{self.base} did not answer within {START_TIMEOUT} s")
+
+    def worker_rss_mb(self) -> list[float]:
+        """Return the resident memory of each worker process, in MB."""
+        children = Path(f"/proc/{self.proc.pid}/task/{self.proc.pid}/children").read_text()
+        sizes = []
+        for pid in children.split():
+            status = Path(f"/proc/{pid}/status").read_text()
+            kb = int(re.search(r"VmRSS:\s+(\d+) kB", status).group(1))  # type: ignore[union-attr]
+            sizes.append(kb / 1024)
+        return sizes
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        try:
+            self.proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait(timeout=10)
+
+
+def signer_session(base: str) -> tuple[str, str, str]:
+    """Open the home page and sign once; return the CSRF token, a cookie and the thanks cookie."""
+    jar = CookieJar()
+    opener = build_opener(HTTPCookieProcessor(jar))
+    page = opener.open(f"{base}/", timeout=30).read().decode()
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)  # type: ignore[union-attr]
+    cookie = "; ".join(f"{c.name}={c.value}" for c in jar)
+    email = f"setup-{uuid.uuid4().hex}@example.org"
+    form = {"csrf_token": token, "name": "Bench Setup", "email": email, "country": "US",
+            "postal_code": "10001", "privacy": "y"}  # fmt: skip
+    opener.open(f"{base}/", data=urlencode(form).encode(), timeout=30).read()  # follows to /thanks
+    thanks_cookie = "; ".join(f"{c.name}={c.value}" for c in jar)
+    return token, cookie, thanks_cookie
+
+
+def lua_signers() -> str:
+    return ", ".join(f'"{urlencode({"country": c, "postal_code": p})}"' for c, p in SIGNERS)
+
+
+def count_rows(url: str) -> tuple[int, int]:
+    """Return how many signatures and queued emails the bench database holds."""
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(url)
+    with engine.connect() as conn:
+        signatures = int(conn.scalar(text("SELECT count(*) FROM signatures")) or 0)
+        emails = int(conn.scalar(text("SELECT count(*) FROM outbox_messages")) or 0)
+    engine.dispose()
+    return signatures, emails
+
+
+def bench_database(label: str, url: str, args: argparse.Namespace, tmp: Path) -> None:
+    """Measure the bare app and the project on one database and print the table."""
+    env = {**os.environ, "PETITION_DATABASE_URL": url, "PETITION_SECRET_KEY": "bench",
+           "PETITION_LOG_LEVEL": "WARNING", "PETITION_SIGN_RATE_LIMIT": SIGN_LIMIT,
+           "PETITION_BASE_URL": f"http://{HOST}:{args.port + 1}"}  # fmt: skip
+    for step in (["db", "upgrade"], ["data", "load"]):
+        subprocess.run([str(BIN / "flask"), "--app", "petition", *step], cwd=ROOT, env=env,
+                       check=True, capture_output=True, timeout=300)  # fmt: skip
+    sec, conns, run = args.seconds, args.connections, uuid.uuid4().hex[:8]
+    bare = Server("bench.bare_app:app", args.port, args.workers, env)
+    try:
+        bare_get = run_wrk(bare.base, LUA_GET % {"path": "/api/v1/representatives", "cookie": ""},
+                           sec, conns, tmp)  # fmt: skip
+        sign_lua = LUA_SIGN % {"signers": lua_signers(), "csrf": "x", "cookie": "", "run": run}
+        bare_post = run_wrk(bare.base, sign_lua, sec, conns, tmp)
+    finally:
+        bare.stop()
+    app = Server("petition:create_app()", args.port + 1, args.workers, env)
+    results = []
+    try:
+        csrf, cookie, thanks_cookie = signer_session(app.base)
+        lookup_lua = LUA_LOOKUP % {"queries": ", ".join(f'"{q}"' for q in QUERIES)}
+        run_wrk(app.base, lookup_lua, 2, conns, tmp)  # warm up: every worker builds its index
+        gets = [("home page /", "/", ""),
+                ("counts JSON", "/api/v1/campaigns/artsakh/counts", "")]  # fmt: skip
+        for name, path, jar in gets:
+            lua = LUA_GET % {"path": path, "cookie": jar}
+            results.append(Result(name, *run_wrk(app.base, lua, sec, conns, tmp)))
+        results.append(Result("lookup JSON (mix)", *run_wrk(app.base, lookup_lua, sec, conns, tmp)))
+        before = count_rows(url)
+        sign_lua = LUA_SIGN % {"signers": lua_signers(), "csrf": csrf, "cookie": cookie, "run": run}
+        sign = Result("sign POST", *run_wrk(app.base, sign_lua, sec, conns, tmp), expected=303)
+        after = count_rows(url)
+        results.append(sign)
+        thanks_lua = LUA_GET % {"path": "/thanks", "cookie": thanks_cookie}
+        results.append(Result("thanks page", *run_wrk(app.base, thanks_lua, sec, conns, tmp)))
+        rss = app.worker_rss_mb()
+    finally:
+        app.stop()
+    print_table(label, args, Result("bare Flask GET", *bare_get), Result("bare Flask POST (303)",
+                *bare_post, expected=303), results)  # fmt: skip
+    stored, queued = after[0] - before[0], after[1] - before[1]
+    print(f"sign POST: {sign.statuses.get(303, 0):,} answered 303; {stored:,} signatures stored, "
+          f"{queued:,} emails queued in that run")  # fmt: skip
+    print("worker RSS: " + ", ".join(f"{mb:.0f} MB" for mb in rss) + " (after every path)")
+    print(f"gunicorn start to first answered request: {app.startup:.2f} s "
+          f"(bare Flask: {bare.startup:.2f} s)\n")  # fmt: skip
+
+
+def print_table(label: str, args: argparse.Namespace, bare_get: Result, bare_post: Result,
+                results: list[Result]) -> None:  # fmt: skip
+    print(f"\n{label}: gunicorn -w {args.workers} (sync), wrk -t2 -c{args.connections} "
+          f"-d{args.seconds}s, one run")  # fmt: skip
+    print("| path | req/s | ratio | p99 | bad answers |\n|---|---:|---:|---:|---:|")
+    for ref in (bare_get, bare_post):
+        print(f"| {ref.path} | {ref.rps:,.0f} | (ref) | {ref.p99_ms:.1f} ms | {ref.bad()} |")
+    for r in results:
+        ref = bare_post if r.expected == 303 else bare_get
+        ratio = r.rps / ref.rps
+        print(f"| {r.path} | {r.rps:,.0f} | {ratio:.0%} | {r.p99_ms:.1f} ms | {r.bad()} |")
+
+
+def with_schema(url: str, schema: str) -> str:
+    sep = "&" if "?" in url else "?"
+    return f"{url}{sep}options=-csearch_path%3D{schema}"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--database", choices=["sqlite", "postgresql", "both"], default="both")
+    parser.add_argument("--seconds", type=int, default=8)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--port", type=int, default=5031, help="bare app; the project uses +1")
+    parser.add_argument("--pg-url", default=PG_URL)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as folder:
+        tmp = Path(folder)
+        if args.database in ("sqlite", "both"):
+            bench_database("SQLite", f"sqlite:///{tmp}/bench.db", args, tmp)
+        if args.database in ("postgresql", "both"):
+            from sqlalchemy import create_engine, text
+
+            schema = f"bench_{uuid.uuid4().hex[:12]}"
+            admin = create_engine(args.pg_url)
+            with admin.begin() as conn:
+                conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+            try:
+                bench_database("PostgreSQL", with_schema(args.pg_url, schema), args, tmp)
+            finally:
+                with admin.begin() as conn:
+                    conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+                admin.dispose()
+
+
+if __name__ == "__main__":
+    main()
