@@ -26,7 +26,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.logger.setLevel(app.config["LOG_LEVEL"])
     logging.getLogger("petition").setLevel(app.config["LOG_LEVEL"])
 
-    from petition import cache, cli, db, jsonprovider, limits, mail, views
+    from petition import cache, cli, db, httpcache, jsonprovider, limits, mail, views
     from petition.content import load_campaigns, load_letter_templates
 
     app.extensions["petition.campaigns"] = load_campaigns(app.config["DATA_DIR"])
@@ -35,6 +35,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     db.init_app(app)
     mail.init_app(app)
     cache.init_app(app)
+    httpcache.init_app(app)
     limits.init_app(app)
     views.register(app)
     cli.register(app)

@@ -9,13 +9,12 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from petition.counts import day_tallies, place_tallies
 from petition.models import (
     AuditEntry,
     IntegrityEvent,
     LetterEvent,
     Signature,
-    SignatureCount,
-    SignatureDayCount,
     SignatureState,
     utcnow,
 )
@@ -37,24 +36,22 @@ class Dashboard:
 
 
 def _totals(session: Session, campaign_id: int) -> dict[str, int]:
+    tallies = place_tallies(campaign_id)
     rows = session.execute(
-        select(SignatureCount.state, func.sum(SignatureCount.count))
-        .where(SignatureCount.campaign_id == campaign_id)
-        .group_by(SignatureCount.state)
+        select(tallies.c.state, func.sum(tallies.c.count)).group_by(tallies.c.state)
     ).all()
     found = {SignatureState(state).value: int(n or 0) for state, n in rows}
     return {s.value: found.get(s.value, 0) for s in SignatureState}
 
 
-def _grouped(session: Session, campaign_id: int, *columns: Any) -> list[Any]:
+def _grouped(session: Session, campaign_id: int, *names: str) -> list[Any]:
     """Sum confirmed tallies grouped by the given columns, largest first."""
-    total = func.sum(SignatureCount.count)
+    tallies = place_tallies(campaign_id)
+    columns = [tallies.c[name] for name in names]
+    total = func.sum(tallies.c.count)
     rows = session.execute(
         select(*columns, total)
-        .where(
-            SignatureCount.campaign_id == campaign_id,
-            SignatureCount.state == SignatureState.CONFIRMED,
-        )  # fmt: skip
+        .where(tallies.c.state == SignatureState.CONFIRMED)
         .group_by(*columns)
         .having(total > 0)
         .order_by(total.desc(), *columns)
@@ -64,14 +61,14 @@ def _grouped(session: Session, campaign_id: int, *columns: Any) -> list[Any]:
 
 def per_day(session: Session, campaign_id: int) -> list[tuple[date, int]]:
     """Confirmed signatures per day of confirmation."""
+    tallies = day_tallies(campaign_id)
+    total = func.sum(tallies.c.count)
     rows = session.execute(
-        select(SignatureDayCount.day, SignatureDayCount.count)
-        .where(
-            SignatureDayCount.campaign_id == campaign_id,
-            SignatureDayCount.state == SignatureState.CONFIRMED,
-            SignatureDayCount.count != 0,
-        )  # fmt: skip
-        .order_by(SignatureDayCount.day)
+        select(tallies.c.day, total)
+        .where(tallies.c.state == SignatureState.CONFIRMED)
+        .group_by(tallies.c.day)
+        .having(total != 0)
+        .order_by(tallies.c.day)
     ).all()
     return [(day, max(0, int(n))) for day, n in rows]  # a tally never goes below zero
 
@@ -116,11 +113,9 @@ def build_dashboard(session: Session, campaign_id: int) -> Dashboard:
     return Dashboard(
         totals=totals,
         per_day=per_day(session, campaign_id),
-        by_country=_grouped(session, campaign_id, SignatureCount.country),
-        by_region=_grouped(session, campaign_id, SignatureCount.country, SignatureCount.region),
-        by_district=_grouped(
-            session, campaign_id, SignatureCount.country, SignatureCount.district_id
-        ),  # fmt: skip
+        by_country=_grouped(session, campaign_id, "country"),
+        by_region=_grouped(session, campaign_id, "country", "region"),
+        by_district=_grouped(session, campaign_id, "country", "district_id"),
         letters_by_rep=_letters(session, campaign_id, LetterEvent.representative_id),
         letters_by_channel=_letters(session, campaign_id, LetterEvent.channel),
         integrity=integrity_figures(session, campaign_id, totals),

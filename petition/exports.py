@@ -17,7 +17,8 @@ from typing import Any, Generic, TypeVar
 from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
-from petition.models import Campaign, Signature, SignatureCount, SignatureDayCount, SignatureState
+from petition.counts import day_tallies, place_tallies
+from petition.models import Campaign, Signature, SignatureState
 
 T = TypeVar("T")
 
@@ -105,12 +106,12 @@ def _place_rows(
     states: frozenset[SignatureState],
 ) -> list[dict[str, object]]:
     """Sum the place tallies grouped by these columns, leaving out places now at zero."""
-    columns = [SignatureCount.district_id if n == "district" else getattr(SignatureCount, n)
-               for n in names]  # fmt: skip
-    total = func.sum(SignatureCount.count)
+    tallies = place_tallies(campaign_id)
+    columns = [tallies.c["district_id" if n == "district" else n] for n in names]
+    total = func.sum(tallies.c.count)
     query = (
         select(*columns, total)
-        .where(SignatureCount.campaign_id == campaign_id, SignatureCount.state.in_(states))
+        .where(tallies.c.state.in_(states))
         .group_by(*columns)
         .having(total > 0)
         .order_by(*columns)
@@ -123,13 +124,14 @@ def _day_rows(
     session: Session, campaign_id: int, states: frozenset[SignatureState]
 ) -> list[dict[str, object]]:
     """Sum the day tallies by day, with the running total."""
-    total = func.sum(SignatureDayCount.count)
+    tallies = day_tallies(campaign_id)
+    total = func.sum(tallies.c.count)
     query = (
-        select(SignatureDayCount.day, total)
-        .where(SignatureDayCount.campaign_id == campaign_id, SignatureDayCount.state.in_(states))
-        .group_by(SignatureDayCount.day)
+        select(tallies.c.day, total)
+        .where(tallies.c.state.in_(states))
+        .group_by(tallies.c.day)
         .having(total > 0)
-        .order_by(SignatureDayCount.day)
+        .order_by(tallies.c.day)
     )
     rows: list[dict[str, object]] = []
     cumulative = 0

@@ -11,8 +11,8 @@ from typing import Any
 from sqlalchemy import ColumnElement, func, select, update
 from sqlalchemy.orm import Session
 
-from petition.counts import tally_many
-from petition.models import ModerationAction, Signature, SignatureCount, SignatureState, utcnow
+from petition.counts import place_tallies, tally_many
+from petition.models import ModerationAction, Signature, SignatureState, utcnow
 from petition.organizers import record_audit
 
 # Signatures locked, re-tallied and updated per round trip, so that 100,000 matches
@@ -288,8 +288,8 @@ def list_moderation_actions(
 
 def invalidated_count(session: Session, campaign_id: int) -> int:
     """Return how many of a campaign's signatures are invalidated, from the tallies."""
-    query = select(func.coalesce(func.sum(SignatureCount.count), 0)).where(
-        SignatureCount.campaign_id == campaign_id,
-        SignatureCount.state == SignatureState.INVALIDATED,
+    tallies = place_tallies(campaign_id)
+    query = select(func.coalesce(func.sum(tallies.c.count), 0)).where(
+        tallies.c.state == SignatureState.INVALIDATED
     )
     return int(session.scalar(query) or 0)

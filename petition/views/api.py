@@ -8,6 +8,7 @@ from flask import Blueprint, abort, current_app, request, url_for
 from werkzeug.wrappers import Response
 
 from petition.content import CampaignContent
+from petition.httpcache import public
 from petition.letters import MAILTO_LIMIT, mailto_url, webmail_urls
 from petition.representatives import LookupInputError
 from petition.views.campaigns import public_counts
@@ -25,6 +26,7 @@ def allow_cross_origin(response: Response) -> Response:
 
 
 @bp.get("/campaigns/<slug>/counts")
+@public
 def counts(slug: str) -> dict[str, object]:
     """Return the campaign's public counts (confirmed signatures)."""
     campaigns: dict[str, CampaignContent] = current_app.extensions["petition.campaigns"]
@@ -35,6 +37,7 @@ def counts(slug: str) -> dict[str, object]:
 
 
 @bp.get("/representatives")
+@public
 def representatives() -> tuple[dict[str, object], int]:
     """Return the districts and representatives for a country and postal code."""
     try:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 from datetime import timedelta
 from typing import Any
@@ -10,6 +11,7 @@ from flask import (
     Blueprint,
     abort,
     current_app,
+    make_response,
     redirect,
     render_template,
     request,
@@ -22,9 +24,10 @@ from werkzeug.wrappers import Response
 from petition.cache import get_cache
 from petition.campaigns import get_campaign, sync_campaign
 from petition.content import CampaignContent
-from petition.counts import cached_counts, counts_cache_key
-from petition.db import get_session
+from petition.counts import counts_cache_key, fold_tallies, public_counts_data
+from petition.db import get_session, in_transaction, write_sessionmaker
 from petition.forms import ConfirmForm, SignForm
+from petition.httpcache import private, public, shared_page
 from petition.limits import limiter, sign_rate_limit
 from petition.mail import deliver_after_request, queue_email
 from petition.models import COUNTED_STATES, COUNTED_STATES_WITH_PENDING, Signature
@@ -59,19 +62,28 @@ def current_content() -> CampaignContent:
 
 
 def public_counts(content: CampaignContent) -> dict[str, Any]:
-    """Return the campaign's public counts from the cache."""
+    """Return the campaign's public counts from the cache; on a miss, fold and read them."""
+    cache = get_cache(current_app)
+    cached = cache.get(counts_cache_key(content.slug))
+    if cached is not None:
+        return dict(cached)
+    config = current_app.config
+    if not in_transaction():  # folding takes the write lock: never inside a reading one
+        try:
+            fold_tallies(write_sessionmaker(current_app), wait=False)
+        except SQLAlchemyError:
+            logger.exception("Could not fold the tally journal; counts still add it up")
     campaign = get_campaign(get_session(), content.slug)
-    states = COUNTED_STATES_WITH_PENDING if current_app.config["COUNT_PENDING"] else COUNTED_STATES
-    return cached_counts(
+    data = public_counts_data(
         get_session(),
-        get_cache(current_app),
         campaign.id if campaign else None,
         slug=content.slug,
         goal=content.goal,
-        states=frozenset(states),
-        ttl=current_app.config["COUNTS_CACHE_SECONDS"],
-        min_count=current_app.config["PUBLIC_MIN_COUNT"],
+        states=COUNTED_STATES_WITH_PENDING if config["COUNT_PENDING"] else COUNTED_STATES,
+        min_count=config["PUBLIC_MIN_COUNT"],
     )
+    cache.set(counts_cache_key(content.slug), data, config["COUNTS_CACHE_SECONDS"])
+    return data
 
 
 def render_rate_limited() -> tuple[str, int]:
@@ -85,21 +97,29 @@ def render_rate_limited() -> tuple[str, int]:
     return _render_home(SignForm(), error), 429
 
 
-def _render_home(form: SignForm, error: str | None = None) -> str:
+def _render_home(
+    form: SignForm, error: str | None = None, counts: dict[str, Any] | None = None
+) -> str:
     content = current_content()
     return render_template(
         "campaigns/home.html",
         content=content,
-        counts=public_counts(content),
+        counts=counts if counts is not None else public_counts(content),
         form=form,
         error=error,
     )
 
 
 @bp.get("/")
-def home() -> str:
+def home() -> Response:
     """Show the situation, the demands, the counter and the sign form."""
-    return _render_home(SignForm())
+    content = current_content()
+    counts = public_counts(content)
+    # Only the counter changes between renderings; the rest, country list included, is
+    # the same for everyone and comes from memory, with this visitor's CSRF token.
+    version = (content.slug, counts["total"], counts["goal"], counts["letters_sent"])
+    page = shared_page("home", version, lambda: _render_home(SignForm(), counts=counts))
+    return private(make_response(page))
 
 
 @bp.post("/")
@@ -185,18 +205,19 @@ def _remember_signer(form: SignForm) -> Response:
 
 
 @bp.get("/thanks")
-def thanks() -> str | Response:
+def thanks() -> Response:
     """Tell the signer to check their inbox and what they can do next."""
     signer = browser_session.get("signer")
     if not signer:
         return redirect(url_for("campaigns.home", _anchor="sign"))
-    return render_template(
+    page = render_template(
         "campaigns/thanks.html",
         content=current_content(),
         signer=signer,
         share_url=current_app.config["BASE_URL"] + "/",
         lookup_url=_lookup_url(signer),
     )
+    return private(make_response(page))
 
 
 def _lookup_url(signer: dict[str, str]) -> str | None:
@@ -209,15 +230,21 @@ def _lookup_url(signer: dict[str, str]) -> str | None:
 
 
 @bp.get("/learn-more")
+@public
 def learn_more() -> str:
     """Show the campaign's questions and answers."""
-    return render_template("campaigns/learn_more.html", content=current_content())
+    content = current_content()
+    render = functools.partial(render_template, "campaigns/learn_more.html", content=content)
+    return shared_page("learn_more", content.slug, render)
 
 
 @bp.get("/privacy")
+@public
 def privacy() -> str:
     """Show the privacy notice."""
-    return render_template("campaigns/privacy.html", content=current_content())
+    content = current_content()
+    render = functools.partial(render_template, "campaigns/privacy.html", content=content)
+    return shared_page("privacy", content.slug, render)
 
 
 def _signature_for(token: str, *, deleting: bool = False) -> Signature:
