@@ -22,9 +22,12 @@ migrate: install
 load: migrate
 	$(FLASK) data load
 
+# The web server and the mail worker together (Procfile, run by honcho); Ctrl-C stops both.
 # Links in emails point at the address the server listens on, unless told otherwise.
 run: load
-	PETITION_BASE_URL="$${PETITION_BASE_URL:-http://$(HOST):$(PORT)}" $(FLASK) run --host $(HOST) --port $(PORT)
+	PATH="$(CURDIR)/$(BIN):$$PATH" HOST=$(HOST) \
+	PETITION_BASE_URL="$${PETITION_BASE_URL:-http://$(HOST):$(PORT)}" \
+	$(BIN)/honcho --procfile Procfile start --port $(PORT)
 
 test: install
 	$(BIN)/ruff check petition tests migrations $(wildcard bench)

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+import signal
 import sys
-import time
 from datetime import timedelta
 from pathlib import Path
 from types import ModuleType
@@ -16,7 +16,7 @@ from flask.cli import AppGroup
 from petition.campaigns import sync_campaign
 from petition.cli_export import export_cli
 from petition.content import CampaignContent
-from petition.mail import deliver_due
+from petition.mail import CLAIM_BATCH, deliver_due, run_worker
 from petition.models import utcnow
 from petition.organizers import (
     OrganizerError,
@@ -207,17 +207,33 @@ def _show_progress(url: str, received: int, total: int | None) -> None:
 
 
 @mail_cli.command("send")
-@click.option("--loop", is_flag=True, help="Keep running, sending due email every few seconds.")
-@click.option("--interval", default=10.0, show_default=True, help="Seconds between passes.")
-def mail_send(loop: bool, interval: float) -> None:
-    """Send every queued email that is due, retrying failures with backoff."""
+def mail_send() -> None:
+    """Send every queued email that is due, once, retrying failures with backoff."""
     app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
+    sent = failed = 0
     while True:
-        report = deliver_due(app, limit=1000)
-        click.echo(f"Sent {report.sent}, failed {report.failed}.")
-        if not loop:
-            raise SystemExit(1 if report.failed else 0)
-        time.sleep(interval)
+        report = deliver_due(app, limit=CLAIM_BATCH)
+        sent, failed = sent + report.sent, failed + report.failed
+        if report.claimed < CLAIM_BATCH:
+            break
+    click.echo(f"Sent {sent}, failed {failed}.")
+    raise SystemExit(1 if failed else 0)
+
+
+@mail_cli.command("work")
+def mail_work() -> None:
+    """Keep sending due email, looking every MAIL_POLL_SECONDS, until stopped."""
+    app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
+    stopping: list[int] = []
+
+    def stop(signum: int, _frame: object) -> None:
+        stopping.append(signum)
+
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, stop)
+    click.echo(f"Mail worker started (backend {app.config['MAIL_URL'].split(':')[0]}).")
+    run_worker(app, poll=float(app.config["MAIL_POLL_SECONDS"]), should_stop=lambda: bool(stopping))
+    click.echo("Mail worker stopped.")
 
 
 @signatures_cli.command("purge")

@@ -65,7 +65,11 @@ SETTINGS: tuple[Setting, ...] = (
         "Seconds before the first retry of a failed email; doubles with every attempt.",
     ),
     Setting("MAIL_MAX_ATTEMPTS", 8, "Attempts before an email is given up for good."),
-    Setting("MAIL_BATCH", 20, "Most queued emails the app retries after each signature."),
+    Setting(
+        "MAIL_POLL_SECONDS",
+        1.0,
+        "Seconds the mail worker (`flask mail work`) waits before looking for due email again.",
+    ),
     Setting(
         "EMAIL_CHECK_DELIVERABILITY",
         False,

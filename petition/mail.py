@@ -1,16 +1,20 @@
-"""Outgoing email: an outbox table written with the signature, sent after the commit.
+"""Outgoing email: an outbox table written with the signature, sent by a worker.
 
 Messages are queued in the request's transaction (so a rolled-back signature
-never mails a dead link) and delivered afterwards by `deliver_due`, from the
-request that queued them, from later requests, and from `flask mail send`.
-A failed delivery stays in the outbox and is retried with exponential backoff.
+never mails a dead link) and sent by `flask mail work`, never by a request, so a
+slow or hanging mail server never slows a page. Workers claim messages with a
+token and a lease, so several can run without sending one message twice. A
+failed delivery stays in the outbox and is retried with exponential backoff.
 """
 
 from __future__ import annotations
 
 import logging
+import secrets
 import smtplib
 import ssl
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from email.message import EmailMessage
@@ -18,9 +22,10 @@ from email.utils import formatdate, make_msgid
 from typing import Any, Protocol, cast
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from flask import Flask, current_app, render_template
+from flask import Flask, render_template
 from sqlalchemy import or_, select, update
 from sqlalchemy.engine import CursorResult
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from petition.models import OutboxMessage, utcnow
@@ -28,8 +33,10 @@ from petition.models import OutboxMessage, utcnow
 EXTENSION_KEY = "petition.mail"
 logger = logging.getLogger("petition.mail")
 
-# A sender holds a message this long; a crashed sender's claim then lapses.
+# A worker holds a message at least this long; a crashed worker's claim then lapses.
 CLAIM_SECONDS = 120
+# Messages a worker claims at once (each is renewed just before it is sent).
+CLAIM_BATCH = 20
 # Longest wait between two attempts, however many have failed.
 MAX_BACKOFF = timedelta(hours=6)
 
@@ -100,7 +107,9 @@ def get_backend(app: Flask) -> MailBackend:
     return backend
 
 
-def queue_email(session: Session, to: str, template: str, **context: Any) -> OutboxMessage:
+def queue_email(
+    session: Session, to: str, template: str, *, signature_id: int | None = None, **context: Any
+) -> OutboxMessage:
     """Render templates/email/<template>/ and add the message to the outbox."""
     subject = render_template(f"email/{template}/subject.txt", **context)
     body = render_template(f"email/{template}/body.txt", **context)
@@ -110,6 +119,7 @@ def queue_email(session: Session, to: str, template: str, **context: Any) -> Out
         body=body.strip() + "\n",
         kind=template,
         next_attempt_at=utcnow(),
+        signature_id=signature_id,
     )
     session.add(message)
     session.flush()
@@ -118,33 +128,57 @@ def queue_email(session: Session, to: str, template: str, **context: Any) -> Out
 
 @dataclass
 class DeliveryReport:
+    claimed: int = 0
     sent: int = 0
     failed: int = 0
 
 
-def deliver_due(app: Flask, *, limit: int, only_ids: list[int] | None = None) -> DeliveryReport:
-    """Send queued messages whose time has come; failures wait for their next turn."""
-    factory: sessionmaker[Session] = app.extensions["petition.db"]["sessionmaker"]
-    report = DeliveryReport()
-    with factory() as session:
-        now = utcnow()
-        query = (
-            select(OutboxMessage.id)
-            .where(
-                OutboxMessage.sent_at.is_(None),
-                OutboxMessage.failed_at.is_(None),
-                OutboxMessage.next_attempt_at <= now,
-                or_(OutboxMessage.locked_until.is_(None), OutboxMessage.locked_until < now),
-            )
-            .order_by(OutboxMessage.id)
-            .limit(limit)
+def claim_lease(app: Flask) -> timedelta:
+    """How long a worker holds a message: long enough for the slowest SMTP conversation."""
+    return timedelta(seconds=max(CLAIM_SECONDS, 10 * float(app.config["MAIL_TIMEOUT"])))
+
+
+def claim_due(session: Session, *, limit: int, lease: timedelta) -> tuple[str, list[int]]:
+    """Claim up to `limit` due messages under a fresh token and commit; return both.
+
+    PostgreSQL: FOR UPDATE SKIP LOCKED, so concurrent workers take disjoint rows.
+    SQLite: the transaction begins IMMEDIATE (db.py), so select-and-claim is atomic.
+    """
+    token = secrets.token_hex(16)
+    now = utcnow()
+    due = (
+        select(OutboxMessage.id)
+        .where(
+            OutboxMessage.sent_at.is_(None),
+            OutboxMessage.failed_at.is_(None),
+            OutboxMessage.next_attempt_at <= now,
+            or_(OutboxMessage.locked_until.is_(None), OutboxMessage.locked_until < now),
         )
-        if only_ids is not None:
-            query = query.where(OutboxMessage.id.in_(only_ids))
-        ids = list(session.scalars(query))
-        session.commit()
+        .order_by(OutboxMessage.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    ids = list(session.scalars(due))
+    if ids:
+        session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id.in_(ids))
+            .values(claim_token=token, locked_until=now + lease)
+            .execution_options(synchronize_session=False)
+        )
+    session.commit()
+    return token, ids
+
+
+def deliver_due(app: Flask, *, limit: int) -> DeliveryReport:
+    """Claim due messages and send them; failures wait for their next turn (backoff)."""
+    factory: sessionmaker[Session] = app.extensions["petition.db"]["sessionmaker"]
+    lease = claim_lease(app)
+    with factory() as session:
+        token, ids = claim_due(session, limit=limit, lease=lease)
+        report = DeliveryReport(claimed=len(ids))
         for message_id in ids:
-            message = _claim(session, message_id)
+            message = _renew_claim(session, message_id, token, lease)
             if message is not None:
                 ok = _attempt(app, session, message)
                 report.sent += ok
@@ -152,24 +186,25 @@ def deliver_due(app: Flask, *, limit: int, only_ids: list[int] | None = None) ->
     return report
 
 
-def _claim(session: Session, message_id: int) -> OutboxMessage | None:
-    """Take a message for sending unless another sender already has it."""
-    now = utcnow()
-    claimed = cast(
+def _renew_claim(
+    session: Session, message_id: int, token: str, lease: timedelta
+) -> OutboxMessage | None:
+    """Extend our claim just before sending; None when it lapsed and another worker took it."""
+    renewed = cast(
         CursorResult[Any],
         session.execute(
             update(OutboxMessage)
             .where(
                 OutboxMessage.id == message_id,
+                OutboxMessage.claim_token == token,
                 OutboxMessage.sent_at.is_(None),
-                or_(OutboxMessage.locked_until.is_(None), OutboxMessage.locked_until < now),
             )
-            .values(locked_until=now + timedelta(seconds=CLAIM_SECONDS))
+            .values(locked_until=utcnow() + lease)
             .execution_options(synchronize_session=False)
         ),
     ).rowcount
     session.commit()
-    return session.get(OutboxMessage, message_id) if claimed else None
+    return session.get(OutboxMessage, message_id) if renewed else None
 
 
 def _attempt(app: Flask, session: Session, message: OutboxMessage) -> bool:
@@ -183,6 +218,7 @@ def _attempt(app: Flask, session: Session, message: OutboxMessage) -> bool:
     email.set_content(message.body)
     message.attempts += 1
     message.locked_until = None
+    message.claim_token = None
     try:
         get_backend(app).send(email)
     except (OSError, smtplib.SMTPException) as exc:
@@ -200,11 +236,25 @@ def _attempt(app: Flask, session: Session, message: OutboxMessage) -> bool:
     return True
 
 
-def deliver_after_request(only_ids: list[int]) -> DeliveryReport:
-    """Send what this request queued, then retry a few older messages."""
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
-    report = deliver_due(app, limit=len(only_ids), only_ids=only_ids) if only_ids else None
-    retry = deliver_due(app, limit=app.config["MAIL_BATCH"])
-    if report is None:
-        return retry
-    return DeliveryReport(report.sent + retry.sent, report.failed + retry.failed)
+def run_worker(app: Flask, *, poll: float, should_stop: Callable[[], bool]) -> None:
+    """Send due email until told to stop, waiting `poll` seconds whenever none is due.
+
+    A database or mail outage is logged and waited out; the worker never exits on it.
+    """
+    while not should_stop():
+        try:
+            report = deliver_due(app, limit=CLAIM_BATCH)
+        except SQLAlchemyError:
+            logger.exception("Mail worker: database unavailable; trying again shortly")
+            report = DeliveryReport()
+        if report.sent or report.failed:
+            logger.info("Mail worker: sent %s, failed %s", report.sent, report.failed)
+        if report.claimed < CLAIM_BATCH:
+            _sleep(poll, should_stop)
+
+
+def _sleep(seconds: float, should_stop: Callable[[], bool]) -> None:
+    """Wait, waking early when asked to stop."""
+    deadline = time.monotonic() + seconds
+    while not should_stop() and time.monotonic() < deadline:
+        time.sleep(min(0.1, seconds))

@@ -170,8 +170,14 @@ class OutboxMessage(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
-    # A sender claims a message until this time so two processes never send it twice.
+    # A worker claims a message (its token, until this time) so two never send it twice;
+    # a crashed worker's claim lapses and another worker takes the message.
     locked_until: Mapped[datetime | None] = mapped_column(DateTime)
+    claim_token: Mapped[str | None] = mapped_column(String(32))
+    # The signature the message is about, so deleting it erases the message too.
+    signature_id: Mapped[int | None] = mapped_column(
+        ForeignKey("signatures.id", ondelete="SET NULL"), index=True
+    )
     sent_at: Mapped[datetime | None] = mapped_column(DateTime)
     failed_at: Mapped[datetime | None] = mapped_column(DateTime)
     last_error: Mapped[str] = mapped_column(Text, default="")

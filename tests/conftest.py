@@ -19,6 +19,7 @@ from werkzeug.serving import make_server
 from petition import create_app
 from petition.db import Base, get_engine
 from petition.mail import EXTENSION_KEY as MAIL_KEY
+from petition.mail import deliver_due
 
 PG_URL = os.environ.get("PETITION_TEST_DATABASE_URL")
 REDIS_URL = os.environ.get("PETITION_TEST_REDIS_URL")
@@ -26,16 +27,27 @@ BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgresql)]
 
 
 class FakeMailBackend:
-    """Keeps every message instead of sending it; `fail` makes sends raise."""
+    """Keeps every message instead of sending it; `fail` makes sends raise.
 
-    def __init__(self) -> None:
-        self.outbox: list[EmailMessage] = []
+    Given an app, reading `outbox` first lets the mail worker take one turn (what
+    `flask mail work` does within a second), since requests never send mail.
+    """
+
+    def __init__(self, app: Flask | None = None) -> None:
+        self.sent: list[EmailMessage] = []
         self.fail = False
+        self.app = app
 
     def send(self, message: EmailMessage) -> None:
         if self.fail:
             raise ConnectionRefusedError("fake SMTP server is down")
-        self.outbox.append(message)
+        self.sent.append(message)
+
+    @property
+    def outbox(self) -> list[EmailMessage]:
+        if self.app is not None:
+            deliver_due(self.app, limit=1000)
+        return self.sent
 
     def links(self, kind: str = "confirm") -> list[str]:
         """Return the paths of the links of this kind in the messages so far."""
@@ -114,7 +126,7 @@ def app(make_app: Callable[..., Flask], database_url: str) -> Iterator[Flask]:
     engine = get_engine(app)
     Base.metadata.drop_all(engine)
     Base.metadata.create_all(engine)
-    app.extensions[MAIL_KEY] = FakeMailBackend()
+    app.extensions[MAIL_KEY] = FakeMailBackend(app)
     load_campaigns(app)
     yield app
     Base.metadata.drop_all(engine)

@@ -29,7 +29,7 @@ from petition.db import get_session, in_transaction, write_sessionmaker
 from petition.forms import ConfirmForm, SignForm
 from petition.httpcache import private, public, shared_page
 from petition.limits import limiter, sign_rate_limit
-from petition.mail import deliver_after_request, queue_email
+from petition.mail import queue_email
 from petition.models import COUNTED_STATES, COUNTED_STATES_WITH_PENDING, Signature
 from petition.organizers import record_integrity_event
 from petition.representatives import COVERED_COUNTRIES, settled_district
@@ -133,7 +133,7 @@ def sign() -> Response | tuple[str, int]:
         logger.info("Honeypot filled; signature dropped")
         return _remember_signer(form)
     try:
-        message_ids = _record_signature(form)
+        _record_signature(form)
     except SQLAlchemyError:
         logger.exception("Could not record a signature")
         get_session().rollback()
@@ -142,15 +142,11 @@ def sign() -> Response | tuple[str, int]:
             "please try again in a minute."
         )
         return _render_home(form, error), 503
-    try:
-        deliver_after_request(message_ids)
-    except SQLAlchemyError:
-        logger.exception("Could not deliver queued email; it stays in the outbox")
     return _remember_signer(form)
 
 
-def _record_signature(form: SignForm) -> list[int]:
-    """Store the signature and its email in one transaction; return the queued ids."""
+def _record_signature(form: SignForm) -> None:
+    """Store the signature and its email in one transaction; the mail worker sends it."""
     config = current_app.config
     session = get_session()
     content = current_content()
@@ -168,14 +164,14 @@ def _record_signature(form: SignForm) -> list[int]:
         token_ttl=timedelta(days=config["TOKEN_TTL_DAYS"]),
         notice_interval=timedelta(minutes=config["DUPLICATE_NOTICE_MINUTES"]),
     )
-    message_ids = [_queue_sign_email(result, content)] if result.notify else []
+    if result.notify:
+        _queue_sign_email(result, content)
     if not result.created:
         record_integrity_event(session, "duplicate_signature")
     session.commit()
-    return message_ids
 
 
-def _queue_sign_email(result: SignResult, content: CampaignContent) -> int:
+def _queue_sign_email(result: SignResult, content: CampaignContent) -> None:
     base = current_app.config["BASE_URL"]
     signature = result.signature
     delete_token = make_delete_token(current_app.config["SECRET_KEY"], signature)
@@ -191,7 +187,7 @@ def _queue_sign_email(result: SignResult, content: CampaignContent) -> int:
         "site_url": base + "/",
     }
     template = "confirm" if result.confirm_token else "already_signed"
-    return queue_email(get_session(), signature.email, template, **context).id
+    queue_email(get_session(), signature.email, template, signature_id=signature.id, **context)
 
 
 def _remember_signer(form: SignForm) -> Response:
