@@ -13,7 +13,6 @@ from sqlalchemy import inspect, text
 from petition.cli import alembic_config
 from petition.db import Base, get_engine
 
-
 INSERT_CAMPAIGN = (
     "INSERT INTO campaigns (id, slug, title, goal, created_at, updated_at) "
     "VALUES (1, 'c', 'C', 10, '2026-01-01 00:00:00', '2026-01-01 00:00:00')"
@@ -110,7 +109,7 @@ def test_downgrade_folds_the_tally_journal(empty_app) -> None:
                 ),
                 {"s": state, "d": delta},
             )
-    assert runner.invoke(args=["db", "downgrade", "c0093120a366"]).exit_code == 0
+    assert runner.invoke(args=["db", "downgrade", "5b1e0c2d7a90"]).exit_code == 0
     with engine.connect() as conn:
         counts = conn.execute(
             text("SELECT state, count FROM signature_counts ORDER BY state")

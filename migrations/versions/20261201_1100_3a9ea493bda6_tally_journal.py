@@ -1,7 +1,7 @@
 """tally journal: signing inserts a row instead of updating a shared tally row
 
 Revision ID: 3a9ea493bda6
-Revises: c0093120a366
+Revises: 5b1e0c2d7a90
 Create Date: 2026-12-01 10:43:33.451533
 """
 
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "3a9ea493bda6"
-down_revision: str | Sequence[str] | None = "c0093120a366"
+down_revision: str | Sequence[str] | None = "5b1e0c2d7a90"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
