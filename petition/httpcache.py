@@ -12,6 +12,7 @@ each request only adds its token (see shared_page).
 from __future__ import annotations
 
 import functools
+import hashlib
 import threading
 from collections.abc import Callable
 from typing import Any, ParamSpec
@@ -43,7 +44,7 @@ def public(view: Callable[P, Any]) -> Callable[P, Response]:
         response = make_response(view(*args, **kwargs))
         if response.status_code == 200:
             response.headers["Cache-Control"] = public_cache_control(current_app)
-            response.add_etag()
+            response.set_etag(hashlib.sha1(response.get_data()).hexdigest())
             if "HTTP_IF_NONE_MATCH" in request.environ:  # only revalidations pay for parsing
                 response.make_conditional(request)
         return response
@@ -63,9 +64,11 @@ def keep_personal_answers_private(response: Response) -> None:
     A flashed message shown, a session cookie set or a CSRF token makes a page one
     visitor's own, whatever its view declared. Runs once the session cookie is written.
     """
-    if "public" not in response.headers.get("Cache-Control", ""):
+    # One pass over the names: werkzeug answers a missing header with a costly exception.
+    headers = {name.lower(): value for name, value in response.headers.items()}
+    if "public" not in headers.get("cache-control", ""):
         return
-    if "Set-Cookie" in response.headers or "csrf_token" in g:
+    if "set-cookie" in headers or "csrf_token" in g:
         response.headers["Cache-Control"] = PRIVATE
         response.headers.pop("ETag", None)
 
