@@ -93,7 +93,7 @@ local headers = {["Content-Type"] = "application/x-www-form-urlencoded", ["Cooki
 function request()
   n = n + 1
   local body = head .. id .. "-" .. n .. "%%40example.org&privacy=y&" .. signers[n %% #signers + 1]
-  return wrk.format("POST", "/", headers, body)
+  return wrk.format("POST", "%(path)s", headers, body)
 end
 """
 
@@ -209,6 +209,17 @@ def lua_signers() -> str:
     return ", ".join(f'"{urlencode({"country": c, "postal_code": p})}"' for c, p in SIGNERS)
 
 
+def make_naive_table(url: str) -> None:
+    """Create the table the bare app's naive insert writes to."""
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(url)
+    key = "SERIAL PRIMARY KEY" if engine.dialect.name == "postgresql" else "INTEGER PRIMARY KEY"
+    with engine.begin() as conn:
+        conn.execute(text(f"CREATE TABLE bench_naive (id {key}, email TEXT)"))
+    engine.dispose()
+
+
 def count_rows(url: str) -> tuple[int, int]:
     """Return how many signatures and queued emails the bench database holds."""
     from sqlalchemy import create_engine, text
@@ -231,7 +242,10 @@ def bench_database(label: str, url: str, args: argparse.Namespace, tmp: Path) ->
                        check=True, capture_output=True, timeout=300)  # fmt: skip
     sec, conns, run = args.seconds, args.connections, uuid.uuid4().hex[:8]
     get_lua = LUA_GET % {"path": "/api/v1/representatives", "cookie": ""}
-    post_lua = LUA_SIGN % {"signers": lua_signers(), "csrf": "x", "cookie": "", "run": run}
+    post = {"signers": lua_signers(), "csrf": "x", "cookie": "", "run": run}
+    post_lua = LUA_SIGN % {**post, "path": "/"}
+    naive_lua = LUA_SIGN % {**post, "path": "/naive"}
+    make_naive_table(url)
     bare = Server("bench.bare_app:app", args.port, args.workers, env, "/api/v1/representatives")
     try:
         app = Server("petition:create_app()", args.port + 1, args.workers, env, "/")
@@ -245,6 +259,8 @@ def bench_database(label: str, url: str, args: argparse.Namespace, tmp: Path) ->
                 run_wrk(bare.base, post_lua, sec, conns, tmp)]  # fmt: skip
         results, stored, queued = measure_project(app.base, url, sec, conns, tmp, run)
         rss = app.worker_rss_mb()
+        naive = Result("naive one-row insert POST (303)",
+                       *run_wrk(bare.base, naive_lua, sec, conns, tmp), post=True)  # fmt: skip
         refs += [run_wrk(bare.base, get_lua, sec, conns, tmp),
                  run_wrk(bare.base, post_lua, sec, conns, tmp)]  # fmt: skip
     finally:
@@ -252,7 +268,7 @@ def bench_database(label: str, url: str, args: argparse.Namespace, tmp: Path) ->
         bare.stop()
     bare_get = average("bare Flask GET", refs[0], refs[2])
     bare_post = average("bare Flask POST (303)", refs[1], refs[3])
-    print_table(label, args, [bare_get, bare_post], results)
+    print_table(label, args, [bare_get, bare_post], [*results, naive])
     sign = next(r for r in results if r.post)
     print(
         f"sign POST: {sign.requests:,} requests answered, {stored:,} signatures stored and "
@@ -286,7 +302,8 @@ def measure_project(
         results.append(Result(name, *run_wrk(base, lua, sec, conns, tmp)))
     results.append(Result("lookup JSON (mix)", *run_wrk(base, lookup_lua, sec, conns, tmp)))
     before = count_rows(url)
-    sign_lua = LUA_SIGN % {"signers": lua_signers(), "csrf": csrf, "cookie": cookie, "run": run}
+    sign = {"signers": lua_signers(), "csrf": csrf, "cookie": cookie, "run": run, "path": "/"}
+    sign_lua = LUA_SIGN % sign
     results.append(Result("sign POST", *run_wrk(base, sign_lua, sec, conns, tmp), post=True))
     after = count_rows(url)
     expect_ok(base, "/thanks", thanks_cookie)
