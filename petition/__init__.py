@@ -27,9 +27,19 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     logging.getLogger("petition").setLevel(app.config["LOG_LEVEL"])
 
     from petition import cache, cli, db, httpcache, jsonprovider, limits, mail, views
-    from petition.content import load_campaigns, load_letter_templates
+    from petition.content import (
+        load_campaign_translations,
+        load_campaigns,
+        load_letter_templates,
+    )
 
     app.extensions["petition.campaigns"] = load_campaigns(app.config["DATA_DIR"])
+    translations, gaps = load_campaign_translations(
+        app.config["DATA_DIR"], app.extensions["petition.campaigns"]
+    )
+    app.extensions["petition.campaign_translations"] = translations
+    for gap in gaps:
+        app.logger.warning("Campaign text falls back: %s", gap)
     app.extensions["petition.letters"] = load_letter_templates(app.config["DATA_DIR"])
     jsonprovider.init_app(app)
     db.init_app(app)

@@ -23,6 +23,10 @@ class Cache(Protocol):
 
     def delete(self, key: str) -> None: ...
 
+    def add(self, key: str, value: Any, ttl: float) -> bool:
+        """Set the key only when it is absent or expired; say whether it was set."""
+        ...
+
 
 class MemoryCache:
     """Per-process cache; each worker refreshes on its own."""
@@ -45,6 +49,15 @@ class MemoryCache:
     def delete(self, key: str) -> None:
         with self._lock:
             self._items.pop(key, None)
+
+    def add(self, key: str, value: Any, ttl: float) -> bool:
+        now = time.monotonic()
+        with self._lock:
+            item = self._items.get(key)
+            if item is not None and item[0] >= now:
+                return False
+            self._items[key] = (now + ttl, value)
+            return True
 
 
 class RedisCache:
@@ -72,6 +85,17 @@ class RedisCache:
             self._client.delete(KEY_PREFIX + key)
         except redis.RedisError as exc:
             logger.warning("Redis cache unavailable: %s", exc)
+
+    def add(self, key: str, value: Any, ttl: float) -> bool:
+        """SET NX: atomic across workers. When Redis is down, every add succeeds."""
+        try:
+            done = self._client.set(
+                KEY_PREFIX + key, json.dumps(value), px=max(1, int(ttl * 1000)), nx=True
+            )
+        except redis.RedisError as exc:
+            logger.warning("Redis cache unavailable: %s", exc)
+            return True
+        return bool(done)
 
 
 def init_app(app: Flask) -> None:

@@ -126,6 +126,18 @@ SETTINGS: tuple[Setting, ...] = (
         "Most login attempts from one address (and for one email address).",
     ),
     Setting(
+        "LETTER_RATE_LIMIT",
+        "60 per hour",
+        "Most letters one address can have counted (each report of a letter opened in a mail "
+        "program, webmail, contact form or print page).",
+    ),
+    Setting(
+        "LETTER_REPEAT_MINUTES",
+        10,
+        "A letter reported again by the same browser, to the same representative by the same "
+        "channel, within these minutes counts once.",
+    ),
+    Setting(
         "PUBLIC_MIN_COUNT",
         5,
         "District counts below this are hidden from the public "

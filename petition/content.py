@@ -148,9 +148,9 @@ def load_campaign_file(path: Path) -> CampaignContent:
 
 
 def load_campaigns(data_dir: str | Path) -> dict[str, CampaignContent]:
-    """Read every campaign file in data/campaigns/, keyed by slug."""
+    """Read every campaign file in data/campaigns/, keyed by slug (translations aside)."""
     folder = Path(data_dir) / CAMPAIGNS_FOLDER
-    paths = sorted(folder.glob("*.toml"))
+    paths = [p for p in sorted(folder.glob("*.toml")) if "." not in p.stem]
     if not paths:
         raise CampaignFileError(f"No campaign file (*.toml) in {folder}")
     campaigns: dict[str, CampaignContent] = {}
@@ -160,6 +160,87 @@ def load_campaigns(data_dir: str | Path) -> dict[str, CampaignContent]:
             raise CampaignFileError(f"Campaign file {path}: slug '{content.slug}' is used twice")
         campaigns[content.slug] = content
     return campaigns
+
+
+# Keys whose text is the same in every language: names of things, addresses, numbers.
+UNTRANSLATED_KEYS = frozenset({"slug", "language", "contact_email", "report_mistake_url"})
+UNTRANSLATED_SUFFIXES = ("_url", "_email", "_image")
+
+
+def _translatable(key: str) -> bool:
+    return key not in UNTRANSLATED_KEYS and not key.endswith(UNTRANSLATED_SUFFIXES)
+
+
+def _overlay(english: Any, other: Any, where: str, missing: list[str]) -> Any:
+    """The English value with the translation's texts laid over it, field by field.
+
+    Lists of tables match by their `id`. Every translatable text the translation leaves
+    out is named in ``missing``; keys or ids the English lacks are an error.
+    """
+    if isinstance(english, dict):
+        other = other if isinstance(other, dict) else {}
+        unknown = sorted(set(other) - set(english))
+        if unknown:
+            raise ValueError(f"{where or 'file'}: '{unknown[0]}' is not in the English file")
+        return {
+            key: _overlay(value, other.get(key), f"{where}.{key}".lstrip("."), missing)
+            if _translatable(key) else value
+            for key, value in english.items()
+        }  # fmt: skip
+    if isinstance(english, list) and all(isinstance(i, dict) and "id" in i for i in english):
+        by_id = {i.get("id"): i for i in other} if isinstance(other, list) else {}
+        unknown = sorted(str(k) for k in set(by_id) - {i["id"] for i in english})
+        if unknown:
+            raise ValueError(f"{where}: id '{unknown[0]}' is not in the English file")
+        return [
+            {"id": i["id"], **_overlay(
+                {k: v for k, v in i.items() if k != "id"},
+                {k: v for k, v in by_id.get(i["id"], {}).items() if k != "id"},
+                f"{where}[{i['id']}]", missing)}
+            for i in english
+        ]  # fmt: skip
+    if isinstance(english, str):
+        if isinstance(other, str) and other.strip():
+            return other
+        missing.append(where)
+    return english
+
+
+def load_campaign_translations(
+    data_dir: str | Path, campaigns: dict[str, CampaignContent]
+) -> tuple[dict[str, dict[str, CampaignContent]], list[str]]:
+    """Read data/campaigns/<slug>.<lang>.toml: each campaign's texts in other languages.
+
+    A text a translation leaves out stays in the campaign's language; each such gap is
+    returned as a warning naming the file and the fields.
+
+    :raises CampaignFileError: a translation of no campaign, or a malformed one.
+    """
+    folder = Path(data_dir) / CAMPAIGNS_FOLDER
+    translations: dict[str, dict[str, CampaignContent]] = {}
+    warnings: list[str] = []
+    for path in sorted(folder.glob("*.*.toml")):
+        slug, _, lang = path.stem.partition(".")
+        try:
+            if slug not in campaigns:
+                raise ValueError(f"there is no campaign file {slug}.toml to translate")
+            with (folder / f"{slug}.toml").open("rb") as fh:
+                english = tomllib.load(fh)
+            with path.open("rb") as fh:
+                other = tomllib.load(fh)
+            if other.get("language") != lang or other.get("slug") != slug:
+                raise ValueError(f"'slug' and 'language' must say '{slug}' and '{lang}'")
+            missing: list[str] = []
+            merged = _overlay(english, other, "", missing)
+            merged["language"] = lang
+            content = parse_campaign(merged)
+        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError, ValueError) as exc:
+            raise CampaignFileError(f"Campaign file {path}: {exc}") from exc
+        translations.setdefault(slug, {})[lang] = content
+        if missing:
+            warnings.append(f"{path.name}: no '{lang}' text for {', '.join(missing)}; "
+                            f"{english.get('language', 'the original')} is shown")  # fmt: skip
+    return translations, warnings
 
 
 LETTERS_FOLDER = "letters"
@@ -173,6 +254,8 @@ LETTER_PLACEHOLDERS = frozenset(
 @dataclass(frozen=True)
 class LetterTemplate:
     body: str
+    lang: str  # the letter's language: "en", "fr", "de"...
+    locale: str  # how its date is written: "en_US", "fr_CA"...
     subject: str
     salutation: str
     opening: str
@@ -180,11 +263,21 @@ class LetterTemplate:
     demands: dict[int, str]
     closing: str
     signoff: str
+    unknown_place: str  # {place} when the writer gave neither city nor postal code
+
+
+# body -> language -> template; every body has English.
+LetterTemplates = dict[str, dict[str, LetterTemplate]]
+TEXT_FIELDS = ("subject", "salutation", "opening", "demands_intro", "closing", "signoff")
+
+
+def _placeholders(text: str) -> set[str]:
+    return {name for _lit, name, _spec, _conv in string.Formatter().parse(text) if name}
 
 
 def _check_placeholders(text: str, where: str) -> str:
     try:
-        names = {name for _lit, name, _spec, _conv in string.Formatter().parse(text) if name}
+        names = _placeholders(text)
     except ValueError as exc:
         raise ValueError(f"{where}: {exc} (write a literal brace as {{{{ or }}}})") from exc
     unknown = names - LETTER_PLACEHOLDERS
@@ -196,28 +289,69 @@ def _check_placeholders(text: str, where: str) -> str:
 
 def parse_letter(data: dict[str, Any]) -> LetterTemplate:
     """Check a decoded letter file against the schema and build the template."""
-    fields = {}
-    for key in ("body", "subject", "salutation", "opening", "demands_intro", "closing", "signoff"):
+    fields: dict[str, Any] = {}
+    for key in ("body", *TEXT_FIELDS):
         fields[key] = _check_placeholders(_require(data, key, str, "file"), key)
     if fields["body"] not in LETTER_BODIES:
         raise ValueError(f"file: 'body' must be one of {', '.join(LETTER_BODIES)}")
+    lang = data.get("lang", "en")
+    if not (isinstance(lang, str) and lang.isascii() and lang.isalpha() and len(lang) == 2):
+        raise ValueError("file: 'lang' must be a two-letter language code such as 'fr'")
+    locale = data.get("locale", lang)
+    if not isinstance(locale, str) or not locale.startswith(lang):
+        raise ValueError(f"file: 'locale' must be a locale of '{lang}', such as '{lang}_CA'")
+    unknown_place = data.get("unknown_place", "your constituency")
+    if not isinstance(unknown_place, str) or not unknown_place.strip():
+        raise ValueError("file: 'unknown_place' must be a phrase such as 'your constituency'")
     raw = _require(data, "demands", dict, "file")
     demands = {}
     for key, text in raw.items():
         if not str(key).isdigit() or not isinstance(text, str) or not text.strip():
             raise ValueError(f"[demands]: '{key}' must be a demand id with a paragraph")
         demands[int(key)] = _check_placeholders(text, f"[demands] {key}")
-    return LetterTemplate(demands=demands, **fields)
+    return LetterTemplate(
+        demands=demands, lang=lang, locale=locale, unknown_place=unknown_place.strip(), **fields
+    )
 
 
-def load_letter_templates(data_dir: str | Path) -> dict[str, LetterTemplate]:
-    """Read data/letters/*.toml, keyed by body; a missing folder gives no templates."""
-    templates: dict[str, LetterTemplate] = {}
-    for path in sorted((Path(data_dir) / LETTERS_FOLDER).glob("*.toml")):
+def check_translation(english: LetterTemplate, other: LetterTemplate) -> None:
+    """A translation covers the same demands and keeps every placeholder of the English.
+
+    :raises ValueError: naming the field that differs.
+    """
+    if set(other.demands) != set(english.demands):
+        ids = sorted(english.demands)
+        raise ValueError(f"[demands] must have the ids of the English letter: {ids}")
+    pairs = [(f, getattr(english, f), getattr(other, f)) for f in TEXT_FIELDS]
+    pairs += [(f"[demands] {i}", english.demands[i], other.demands[i]) for i in english.demands]
+    for where, source, translated in pairs:
+        missing = _placeholders(source) - _placeholders(translated)
+        if missing:
+            raise ValueError(f"{where}: the English letter uses {{{sorted(missing)[0]}}}; keep it")
+
+
+def load_letter_templates(data_dir: str | Path) -> LetterTemplates:
+    """Read data/letters/<body>.toml (English) and <body>.<lang>.toml (other languages).
+
+    A missing folder gives no templates; a translation without its English letter, or one
+    that drops a demand or a placeholder, stops start-up with the file named.
+    """
+    templates: LetterTemplates = {}
+    paths = (Path(data_dir) / LETTERS_FOLDER).glob("*.toml")
+    # English first (body.toml before body.fr.toml): translations are checked against it.
+    for path in sorted(paths, key=lambda p: (p.name.count("."), p.name)):
         try:
             with path.open("rb") as fh:
                 template = parse_letter(tomllib.load(fh))
+            suffix = path.stem.partition(".")[2] or "en"
+            if suffix != template.lang:
+                raise ValueError(f"'lang' is '{template.lang}' but the file name says '{suffix}'")
+            english = templates.get(template.body, {}).get("en")
+            if template.lang != "en":
+                if english is None:
+                    raise ValueError(f"there is no English letter {template.body}.toml to follow")
+                check_translation(english, template)
         except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError, ValueError) as exc:
             raise CampaignFileError(f"Letter file {path}: {exc}") from exc
-        templates[template.body] = template
+        templates.setdefault(template.body, {})[template.lang] = template
     return templates

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import unicodedata
-from typing import Any
-
 import pycountry
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app
@@ -31,6 +28,7 @@ from petition.postal import (
     normalize_postal_code,
     postal_code_example,
 )
+from petition.text import clean_text
 
 NAME_MAX = 200
 EMAIL_MAX = 254  # RFC 5321 path limit
@@ -61,14 +59,6 @@ def country_choices() -> list[SelectChoice]:
 
 
 COUNTRY_CODES = frozenset(c.alpha_2 for c in pycountry.countries)
-
-
-def clean_text(value: Any) -> Any:
-    """Drop control and invisible format characters and collapse whitespace."""
-    if not isinstance(value, str):
-        return value
-    kept = "".join(ch for ch in value if unicodedata.category(ch)[0] != "C" or ch in " \t")
-    return " ".join(kept.split())
 
 
 def check_email(field: Field) -> None:
@@ -213,6 +203,10 @@ class LetterForm(FlaskForm):  # type: ignore[misc]  # flask-wtf ships no type hi
         validators=[Length(max=1000, message="Keep it under 1,000 characters.")],
         description="Why this matters to you. Offices give personal letters more weight "
         "than identical ones.",
+    )
+    lang = SelectField(
+        "Language of the letter",
+        description="Your own sentence and your details stay as you wrote them.",
     )
     subject = StringField("Subject", validators=[Length(max=200)])
     body = TextAreaField("Letter", validators=[Length(max=20000)])

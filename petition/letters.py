@@ -11,15 +11,33 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from urllib.parse import quote, urlencode
 
+from itsdangerous import BadData, URLSafeTimedSerializer
 from sqlalchemy.orm import Session
 
-from petition.content import Demand, LetterTemplate
+from petition.cache import Cache
+from petition.content import Demand, LetterTemplate, LetterTemplates
 from petition.models import Campaign, LetterEvent
 from petition.refindex import Rep
+from petition.text import clean_text
 
 # Mail clients and browsers start to truncate or refuse mailto links around this length.
 MAILTO_LIMIT = 2000
 CHANNELS = ("email", "gmail", "outlook", "copy", "contact_form", "print")
+# Channels that leave the site through a link (a mail program, webmail, a contact form).
+LINK_CHANNELS = ("email", "gmail", "outlook", "contact_form")
+# What one letter event of each channel means: the wording of every count.
+CHANNEL_MEANINGS = {
+    "email": "opened in an email program",
+    "gmail": "opened in Gmail",
+    "outlook": "opened in Outlook.com",
+    "copy": "copied to the clipboard",
+    "contact_form": "taken to the official contact form or website",
+    "print": "opened for printing",
+}
+WRITER_FIELDS = ("name", "email", "address", "city", "postal_code")
+# Longest value the letter API takes for any parameter.
+API_PARAM_MAX = 1000
+OPEN_TOKEN_SALT = "petition.letter-opened"
 NAME_SUFFIXES = frozenset({"jr", "jr.", "sr", "sr.", "ii", "iii", "iv", "v"})
 PERSONAL_MAX = 1000
 
@@ -35,7 +53,7 @@ class Writer:
     @property
     def place(self) -> str:
         """Where the writer lives, as the opening names it (city, else postal code)."""
-        return self.city or self.postal_code or "your constituency"
+        return self.city or self.postal_code
 
 
 @dataclass(frozen=True)
@@ -71,7 +89,7 @@ def compose_letter(
         "last_name": last_name(rep.name),
         "address_as": rep.address_as,
         "district_name": rep.district_name or rep.region,
-        "place": writer.place,
+        "place": writer.place or template.unknown_place,
         "writer_name": writer.name,
     }
     fill = _filler(values)
@@ -80,8 +98,10 @@ def compose_letter(
         parts.append(personal.strip())
     chosen = [d for d in demands if d.id in template.demands]
     if chosen:
-        parts.append(fill(template.demands_intro))
-        parts += [f"{d.title}\n{fill(template.demands[d.id])}" for d in chosen]
+        # One short paragraph per demand, in the body's own words (no headings: the
+        # default letter must fit a mailto link).
+        parts += [fill(template.demands_intro)] if template.demands_intro.strip() else []
+        parts += [fill(template.demands[d.id]) for d in chosen]
     parts += [fill(template.closing), "\n".join([fill(template.signoff), *address_block(writer)])]
     return Letter(to=rep.email, subject=single_line(fill(template.subject)),
                   body="\n\n".join(parts) + "\n")  # fmt: skip
@@ -119,6 +139,178 @@ def webmail_urls(to: str, subject: str, body: str) -> dict[str, str]:
         "gmail": f"https://mail.google.com/mail/?{gmail}",
         "outlook": f"https://outlook.live.com/mail/0/deeplink/compose?{outlook}",
     }
+
+
+# Member states' languages that MEPs read, most widely spoken first (where we have letters).
+MEMBER_STATE_LANGUAGES = {
+    "AT": ("de",), "BE": ("nl", "fr", "de"), "CY": ("el",), "DE": ("de",), "ES": ("es",),
+    "FR": ("fr",), "GR": ("el",), "IE": ("en",), "IT": ("it",), "LU": ("fr", "de"),
+    "MT": ("en",), "NL": ("nl",), "PL": ("pl",),
+}  # fmt: skip
+# Belgium elects its MEPs by language community.
+BELGIAN_COLLEGES = {"BE-NL": "nl", "BE-FR": "fr", "BE-DE": "de"}
+
+
+def letter_languages(templates: LetterTemplates, rep: Rep) -> list[str]:
+    """The languages a letter to this representative can be written in, English first."""
+    return sorted(templates.get(rep.body, {}), key=lambda lang: (lang != "en", lang))
+
+
+def default_letter_language(rep: Rep, available: Sequence[str], preferred: Sequence[str]) -> str:
+    """The letter's language unless the writer picks another.
+
+    Canadian MPs: French in a Québec riding or for a French-speaking writer. MEPs: the
+    language of their member state (of their college in Belgium) when we have a letter in
+    it, else the writer's language. Otherwise the writer's language, else English.
+    ``preferred`` lists the writer's languages, most preferred first.
+    """
+    wanted: list[str] = []
+    if rep.body == "ca-commons" and rep.region == "QC":
+        wanted.append("fr")
+    if rep.body == "eu-parliament":
+        college = BELGIAN_COLLEGES.get(rep.district_id)
+        own = [college] if college else list(MEMBER_STATE_LANGUAGES.get(rep.country, ()))
+        wanted += [lang for lang in preferred if lang in own] + own
+    wanted += list(preferred)
+    return next((lang for lang in wanted if lang in available), "en")
+
+
+class LetterInputError(ValueError):
+    """A letter request names an unknown representative or carries bad values."""
+
+    def __init__(self, message: str, field: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+def contact_page(rep: Rep) -> str:
+    """The official contact form; the website only for those who publish no email (a
+    profile page is no way to write to someone who has an address)."""
+    return rep.contact_url or ("" if rep.email else rep.website)
+
+
+def available_channels(rep: Rep) -> list[str]:
+    """The channels this representative can be written through, the recommended one first.
+
+    Print is offered only with a postal address to print on the letter.
+    """
+    channels = ["email", "gmail", "outlook"] if rep.email else []
+    if contact_page(rep):
+        channels.append("contact_form")
+    channels.append("copy")
+    if rep.address:
+        channels.append("print")
+    return channels
+
+
+def send_links(rep: Rep, subject: str, body: str) -> dict[str, str]:
+    """Return the link of every link channel this letter can take.
+
+    The mail program's link is left out when it is longer than mail programs accept.
+    """
+    links: dict[str, str] = {}
+    if rep.email:
+        mailto = mailto_url(rep.email, subject, body)
+        if len(mailto) <= MAILTO_LIMIT:
+            links["email"] = mailto
+        links.update(webmail_urls(rep.email, subject, body))
+    if contact_page(rep):
+        links["contact_form"] = contact_page(rep)
+    return links
+
+
+def make_open_token(secret_key: str, rep_id: str, channel: str, browser: str) -> str:
+    """Sign what a browser may report having opened: a representative and a channel."""
+    serializer = URLSafeTimedSerializer(secret_key, salt=OPEN_TOKEN_SALT)
+    return serializer.dumps([rep_id, channel, browser])
+
+
+def read_open_token(secret_key: str, token: str, max_age: int) -> tuple[str, str, str]:
+    """Return (representative id, channel, browser) of a token we signed.
+
+    :raises LetterInputError: forged, expired or malformed token.
+    """
+    serializer = URLSafeTimedSerializer(secret_key, salt=OPEN_TOKEN_SALT)
+    try:
+        value = serializer.loads(token[:500], max_age=max_age)
+    except BadData:
+        value = None
+    if not (isinstance(value, list) and len(value) == 3 and all(isinstance(v, str) for v in value)):
+        raise LetterInputError("This link cannot be counted.", "token")
+    if value[1] not in CHANNELS:
+        raise LetterInputError("This link cannot be counted.", "token")
+    return value[0], value[1], value[2]
+
+
+def build_api_letter(
+    args: Mapping[str, str],
+    reps: Mapping[str, Rep],
+    templates: LetterTemplates,
+    demands: Sequence[Demand],
+    preferred: Sequence[str] = (),
+) -> tuple[Letter, Rep, LetterTemplate]:
+    """Compose the letter a query describes; every parameter is checked.
+
+    Without a ``lang`` parameter the letter is in the representative's default language
+    (see default_letter_language), given the writer's ``preferred`` languages.
+
+    :raises LetterInputError: unknown representative or language, bad demands or oversized
+        values.
+    """
+    rep = reps.get(args.get("representative", "")[:64])
+    if rep is None or rep.vacant:
+        raise LetterInputError("Give a known representative id (see /api/v1/representatives).",
+                               "representative")  # fmt: skip
+    available = letter_languages(templates, rep)
+    if not available:
+        raise LetterInputError("There is no letter for this representative.", "representative")
+    lang = args.get("lang") or default_letter_language(rep, available, preferred)
+    if lang not in available:
+        raise LetterInputError(f"'lang' must be one of {', '.join(available)} for this "
+                               "representative.", "lang")  # fmt: skip
+    template = templates[rep.body][lang]
+    for key, value in args.items():
+        if len(value) > API_PARAM_MAX:
+            raise LetterInputError(f"'{key}' is too long (at most {API_PARAM_MAX}).", key)
+    ids = {d.id for d in demands}
+    wanted = args.get("demands")
+    try:
+        chosen = ids if wanted is None else {int(x) for x in wanted.split(",") if x.strip()}
+    except ValueError:
+        chosen = {-1}
+    if not chosen <= ids:
+        raise LetterInputError(f"'demands' takes demand numbers among {sorted(ids)}, "
+                               "separated by commas.", "demands")  # fmt: skip
+    writer = Writer(**{f: clean_text(args.get(f, "")) for f in WRITER_FIELDS if f != "address"},
+                    address=args.get("address", ""))  # fmt: skip
+    kept = [d for d in demands if d.id in chosen]
+    return compose_letter(template, rep, writer, kept, args.get("personal", "")), rep, template
+
+
+def print_params(args: Mapping[str, str]) -> dict[str, str]:
+    """The letter API's parameters that the print page needs again."""
+    keys = (*WRITER_FIELDS, "demands", "personal", "lang")
+    return {k: args[k] for k in keys if args.get(k)}
+
+
+def record_letter_event_once(
+    session: Session,
+    cache: Cache,
+    campaign: Campaign,
+    rep: Rep,
+    channel: str,
+    browser: str,
+    window_seconds: float,
+) -> bool:
+    """Count a letter unless this browser counted the same one in the last window.
+
+    Returns whether it was counted.
+    """
+    key = f"letter-opened:{campaign.id}:{rep.id}:{channel}:{browser}"
+    if not cache.add(key, 1, window_seconds):
+        return False
+    record_letter_event(session, campaign, rep, channel)
+    return True
 
 
 def record_letter_event(session: Session, campaign: Campaign, rep: Rep, channel: str) -> None:

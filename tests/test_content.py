@@ -8,7 +8,14 @@ from pathlib import Path
 import pytest
 
 from petition import create_app
-from petition.content import CampaignFileError, load_campaigns, split_paragraphs
+from petition.content import (
+    CampaignFileError,
+    check_translation,
+    load_campaign_translations,
+    load_campaigns,
+    load_letter_templates,
+    split_paragraphs,
+)
 
 DATA = Path(__file__).resolve().parent.parent / "data"
 
@@ -90,4 +97,88 @@ def test_editing_a_letter_file_changes_the_letter(tmp_path: Path) -> None:
     path = copy_letters(tmp_path)
     path.write_text(path.read_text().replace('signoff = "', 'signoff = "With respect, ', 1))
     app = create_app({"DATABASE_URL": "sqlite://", "SECRET_KEY": "k", "DATA_DIR": str(tmp_path)})
-    assert app.extensions["petition.letters"]["us-senate"].signoff.startswith("With respect, ")
+    senate = app.extensions["petition.letters"]["us-senate"]["en"]
+    assert senate.signoff.startswith("With respect, ")
+
+
+def test_every_translation_keeps_the_english_demands_and_placeholders() -> None:
+    """Start-up checks it too; this test names every shipped letter and language."""
+    templates = load_letter_templates(DATA)
+    assert {body: sorted(langs) for body, langs in templates.items()} == {
+        "ca-commons": ["en", "fr"],
+        "eu-parliament": ["de", "el", "en", "es", "fr", "it", "nl", "pl"],
+        "us-house": ["en"],
+        "us-senate": ["en"],
+    }
+    for langs in templates.values():
+        for template in langs.values():
+            check_translation(langs["en"], template)
+            assert template.locale.startswith(template.lang)
+
+
+@pytest.mark.parametrize(
+    ("edit", "problem"),
+    [
+        (lambda s: s.replace("{place}", "ici", 1), "the English letter uses {place}; keep it"),
+        (lambda s: s.replace('"6" = ', '"7" = ', 1), "must have the ids of the English letter"),
+        (lambda s: s.replace('"fr"', '"de"').replace("fr_CA", "de_CA"), "the file name says 'fr'"),
+        (lambda s: s.replace('locale = "fr_CA"', 'locale = "en_CA"'), "'locale' must be a"),
+    ],
+)
+def test_malformed_translation_names_file_and_problem(tmp_path: Path, edit, problem) -> None:
+    copy_letters(tmp_path)
+    path = tmp_path / "letters" / "ca-commons.fr.toml"
+    path.write_text(edit(path.read_text()))
+    with pytest.raises(CampaignFileError) as info:
+        create_app({"DATABASE_URL": "sqlite://", "SECRET_KEY": "k", "DATA_DIR": str(tmp_path)})
+    assert str(path) in str(info.value) and problem in str(info.value)
+
+
+def test_translation_without_its_english_letter_is_refused(tmp_path: Path) -> None:
+    copy_letters(tmp_path)
+    (tmp_path / "letters" / "ca-commons.toml").unlink()
+    with pytest.raises(CampaignFileError, match="no English letter ca-commons.toml"):
+        create_app({"DATABASE_URL": "sqlite://", "SECRET_KEY": "k", "DATA_DIR": str(tmp_path)})
+
+
+def test_campaign_translations_fall_back_field_by_field(tmp_path: Path, caplog) -> None:
+    copy_letters(tmp_path)
+    french = tmp_path / "campaigns" / "artsakh.fr.toml"
+    text = french.read_text()
+    start = text.index('[[faq]]\nid = "if-nobody-acts"')
+    french.write_text(text[:start])  # the last question is not translated
+    app = create_app({"DATABASE_URL": "sqlite://", "SECRET_KEY": "k", "DATA_DIR": str(tmp_path)})
+    content = app.extensions["petition.campaign_translations"]["artsakh"]["fr"]
+    english = app.extensions["petition.campaigns"]["artsakh"]
+    assert content.language == "fr" and content.title.startswith("Solidarité avec l'Artsakh")
+    assert content.demands[0].title == "Un statut durable fondé sur l'autodétermination"
+    assert content.faq[-1] == english.faq[-1]  # English, until someone translates it
+    assert content.goal == english.goal and content.slug == "artsakh"
+    assert "artsakh.fr.toml: no 'fr' text for faq[if-nobody-acts].question, " in caplog.text
+
+
+def test_shipped_translations_cover_the_campaign_but_privacy() -> None:
+    campaigns = load_campaigns(DATA)
+    translations, gaps = load_campaign_translations(DATA, campaigns)
+    assert sorted(translations["artsakh"]) == ["fr", "hy"]
+    assert all("no '" in gap and "privacy.heading, privacy.text;" in gap for gap in gaps)
+    armenian = translations["artsakh"]["hy"]
+    assert armenian.faq[0].question == "Ի՞նչ է կատարվում այսօր"
+    assert [d.id for d in armenian.demands] == [d.id for d in campaigns["artsakh"].demands]
+
+
+@pytest.mark.parametrize(
+    ("edit", "problem"),
+    [
+        (lambda s: s.replace('slug = "artsakh"', 'slug = "other"'), "'slug' and 'language'"),
+        (lambda s: s.replace("id = 6", "id = 7"), "id '7' is not in the English file"),
+        (lambda s: s + '\nslogan = "Vive"\n', "'slogan' is not in the English file"),
+    ],
+)
+def test_malformed_campaign_translation_names_file_and_problem(tmp_path, edit, problem) -> None:
+    copy_letters(tmp_path)
+    path = tmp_path / "campaigns" / "artsakh.hy.toml"
+    path.write_text(edit(path.read_text()))
+    with pytest.raises(CampaignFileError) as info:
+        create_app({"DATABASE_URL": "sqlite://", "SECRET_KEY": "k", "DATA_DIR": str(tmp_path)})
+    assert str(path) in str(info.value) and problem in str(info.value)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 from datetime import date
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
@@ -13,6 +14,7 @@ from petition.letters import (
     MAILTO_LIMIT,
     Writer,
     compose_letter,
+    default_letter_language,
     last_name,
     mailto_url,
     single_line,
@@ -21,7 +23,8 @@ from petition.letters import (
 from petition.refindex import Rep
 
 DATA = Path(__file__).resolve().parent.parent / "data"
-TEMPLATES = load_letter_templates(DATA)
+ALL_TEMPLATES = load_letter_templates(DATA)
+TEMPLATES = {body: langs["en"] for body, langs in ALL_TEMPLATES.items()}
 DEMANDS = load_campaigns(DATA)["artsakh"].demands
 WRITER = Writer(
     name="Ani Hakobyan",
@@ -82,8 +85,8 @@ def test_each_body_salutation_and_template(body, name, address_as, salutation) -
     assert lines[0] == salutation
     assert "Springfield" in letter.body  # the writer says where they live
     assert "{" not in letter.body and "{" not in letter.subject
-    for demand in DEMANDS:
-        assert f"\n\n{demand.title}\n" in letter.body
+    for demand in DEMANDS:  # one paragraph per demand, in the body's own words
+        assert f"\n\n{TEMPLATES[body].demands[demand.id]}\n\n" in letter.body
     assert letter.body.rstrip().endswith(
         "Ani Hakobyan\n12 Main St\nApt 3\nSpringfield 62701\nani@example.org"
     )
@@ -105,13 +108,49 @@ def test_demand_selection_and_personal_sentence() -> None:
         chosen,
         personal="My grandmother was born in Shushi.",
     )
-    titles = [d.title for d in DEMANDS if f"\n{d.title}\n" in letter.body]
-    assert titles == [DEMANDS[1].title, DEMANDS[4].title]
+    texts = TEMPLATES["ca-commons"].demands
+    kept = [i for i in texts if f"\n\n{texts[i]}\n\n" in letter.body]
+    assert kept == [2, 5]
     assert "\n\nMy grandmother was born in Shushi.\n\n" in letter.body
     none = compose_letter(
         TEMPLATES["ca-commons"], rep("ca-commons", "Lori Idlout", "MP"), WRITER, []
     )
     assert TEMPLATES["ca-commons"].demands_intro not in none.body
+
+
+def test_every_language_composes_a_complete_letter() -> None:
+    writer = Writer(name="Ani Hakobyan", city="Lyon")
+    for body, langs in ALL_TEMPLATES.items():
+        person = rep(body, "Nathalie Loiseau", "MEP", district_name="France")
+        for lang, template in langs.items():
+            letter = compose_letter(template, person, writer, DEMANDS, personal="Mon grand-père.")
+            assert "{" not in letter.body and "Lyon" in letter.body, (body, lang)
+            assert "Loiseau" in letter.body and "Mon grand-père." in letter.body
+            assert letter.body.rstrip().endswith("Ani Hakobyan\nLyon")
+            for demand in DEMANDS:
+                assert template.demands[demand.id] in letter.body
+
+
+@pytest.mark.parametrize(
+    ("body", "country", "region", "district", "preferred", "expected"),
+    [
+        ("ca-commons", "CA", "QC", "24018", [], "fr"),  # a Québec riding
+        ("ca-commons", "CA", "ON", "35075", ["fr", "en"], "fr"),  # a French-speaking writer
+        ("ca-commons", "CA", "ON", "35075", ["en"], "en"),
+        ("ca-commons", "CA", "ON", "35075", ["de"], "en"),  # no German letter for MPs
+        ("eu-parliament", "AT", "AT", "", ["en"], "de"),  # the member state's language
+        ("eu-parliament", "GR", "GR", "", [], "el"),
+        ("eu-parliament", "BE", "BE", "BE-FR", ["nl"], "fr"),  # Belgium: the MEP's college
+        ("eu-parliament", "BE", "BE", "BE-NL", [], "nl"),
+        ("eu-parliament", "LU", "LU", "", ["de", "fr"], "de"),  # the writer's, among the state's
+        ("eu-parliament", "SE", "SE", "", ["sv", "fr"], "fr"),  # no Swedish letter
+        ("eu-parliament", "SE", "SE", "", [], "en"),
+        ("us-senate", "US", "GA", "", ["es"], "en"),
+    ],
+)
+def test_default_letter_language(body, country, region, district, preferred, expected) -> None:
+    person = rep(body, "A B", "X", country=country, region=region, district_id=district)
+    assert default_letter_language(person, sorted(ALL_TEMPLATES[body]), preferred) == expected
 
 
 def test_place_falls_back_to_postal_code() -> None:
@@ -170,11 +209,49 @@ def test_webmail_links_round_trip() -> None:
     }
 
 
-def test_full_letter_is_over_the_mailto_limit_and_short_one_is_not() -> None:
-    full = compose_letter(
-        TEMPLATES["eu-parliament"], rep("eu-parliament", "A B", "MEP"), WRITER, DEMANDS
-    )
-    assert len(mailto_url("a@b.eu", full.subject, full.body)) > MAILTO_LIMIT
+# A writer whose details are long: the default letter must still fit a mailto link.
+LONG_WRITER = Writer(
+    name="Alexandra Papadopoulou-Hakobyan",
+    email="alexandra.papadopoulou-hakobyan@example.org",
+    city="Saint-Jean-sur-Richelieu",
+    postal_code="J3B 1A1",
+)
+
+
+# Greek letters percent-encode every letter to six characters: no real letter fits a mailto
+# link, so for them the composer offers webmail and copying (README, "Letters").
+NO_MAILTO_LANGUAGES = {"el"}
+
+
+def test_default_letter_fits_a_mailto_link_for_every_representative() -> None:
+    """With every demand kept, each body's letter opens in a mail program unedited, in
+    every language we write it in (English with room for a P.S.)."""
+    longest: dict[tuple[str, str], int] = {}
+    with (DATA / "representatives.csv").open(encoding="utf-8", newline="") as table:
+        rows = [row for row in csv.DictReader(table) if row["vacant"] == "0"]
+    for row in rows:
+        # US members publish web forms, not addresses: measure with an address as long
+        # as the longest real ones, in case a campaign or a later source adds one.
+        email = row["email"] or "firstname.longlastname.office@mail.house.gov"
+        person = rep(row["body"], row["name"], row["address_as"], email=email,
+                     district_name=row["district_name"], region=row["region"])  # fmt: skip
+        for lang, template in ALL_TEMPLATES[person.body].items():
+            letter = compose_letter(template, person, LONG_WRITER, DEMANDS)
+            size = len(mailto_url(person.email, letter.subject, letter.body))
+            longest[person.body, lang] = max(size, longest.get((person.body, lang), 0))
+    assert {body for body, _lang in longest} == set(ALL_TEMPLATES)
+    english = {key: size for key, size in longest.items() if key[1] == "en"}
+    assert max(english.values()) <= MAILTO_LIMIT - 200, english
+    others = {k: n for k, n in longest.items() if k[1] not in NO_MAILTO_LANGUAGES | {"en"}}
+    assert max(others.values()) <= MAILTO_LIMIT, others
+
+
+def test_long_letter_is_over_the_mailto_limit_and_short_one_is_not() -> None:
+    letter = compose_letter(
+        TEMPLATES["eu-parliament"], rep("eu-parliament", "A B", "MEP"), WRITER, DEMANDS,
+        personal="My family is from Stepanakert. " * 30,
+    )  # fmt: skip
+    assert len(mailto_url("a@b.eu", letter.subject, letter.body)) > MAILTO_LIMIT
     assert len(mailto_url("a@b.eu", "Hi", "Short letter.")) < MAILTO_LIMIT
 
 

@@ -61,7 +61,9 @@ def test_build_mep_row(built: CountryData) -> None:
         "contact_url": "",
         "website": "https://www.europarl.europa.eu/meps/en/900001",
         "phone": "+3222800001",  # Brussels before Strasbourg
-        "address": "",  # the source gives only an office code
+        # The Parliament's postal address, with the office code the source gives.
+        "address": "European Parliament; Office 01A001; Rue Wiertz / Wiertzstraat 60; "
+        "1047 Brussels; Belgium",
         "photo_url": "https://www.europarl.europa.eu/mepphoto/900001.jpg",
         "vacant": "0",
         "note": "",

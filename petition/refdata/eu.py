@@ -5,7 +5,14 @@ from __future__ import annotations
 from collections import Counter
 from pathlib import Path
 
-from .eu_fetch import FULL_LIST_SOURCE, OFFICIAL_URLS, FullListEntry, fetch, parse_full_list
+from .eu_fetch import (
+    FULL_LIST_SOURCE,
+    OFFICIAL_URLS,
+    FullListEntry,
+    ep_postal_address,
+    fetch,
+    parse_full_list,
+)
 from .eu_regions import (
     BODY,
     CONSTITUENCIES_FILE,
@@ -38,7 +45,8 @@ WHERESMYMEP_SOURCE = "wheresmymep"
 MEPS_AS_OF = "2025-07-11"  # the EP API answers behind MEPS_CSV were saved that day
 MEP_COLUMNS = (
     "ep_id", "given_name", "family_name", "country", "email", "email_source", "ep_group",
-    "national_party", "phone_brussels", "phone_strasbourg", "profile_url", "photo_url",
+    "national_party", "phone_brussels", "office_brussels", "phone_strasbourg", "profile_url",
+    "photo_url",
 )  # fmt: skip
 # Where MEPS_CSV says an email came from -> the source name for our row ("" = the EP API).
 EMAIL_SOURCES = {"ep_api": "", "howtheyvote_members_csv": "howtheyvote"}
@@ -154,6 +162,7 @@ def mep_row(
         email=mep["email"].strip(),
         website=mep["profile_url"],
         phone=mep["phone_brussels"] or mep["phone_strasbourg"],
+        address=ep_postal_address(mep["office_brussels"]),
         photo_url=mep["photo_url"],
         vacant="0",
         note=join_notes(district_note, *notes),
@@ -319,7 +328,8 @@ How the tables are made:
   Greens/EFA, GUE/NGL, ESN, NI), `party` the national party, `email` only as a source gives it
   (never built from a name: the addresses of about 100 MEPs do not follow the name), `phone`
   the Brussels office phone, else Strasbourg, `website` the EP profile, `photo_url` the EP photo.
-  `address` is empty: the sources give only office codes such as `08F155`, no postal address.
+  `address` is the European Parliament's Brussels postal address (Rue Wiertz 60, 1047
+  Brussels), with the MEP's Brussels office code (such as `08F155`) where the EP data has it.
 - Group and national party come from the fresher EP full list; where it differs from July 2025
   the row's note says so. Seats without an MEP get a vacant row `vacant:eu-parliament:<CC>-<n>`.
 - `eu_constituencies.csv` (`country,constituency_id,name,seats,note,source,source_date`):

@@ -93,6 +93,24 @@ class ApiMep:
     group: str
 
 
+# The European Parliament's postal address in Brussels, where every MEP receives post
+# (europarl.europa.eu, "Contact"); the MEP's office code, where the data has it, goes first.
+EP_POSTAL_LINES = (
+    "European Parliament",
+    "Rue Wiertz / Wiertzstraat 60",
+    "1047 Brussels",
+    "Belgium",
+)
+
+
+def ep_postal_address(office: str) -> str:
+    """Return an MEP's postal address as address lines joined by "; "."""
+    lines = list(EP_POSTAL_LINES)
+    if office.strip():
+        lines.insert(1, f"Office {office.strip()}")
+    return "; ".join(lines)
+
+
 def parse_full_list(text: str) -> dict[str, FullListEntry]:
     """Parse the EP full-list XML into EP id -> country, short group name, national party.
 
@@ -260,6 +278,7 @@ def mep_row(
         email=email,
         website=PROFILE_URL.format(id=mep.ep_id),
         phone=mep.phone,
+        address=previous.get("address") or ep_postal_address(""),
         photo_url=mep.photo_url,
         vacant="0",
         note=email_note,

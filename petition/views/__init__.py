@@ -23,10 +23,10 @@ SECURITY_HEADERS = (
 
 def register(app: Flask) -> None:
     """Attach the blueprints and the site-styled error pages."""
-    # compose adds its routes to letters.bp when imported
-    from petition.views import api, campaigns, compose, letters, organizer  # noqa: F401
+    from petition.views import api, campaigns, letters, lookup, organizer
 
     app.register_blueprint(campaigns.bp)
+    app.register_blueprint(lookup.bp)
     app.register_blueprint(letters.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(organizer.bp)

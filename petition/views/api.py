@@ -9,11 +9,24 @@ from werkzeug.wrappers import Response
 
 from petition.content import CampaignContent
 from petition.httpcache import public
-from petition.letters import MAILTO_LIMIT, mailto_url, webmail_urls
+from petition.letters import (
+    MAILTO_LIMIT,
+    LetterInputError,
+    build_api_letter,
+    letter_languages,
+    mailto_url,
+    print_params,
+    webmail_urls,
+)
 from petition.representatives import LookupInputError
-from petition.views.campaigns import public_counts
-from petition.views.compose import build_api_letter, print_params
-from petition.views.letters import run_lookup
+from petition.views.context import (
+    current_content,
+    letter_templates,
+    public_counts,
+    run_lookup,
+    writer_languages,
+)
+from petition.views.refs import current_index
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -55,14 +68,22 @@ def representatives() -> tuple[dict[str, object], int]:
 def letters() -> tuple[dict[str, object], int]:
     """Return a pre-filled letter to a representative, with every link that sends it."""
     try:
-        letter, rep = build_api_letter(request.args)
-    except LookupInputError as exc:
+        letter, rep, template = build_api_letter(
+            request.args,
+            current_index().reps,
+            letter_templates(),
+            current_content().demands,
+            writer_languages(),
+        )
+    except LetterInputError as exc:
         return {"error": str(exc), "field": exc.field}, 400
     mailto = mailto_url(rep.email, letter.subject, letter.body) if rep.email else None
-    params: dict[str, Any] = {"rep_id": rep.id, **print_params(request.args)}
-    print_url = url_for("letters.print_letter", **params)
+    params: dict[str, Any] = {"rep_id": rep.id, **print_params(request.args), "lang": template.lang}
+    print_url = url_for("letters.print_letter", **params) if rep.address else None
     return {
         "to": letter.to or None,
+        "lang": template.lang,
+        "languages": letter_languages(letter_templates(), rep),
         "representative": rep.json,
         "subject": letter.subject,
         "body": letter.body,

@@ -22,15 +22,15 @@ from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.wrappers import Response
 
 from petition.cache import get_cache
-from petition.campaigns import get_campaign, sync_campaign
+from petition.campaigns import sync_campaign
 from petition.content import CampaignContent
-from petition.counts import counts_cache_key, fold_tallies, public_counts_data
-from petition.db import get_session, in_transaction, write_sessionmaker
+from petition.counts import counts_cache_key
+from petition.db import get_session
 from petition.forms import ConfirmForm, SignForm
 from petition.httpcache import private, public, shared_page
 from petition.limits import limiter, sign_rate_limit
 from petition.mail import queue_email
-from petition.models import COUNTED_STATES, COUNTED_STATES_WITH_PENDING, Signature
+from petition.models import Signature
 from petition.organizers import record_integrity_event
 from petition.representatives import COVERED_COUNTRIES, settled_district
 from petition.signatures import (
@@ -46,6 +46,7 @@ from petition.signatures import (
     make_delete_token,
     sign_campaign,
 )
+from petition.views.context import current_content, public_counts
 from petition.views.refs import current_index
 
 bp = Blueprint("campaigns", __name__)
@@ -53,37 +54,6 @@ logger = logging.getLogger("petition.campaigns")
 
 # Longer tokens than any we issue are refused before touching the database.
 TOKEN_MAX = 200
-
-
-def current_content() -> CampaignContent:
-    """Return the content of the campaign this site shows."""
-    campaigns: dict[str, CampaignContent] = current_app.extensions["petition.campaigns"]
-    return campaigns[current_app.config["CAMPAIGN"]]
-
-
-def public_counts(content: CampaignContent) -> dict[str, Any]:
-    """Return the campaign's public counts from the cache; on a miss, fold and read them."""
-    cache = get_cache(current_app)
-    cached = cache.get(counts_cache_key(content.slug))
-    if cached is not None:
-        return dict(cached)
-    config = current_app.config
-    if not in_transaction():  # folding takes the write lock: never inside a reading one
-        try:
-            fold_tallies(write_sessionmaker(current_app), wait=False)
-        except SQLAlchemyError:
-            logger.exception("Could not fold the tally journal; counts still add it up")
-    campaign = get_campaign(get_session(), content.slug)
-    data = public_counts_data(
-        get_session(),
-        campaign.id if campaign else None,
-        slug=content.slug,
-        goal=content.goal,
-        states=COUNTED_STATES_WITH_PENDING if config["COUNT_PENDING"] else COUNTED_STATES,
-        min_count=config["PUBLIC_MIN_COUNT"],
-    )
-    cache.set(counts_cache_key(content.slug), data, config["COUNTS_CACHE_SECONDS"])
-    return data
 
 
 def render_rate_limited() -> tuple[str, int]:
@@ -117,8 +87,10 @@ def home() -> Response:
     counts = public_counts(content)
     # Only the counter changes between renderings; the rest, country list included, is
     # the same for everyone and comes from memory, with this visitor's CSRF token.
-    version = (content.slug, counts["total"], counts["goal"], counts["letters_sent"])
-    page = shared_page("home", version, lambda: _render_home(SignForm(), counts=counts))
+    version = (content.slug, content.language, counts["total"], counts["goal"],
+               counts["letters_sent"])  # fmt: skip
+    name = f"home:{content.slug}:{content.language}"
+    page = shared_page(name, version, lambda: _render_home(SignForm(), counts=counts))
     return private(make_response(page))
 
 
@@ -221,7 +193,7 @@ def _lookup_url(signer: dict[str, str]) -> str | None:
     if signer.get("country") not in COVERED_COUNTRIES:
         return None
     return url_for(
-        "letters.lookup", country=signer.get("country"), postal_code=signer.get("postal_code")
+        "lookup.lookup", country=signer.get("country"), postal_code=signer.get("postal_code")
     )
 
 

@@ -37,6 +37,7 @@ from petition.exports import (
     signature_chunks,
 )
 from petition.forms import ConfirmForm, LoginForm, ModerationForm
+from petition.letters import CHANNEL_MEANINGS
 from petition.limits import limiter
 from petition.models import COUNTED_STATES, Campaign
 from petition.moderation import (
@@ -48,7 +49,7 @@ from petition.moderation import (
     revert_moderation,
 )
 from petition.organizers import authenticate, record_audit, record_integrity_event
-from petition.views.campaigns import current_content
+from petition.views.context import current_content
 from petition.views.refs import current_index
 
 bp = Blueprint("organizer", __name__, url_prefix="/organizer")
@@ -131,6 +132,8 @@ def dashboard() -> str:
         campaign=campaign,
         figures=figures,
         reps=reps,
+        channel_meanings=CHANNEL_MEANINGS,
+        letter_repeat_minutes=current_app.config["LETTER_REPEAT_MINUTES"],
         district_names={r.district_id: r.district_name for r in reps.values()},
         per_day_svg=bar_chart(figures.per_day, title="Confirmed signatures per day"),
         cumulative_svg=line_chart(figures.per_day, title="Confirmed signatures over time"),

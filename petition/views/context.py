@@ -1,0 +1,74 @@
+"""What every blueprint reads from the app: the campaign shown, its public counts, the
+letter templates and the lookup. Helpers only; no routes, so views never import views."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import current_app, request
+from sqlalchemy.exc import SQLAlchemyError
+
+from petition.cache import get_cache
+from petition.campaigns import get_campaign
+from petition.content import CampaignContent, LetterTemplates
+from petition.counts import counts_cache_key, fold_tallies, public_counts_data
+from petition.db import get_session, in_transaction, write_sessionmaker
+from petition.models import COUNTED_STATES, COUNTED_STATES_WITH_PENDING
+from petition.representatives import LookupResult, lookup_representatives
+from petition.views.refs import current_index
+
+logger = logging.getLogger("petition.counts")
+
+
+def current_content() -> CampaignContent:
+    """Return the content of the campaign this site shows."""
+    campaigns: dict[str, CampaignContent] = current_app.extensions["petition.campaigns"]
+    return campaigns[current_app.config["CAMPAIGN"]]
+
+
+def letter_templates() -> LetterTemplates:
+    """Return the letter templates by body (us-house, ca-commons, ...) and language."""
+    templates: LetterTemplates = current_app.extensions["petition.letters"]
+    return templates
+
+
+def writer_languages() -> list[str]:
+    """The writer's languages from their browser, most preferred first ("fr-CA" -> "fr")."""
+    return [lang.split("-")[0].lower() for lang in request.accept_languages.values()]
+
+
+def public_counts(content: CampaignContent) -> dict[str, Any]:
+    """Return the campaign's public counts from the cache; on a miss, fold and read them."""
+    cache = get_cache(current_app)
+    cached = cache.get(counts_cache_key(content.slug))
+    if cached is not None:
+        return dict(cached)
+    config = current_app.config
+    if not in_transaction():  # folding takes the write lock: never inside a reading one
+        try:
+            fold_tallies(write_sessionmaker(current_app), wait=False)
+        except SQLAlchemyError:
+            logger.exception("Could not fold the tally journal; counts still add it up")
+    campaign = get_campaign(get_session(), content.slug)
+    data = public_counts_data(
+        get_session(),
+        campaign.id if campaign else None,
+        slug=content.slug,
+        goal=content.goal,
+        states=COUNTED_STATES_WITH_PENDING if config["COUNT_PENDING"] else COUNTED_STATES,
+        min_count=config["PUBLIC_MIN_COUNT"],
+    )
+    cache.set(counts_cache_key(content.slug), data, config["COUNTS_CACHE_SECONDS"])
+    return data
+
+
+def run_lookup(country: str, postal_code: str, district: str | None) -> LookupResult:
+    """Look up with the process's index.
+
+    :raises LookupInputError: bad query.
+    """
+    # The index answers without a database session, which would only cost time here.
+    return lookup_representatives(
+        None, country, postal_code, district or None, index=current_index()
+    )

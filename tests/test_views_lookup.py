@@ -1,0 +1,172 @@
+"""The lookup page, the representatives API and the report form."""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import quote
+
+import pytest
+from sqlalchemy import select
+
+from petition.db import get_session
+from petition.models import DataReport
+from tests.conftest import csrf_token
+
+API = "/api/v1/representatives"
+REP_KEYS = {
+    "id",
+    "name",
+    "body",
+    "address_as",
+    "party",
+    "district",
+    "email",
+    "contact_url",
+    "website",
+    "phone",
+    "vacant",
+}
+
+
+@pytest.fixture
+def ref_client(ref_app):
+    return ref_app.test_client()
+
+
+def test_empty_form(ref_client) -> None:
+    page = ref_client.get("/representatives").get_data(as_text=True)
+    assert '<form method="get" action="/representatives"' in page
+    assert 'name="country"' in page and 'name="postal_code"' in page
+    assert "Report a mistake" in page
+
+
+def test_page_flow_with_a_district_choice(ref_client) -> None:
+    response = ref_client.get("/representatives?country=US&postal_code=60062")
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    assert "Which district do you live in?" in page
+    radios = re.findall(r'<input type="radio" name="district" id="[^"]+" value="([^"]+)"', page)
+    assert radios == ["IL-05", "IL-09", "IL-10"]
+    assert "Janice D. Schakowsky" in page  # members named next to their district
+    assert "Senator Richard J. Durbin" in page  # senators do not depend on the choice
+    assert "Data as of: " in page and "2024-11-12 (zccd)" in page
+    chosen = ref_client.get("/representatives?country=US&postal_code=60062&district=IL-09")
+    page = chosen.get_data(as_text=True)
+    assert "Your representatives for 60062" in page and 'type="radio"' not in page
+    assert "Representative Janice D. Schakowsky" in page and "Mike Quigley" not in page
+    assert "Choose another district" in page
+
+
+def test_results_show_every_channel(ref_client) -> None:
+    page = ref_client.get("/representatives?country=CA&postal_code=X0A+0H0").get_data(as_text=True)
+    assert "MP Lori Idlout" in page
+    assert 'href="mailto:lori.idlout@parl.gc.ca"' in page
+    assert "Phone:" in page and "House of Commons; Ottawa ON" in page
+    assert 'value="X0A 0H0"' in page  # normalized as the user would write it
+
+
+def test_vacant_seat_page(ref_client) -> None:
+    page = ref_client.get("/representatives?country=BE&postal_code=1000").get_data(as_text=True)
+    assert "Which constituency do you live in?" in page
+    spain = ref_client.get("/representatives?country=ES&postal_code=28001").get_data(as_text=True)
+    assert "Vacant seat" in spain
+
+
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [
+        ("country=AM&postal_code=0010", "we cover Canada"),
+        ("country=US&postal_code=12", "5-digit ZIP code"),
+        ("country=US&postal_code=60062&district=XX-99", "Choose one of the listed districts"),
+    ],
+)
+def test_page_bad_input_is_400_with_message(ref_client, query: str, message: str) -> None:
+    response = ref_client.get(f"/representatives?{query}")
+    assert response.status_code == 400
+    assert message in response.get_data(as_text=True)
+
+
+def test_api_shape_and_cors(ref_client) -> None:
+    response = ref_client.get(f"{API}?country=US&postal_code=10001")
+    assert response.status_code == 200
+    assert response.headers["Access-Control-Allow-Origin"] == "*"
+    data = response.json
+    assert set(data) == {"query", "ambiguous", "as_of", "districts", "at_large", "note"}
+    assert data["query"] == {"country": "US", "postal_code": "10001", "district": None}
+    assert data["ambiguous"] is True
+    assert [d["id"] for d in data["districts"]] == ["NY-10", "NY-12"]
+    rep = data["districts"][0]["representatives"][0]
+    assert set(rep) >= REP_KEYS and rep["body"] == "us-house" and rep["vacant"] is False
+    assert {r["address_as"] for r in data["at_large"]} == {"Senator"}
+    chosen = ref_client.get(f"{API}?country=US&postal_code=10001&district=NY-12").json
+    assert chosen["ambiguous"] is False and [d["id"] for d in chosen["districts"]] == ["NY-12"]
+
+
+def test_api_valid_code_we_cannot_place(ref_client) -> None:
+    response = ref_client.get(f"{API}?country=US&postal_code=09012")
+    assert response.status_code == 200
+    data = response.json
+    assert (data["districts"], data["at_large"]) == ([], []) and "cannot place" in data["note"]
+
+
+@pytest.mark.parametrize(
+    ("query", "field", "message"),
+    [
+        ("", "country", "Choose a country"),
+        ("country=US", "postal_code", "Enter your postal code."),
+        ("country=US&postal_code=abcde", "postal_code", "5-digit ZIP code like 20500"),
+        ("country=XX&postal_code=1", "country", "we cover"),
+        ("country=CA&postal_code=Z9Z9Z9", "postal_code", "like K1A 0B1"),
+    ],
+)
+def test_api_400s(ref_client, query: str, field: str, message: str) -> None:
+    response = ref_client.get(f"{API}?{query}")
+    assert response.status_code == 400
+    assert response.json["field"] == field and message in response.json["error"]
+
+
+@pytest.mark.parametrize(
+    "value", ["\x00", "é" * 10000, "<script>alert(1)</script>", "' OR 1=1 --", "%", "🇦🇲", "\r\n"]
+)
+def test_any_parameter_value_is_4xx_not_5xx(ref_client, value: str) -> None:
+    for param in ("country", "postal_code", "district"):
+        base = {"country": "US", "postal_code": "60062", "district": "IL-05"}
+        base[param] = value
+        query = "&".join(f"{k}={quote(v)}" for k, v in base.items())
+        for path in ("/representatives", API):
+            response = ref_client.get(f"{path}?{query}")
+            assert response.status_code in (200, 400), (path, param, response.status_code)
+            assert "<script>alert(1)</script>" not in response.get_data(as_text=True)
+
+
+def test_report_a_mistake(ref_app, ref_client) -> None:
+    form = "/representatives/report?country=US&postal_code=10001&representative=bioguide:X"
+    page = ref_client.get(form).get_data(as_text=True)
+    assert 'name="message"' in page
+    bad = ref_client.post(form, data={"csrf_token": csrf_token(ref_client, form), "message": ""})
+    assert bad.status_code == 400 and "Tell us what is wrong." in bad.get_data(as_text=True)
+    response = ref_client.post(
+        "/representatives/report",
+        data={
+            "csrf_token": csrf_token(ref_client, form),
+            "country": "US",
+            "postal_code": "10001",
+            "representative": "bioguide:X",
+            "message": "This member retired.",
+        },
+    )
+    assert response.status_code == 303
+    assert "Thank you" in ref_client.get(response.location).get_data(as_text=True)
+    with ref_app.app_context():
+        session = get_session()
+        query = select(DataReport).where(DataReport.message == "This member retired.")
+        report = session.scalars(query).one()
+        assert (report.country, report.representative_id) == ("US", "bioguide:X")
+        session.delete(report)
+        session.commit()
+
+
+def test_thank_you_page_links_to_the_lookup(client, sign) -> None:
+    sign(country="US", postal_code="60062")
+    page = client.get("/thanks").get_data(as_text=True)
+    assert 'href="/representatives?country=US&amp;postal_code=60062"' in page
