@@ -157,6 +157,8 @@ class Server:
         started = time.monotonic()
         self.proc = subprocess.Popen(cmd, cwd=ROOT, env=env)
         self.startup = self._wait_first_answer(started, probe)
+        # CPU the processes spent until then: the start-up cost without the machine's load.
+        self.startup_cpu = self.cpu_seconds()
 
     def _wait_first_answer(self, started: float, probe: str) -> float:
         opener = build_opener()
@@ -171,11 +173,22 @@ class Server:
         self.stop()
         raise SystemExit(f"{self.base} did not answer within {START_TIMEOUT} s")
 
+    def workers(self) -> list[str]:
+        return Path(f"/proc/{self.proc.pid}/task/{self.proc.pid}/children").read_text().split()
+
+    def cpu_seconds(self) -> list[float]:
+        """Return the user and system CPU time so far of the gunicorn master, then each worker."""
+        seconds = []
+        for pid in [str(self.proc.pid), *self.workers()]:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            ticks = int(fields[11]) + int(fields[12])  # utime, stime
+            seconds.append(ticks / os.sysconf("SC_CLK_TCK"))
+        return seconds
+
     def worker_rss_mb(self) -> list[float]:
         """Return the resident memory of each worker process, in MB."""
-        children = Path(f"/proc/{self.proc.pid}/task/{self.proc.pid}/children").read_text()
         sizes = []
-        for pid in children.split():
+        for pid in self.workers():
             status = Path(f"/proc/{pid}/status").read_text()
             kb = int(re.search(r"VmRSS:\s+(\d+) kB", status).group(1))  # type: ignore[union-attr]
             sizes.append(kb / 1024)
@@ -277,8 +290,10 @@ def bench_database(label: str, url: str, args: argparse.Namespace, tmp: Path) ->
     print(f"bare Flask req/s before and after the project: GET {refs[0][0]:,.0f} and "
           f"{refs[2][0]:,.0f}, POST {refs[1][0]:,.0f} and {refs[3][0]:,.0f}")  # fmt: skip
     print("worker RSS: " + ", ".join(f"{mb:.0f} MB" for mb in rss) + " (after every path)")
+    cpu = ", ".join(f"{seconds:.2f}" for seconds in app.startup_cpu)
     print(f"gunicorn start to first answered request (home page): {app.startup:.2f} s "
-          f"(bare Flask: {bare.startup:.2f} s)\n")  # fmt: skip
+          f"(bare Flask: {bare.startup:.2f} s); CPU seconds used until then by the master "
+          f"and each worker: {cpu}\n")  # fmt: skip
 
 
 def average(path: str, first: tuple[float, float, int, int], second: tuple[float, float, int, int],
