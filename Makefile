@@ -6,7 +6,7 @@ HOST   ?= 127.0.0.1
 PORT   ?= 5000
 FLASK  := $(BIN)/flask --app petition
 
-.PHONY: install run test lint fmt migrate load clean
+.PHONY: install catalogues messages run test lint fmt migrate load clean
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -14,7 +14,21 @@ $(VENV)/.installed: pyproject.toml
 	$(BIN)/python -m pip install --quiet -e ".[dev]"
 	touch $@
 
-install: $(VENV)/.installed
+install: $(VENV)/.installed catalogues
+
+# Interface translations: petition/translations/<lang>/LC_MESSAGES/messages.po, compiled
+# to .mo (not committed) on every install. `make messages` re-extracts the strings and
+# updates every catalogue; then translate the new entries.
+CATALOGUES := $(wildcard petition/translations/*/LC_MESSAGES/messages.po)
+catalogues: $(CATALOGUES:.po=.mo)
+
+petition/translations/%/LC_MESSAGES/messages.mo: petition/translations/%/LC_MESSAGES/messages.po $(VENV)/.installed
+	$(BIN)/pybabel compile --statistics -d petition/translations -l $* --use-fuzzy=false 2>&1 | grep -v '^compiling' || true
+	test -f $@
+
+messages: $(VENV)/.installed
+	$(BIN)/pybabel extract -F babel.cfg --no-location --sort-output -k _l -o petition/translations/messages.pot petition templates
+	$(if $(CATALOGUES),$(BIN)/pybabel update --no-fuzzy-matching -i petition/translations/messages.pot -d petition/translations)
 
 migrate: install
 	$(FLASK) db upgrade

@@ -26,7 +26,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.logger.setLevel(app.config["LOG_LEVEL"])
     logging.getLogger("petition").setLevel(app.config["LOG_LEVEL"])
 
-    from petition import cache, cli, db, httpcache, jsonprovider, limits, mail, views
+    from petition import cache, cli, db, httpcache, i18n, jsonprovider, limits, mail, views
     from petition.content import (
         load_campaign_translations,
         load_campaigns,
@@ -42,6 +42,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         app.logger.warning("Campaign text falls back: %s", gap)
     app.extensions["petition.letters"] = load_letter_templates(app.config["DATA_DIR"])
     jsonprovider.init_app(app)
+    i18n.init_app(app)
     db.init_app(app)
     mail.init_app(app)
     cache.init_app(app)

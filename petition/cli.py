@@ -24,16 +24,27 @@ from petition.organizers import (
     list_organizers,
     remove_organizer,
 )
+from petition.refdata.corrections import (
+    CORRECTIONS_FILE,
+    Correction,
+    CorrectionError,
+    append_correction,
+    correction_line,
+    current_value,
+    read_corrections,
+)
 from petition.refdata.http import FetchError, HttpClient
 from petition.refdata.operations import (
     RefreshRefusedError,
     build_tables,
     check_tables,
+    corrections_result,
     refresh_tables,
 )
 from petition.refdata.schema import CheckResult
 from petition.refdata.store import DataFileError, load_reference_data
-from petition.refdata.tables import COUNTRY_CODES
+from petition.refdata.tables import COUNTRY_CODES, REPRESENTATIVES_FILE
+from petition.reports import list_open_reports, resolve_data_report
 from petition.signatures import purge_unconfirmed
 
 if TYPE_CHECKING:
@@ -126,6 +137,8 @@ def _print_checks(results: dict[str, CheckResult]) -> int:
         click.echo(f"{code.upper()}: {counts or 'no counts'}")
         for hole in result.holes:
             click.echo(f"  HOLE: {hole}", err=True)
+        for warning in result.warnings:
+            click.echo(f"  NOTE: {warning}", err=True)
         holes += len(result.holes)
     click.echo("No holes." if not holes else f"{holes} hole(s).")
     return holes
@@ -146,9 +159,10 @@ def _print_checks(results: dict[str, CheckResult]) -> int:
 )
 def data_build(sources: Path, out: Path | None) -> None:
     """Build the representative and postal tables from the source files."""
-    out_dir = out or Path(current_app.config["DATA_DIR"])
+    data_dir = Path(current_app.config["DATA_DIR"])
+    out_dir = out or data_dir
     try:
-        results = build_tables(sources, out_dir)
+        results = build_tables(sources, out_dir, read_corrections(data_dir / CORRECTIONS_FILE))
     except (OSError, ValueError) as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(f"Wrote the tables to {out_dir}.")
@@ -166,7 +180,11 @@ def data_build(sources: Path, out: Path | None) -> None:
 )
 def data_check(data_dir: Path | None) -> None:
     """Check the tables' coverage; exit non-zero on any hole."""
-    if _print_checks(check_tables(data_dir or Path(current_app.config["DATA_DIR"]))):
+    try:
+        results = check_tables(data_dir or Path(current_app.config["DATA_DIR"]))
+    except CorrectionError as exc:
+        raise click.ClickException(str(exc)) from exc
+    if _print_checks(results):
         raise SystemExit(1)
 
 
@@ -177,23 +195,77 @@ def data_check(data_dir: Path | None) -> None:
     multiple=True,
     help="Refresh only this country (repeatable); default all.",
 )
-def data_refresh(country: tuple[str, ...]) -> None:
+@click.option(
+    "--zip-map",
+    default=None,
+    help="US ZIP → district file (Census ZCTA relationship file): a URL or a downloaded copy, "
+    "e.g. the 120th Congress's when the Census Bureau publishes it.",
+)
+def data_refresh(country: tuple[str, ...], zip_map: str | None) -> None:
     """Download fresh data from the official endpoints; keep the old tables on failure."""
     data_dir = Path(current_app.config["DATA_DIR"])
     client = HttpClient(progress=_show_progress)
+    urls: dict[str, dict[str, str]] = dict(current_app.config["REFRESH_URLS"])
+    if zip_map:
+        urls["us"] = {**urls.get("us", {}), "zcta_cd": zip_map}
     try:
+        corrections = read_corrections(data_dir / CORRECTIONS_FILE)
         report = refresh_tables(
             data_dir,
             list(country or COUNTRY_CODES),
             client,
-            current_app.config["REFRESH_URLS"],
+            urls,
             utcnow().date().isoformat(),
+            corrections,
         )
     except (FetchError, ValueError, RefreshRefusedError) as exc:
         click.echo("", err=True)
         raise click.ClickException(f"{exc}\nThe existing tables were left untouched.") from exc
     click.echo(f"\nRefreshed {', '.join(report.refreshed)}; wrote {data_dir}.")
-    _print_checks(report.checks)
+    status = corrections_result(data_dir)
+    _print_checks(report.checks | ({"corrections": status} if status else {}))
+
+
+@data_cli.command("reports")
+def data_reports() -> None:
+    """List the open mistake reports, to turn into corrections with `data correct`."""
+    from petition.db import get_session
+
+    reports = list_open_reports(get_session())
+    for r in reports:
+        where = " ".join(x for x in (r.country, r.postal_code, r.representative_id) if x)
+        click.echo(f"#{r.id} {r.created_at:%Y-%m-%d} {where or '-'}: {r.message}")
+    click.echo(f"{len(reports)} open report(s).")
+
+
+@data_cli.command("correct")
+@click.option("--report", "report_id", type=int, required=True, help="The mistake report's id.")
+@click.option("--field", required=True, help="The representatives.csv column to correct.")
+@click.option("--new-value", required=True, help="The right value.")
+@click.option("--source", "source_url", required=True, help="Public https:// page showing it.")
+@click.option("--id", "record_id", default=None, help="The seat's id (default: the report's).")
+@click.option("--note", default="", help="Why, in a few words.")
+def data_correct(
+    report_id: int, field: str, new_value: str, source_url: str, record_id: str | None, note: str
+) -> None:
+    """Turn a mistake report into a line of data/corrections.csv and mark it resolved."""
+    from petition.db import get_session
+
+    session = get_session()
+    data_dir = Path(current_app.config["DATA_DIR"])
+    try:
+        report = resolve_data_report(session, report_id)
+        record_id = record_id or report.representative_id
+        old_value = current_value(data_dir / REPRESENTATIVES_FILE, record_id, field)
+        today = utcnow().date().isoformat()
+        note = note or report.message[:200]
+        correction = Correction(record_id, field, old_value, new_value, source_url, today, note)
+        append_correction(data_dir / CORRECTIONS_FILE, correction)
+    except (LookupError, CorrectionError) as exc:
+        raise click.ClickException(str(exc)) from exc
+    session.commit()
+    click.echo(f"Added to {CORRECTIONS_FILE}: {correction_line(correction).strip()}")
+    click.echo("Report resolved. Run `flask data build` or `flask data refresh` to apply it.")
 
 
 def _show_progress(url: str, received: int, total: int | None) -> None:

@@ -24,6 +24,8 @@ from flask_wtf.csrf import generate_csrf
 from itsdangerous import URLSafeTimedSerializer
 from werkzeug.wrappers import Response
 
+from petition.i18n import page_language, site_languages
+
 EXTENSION_KEY = "petition.pages"
 PRIVATE = "private, no-cache"
 P = ParamSpec("P")
@@ -44,6 +46,10 @@ def public(view: Callable[P, Any]) -> Callable[P, Response]:
         response = make_response(view(*args, **kwargs))
         if response.status_code == 200:
             response.headers["Cache-Control"] = public_cache_control(current_app)
+            if response.mimetype == "text/html" and len(site_languages()) > 1:
+                # The page's language follows the browser and the `lang` cookie.
+                response.vary.add("Accept-Language")
+                response.vary.add("Cookie")
             response.set_etag(hashlib.sha1(response.get_data()).hexdigest())
             if "HTTP_IF_NONE_MATCH" in request.environ:  # only revalidations pay for parsing
                 response.make_conditional(request)
@@ -94,11 +100,16 @@ def shared_page(name: str, version: object, render: Callable[[], str]) -> str:
     """Return a page that is the same for everyone but its CSRF token, rendering it rarely.
 
     `version` is everything the page shows that may change while the app runs (the
-    counts, for the home page). A rendering is split where the visitor's token stands,
-    and later requests get the same text with their own token. A rendering that shows
-    a flashed message is that visitor's own and is not kept.
+    counts, for the home page); the interface language is added here. A rendering is
+    split where the visitor's token stands, and later requests get the same text with
+    their own token. A rendering that shows a flashed message is that visitor's own and
+    is not kept, nor is a page asked for with query arguments other than `lang`.
     """
+    if request.args.keys() - {"lang"}:
+        # Other query arguments reach the page (its language links keep them): render it.
+        return render()
     cache: PageCache = current_app.extensions[EXTENSION_KEY]
+    name = f"{name}:{page_language()}"  # a page per interface language
     parts = cache.get(name, version)
     if parts is not None:
         return str(generate_csrf()).join(parts) if len(parts) == 2 else parts[0]

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from petition.models import DataReport
+from petition.models import DataReport, utcnow
 
 
 def record_data_report(
@@ -27,3 +28,26 @@ def record_data_report(
     session.add(report)
     session.flush()
     return report
+
+
+def resolve_data_report(session: Session, report_id: int) -> DataReport:
+    """Mark a report resolved and return it.
+
+    :raises LookupError: no such report, or it was already resolved.
+    """
+    report = session.get(DataReport, report_id)
+    if report is None:
+        raise LookupError(f"No mistake report {report_id}")
+    if report.resolved_at is not None:
+        raise LookupError(
+            f"Mistake report {report_id} was already resolved on {report.resolved_at:%Y-%m-%d}"
+        )
+    report.resolved_at = utcnow()
+    session.flush()
+    return report
+
+
+def list_open_reports(session: Session) -> list[DataReport]:
+    """Return the reports nobody has resolved yet, oldest first."""
+    query = select(DataReport).where(DataReport.resolved_at.is_(None)).order_by(DataReport.id)
+    return list(session.scalars(query))

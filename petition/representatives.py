@@ -21,12 +21,16 @@ from petition.postal import (
     postal_code_example,
     region_for_postal_code,
 )
+from petition.refdata.us_plans import ANY_DISTRICT
 from petition.refindex import District, PostalRow, ReferenceIndex, Rep, build_index
 
 COVERED = "Canada, the United States and the 27 member states of the European Union"
 MAX_INPUT = 64  # longer input is refused before any parsing
 _ROUTING_KEY = re.compile(r"(?:[AC-FHKNPRTV-Y][0-9]{2}|D6W)", re.ASCII)
 COVERED_COUNTRIES = frozenset({"US", "CA"} | EU_MEMBER_STATES)
+# A district covering less of a ZIP's land than this is shown as "less likely".
+LESS_LIKELY_SHARE = 0.01
+LESS_LIKELY_NOTE = "Less likely: under 1% of this ZIP code's land lies in this district."
 # Member states whose MEPs represent sub-national constituencies.
 EU_CONSTITUENCY_STATES = frozenset({"IE", "BE", "IT", "PL"})
 
@@ -158,31 +162,49 @@ def _lookup_us(index: ReferenceIndex, result: LookupResult) -> None:
     zip5 = result.postal_code[:5]
     rows = index.postal.get(("US", zip5), [])
     if rows:
-        seen = dict.fromkeys((row.region, row.district_id) for row in rows)
-        result.districts = [_district(index, "us-house", s, d) for s, d in seen]
+        found: dict[str, DistrictResult] = {}
+        for row in rows:
+            for district in _us_districts(index, row):
+                found.setdefault(district.id, district)
+        result.districts = list(found.values())
         _note_sources(result, rows)
     else:
         state = region_for_postal_code("US", zip5)
         if state is None:
             result.note = f"We cannot place the ZIP code {zip5}: it is not in our tables."
             return
-        result.districts = [
-            _district(index, "us-house", state, d)
-            for d in dict.fromkeys(r.district_id for r in index.seats_in("us-house", state))
-        ]
+        result.districts = _state_districts(index, state)
         if len(result.districts) > 1:
             result.note = (
                 f"ZIP code {zip5} is not in our district table (it may be used only for PO boxes "
                 "or one organisation). Choose your district; your senators are the same "
                 "for the whole state."
             )
-    if len(result.districts) > 1 and rows:
+    state_only = [row.note for row in rows if row.district_id.endswith(ANY_DISTRICT)]
+    if state_only:
+        result.note = state_only[0]
+    elif len(result.districts) > 1 and rows:
         result.note = (
             f"ZIP code {zip5} is split between {len(result.districts)} congressional "
             "districts. Choose yours: the House counts letters only from constituents. "
             "Your district is shown on your voter registration card, or use the House's "
             "“Find your representative” page with your full address."
         )
+
+
+def _us_districts(index: ReferenceIndex, row: PostalRow) -> list[DistrictResult]:
+    """Return a ZIP row's district, or every district of its state for an `ST-*` row."""
+    if row.district_id.endswith(ANY_DISTRICT):
+        return _state_districts(index, row.region)
+    district = _district(index, "us-house", row.region, row.district_id, row.share)
+    if row.share is not None and row.share < LESS_LIKELY_SHARE:
+        district.note = LESS_LIKELY_NOTE
+    return [district]
+
+
+def _state_districts(index: ReferenceIndex, state: str) -> list[DistrictResult]:
+    seats = dict.fromkeys(r.district_id for r in index.seats_in("us-house", state))
+    return [_district(index, "us-house", state, d) for d in seats]
 
 
 def _senators(index: ReferenceIndex, states: Iterable[str]) -> list[Rep]:
@@ -272,9 +294,17 @@ def _unknown_assignment_note(result: LookupResult, country: str, rows: list[Post
     names = " or ".join(d.name for d in result.districts)
     where = f"You live in the {names} constituency. " if rows and names else ""
     extra = f" {rows[0].note}" if rows and rows[0].note else ""
+    placed = sum(len(d.representatives) for d in result.districts)
+    unknown = len(result.at_large)
+    if not placed:
+        return (
+            f"{where}Our data does not say which constituency each MEP from this country was "
+            f"elected in, so all {unknown} are listed.{extra}"
+        )
     return (
-        f"{where}Our data does not say which constituency each MEP from this country was "
-        f"elected in, so all {len(result.at_large)} are listed.{extra}"
+        f"{where}Its MEPs are listed first. We could not confirm the constituency of {unknown} "
+        f"other MEP{'s' if unknown != 1 else ''} from this country, so "
+        f"{'they are' if unknown != 1 else 'this MEP is'} listed too.{extra}"
     )
 
 

@@ -8,6 +8,7 @@ import threading
 import uuid
 from collections.abc import Callable, Iterator
 from email.message import EmailMessage
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -189,9 +190,15 @@ def sign(client: FlaskClient) -> Callable[..., Any]:
     return post
 
 
-@pytest.fixture(scope="session", params=BACKENDS)
-def ref_app(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory):
-    """One app per database with the committed reference tables loaded (read-only tests)."""
+# Small copies of the reference tables (tests/fixtures/make_fixture_data.py): the view,
+# letter and browser tests run on them, so a refresh of data/ cannot break those tests.
+FIXTURE_DATA = Path(__file__).parent / "fixtures" / "data"
+
+
+def reference_app(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, data_dir: str
+) -> Iterator[Flask]:
+    """Yield an app per database with the reference tables of data_dir loaded (read-only)."""
     if request.param == "postgresql":
         if not PG_URL:
             pytest.skip("PETITION_TEST_DATABASE_URL is not set")
@@ -202,15 +209,14 @@ def ref_app(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFac
         url = pg_url_for(schema)
     else:
         url = f"sqlite:///{tmp_path_factory.mktemp('ref') / 'ref.db'}"
-    app = create_app(
-        {
-            "TESTING": True,
-            "SECRET_KEY": "test-secret",
-            "DATABASE_URL": url,
-            "BASE_URL": "http://petition.test",
-            "RATELIMIT_ENABLED": False,
-        }
-    )
+    config = {
+        "TESTING": True,
+        "SECRET_KEY": "test-secret",
+        "DATABASE_URL": url,
+        "BASE_URL": "http://petition.test",
+        "RATELIMIT_ENABLED": False,
+    }
+    app = create_app(config | ({"DATA_DIR": data_dir} if data_dir else {}))
     Base.metadata.create_all(get_engine(app))
     app.extensions[MAIL_KEY] = FakeMailBackend()
     result = app.test_cli_runner().invoke(args=["data", "load"], catch_exceptions=False)
@@ -221,6 +227,18 @@ def ref_app(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFac
         with engine.begin() as conn:
             conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
         engine.dispose()
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def ref_app(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory):
+    """One app per database with the small fixture tables loaded (view and browser tests)."""
+    yield from reference_app(request, tmp_path_factory, str(FIXTURE_DATA))
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def committed_ref_app(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory):
+    """One app per database with the committed tables of data/ loaded (data tests)."""
+    yield from reference_app(request, tmp_path_factory, "")
 
 
 ORGANIZER = ("organizer@example.org", "correct horse battery staple")

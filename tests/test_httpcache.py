@@ -110,3 +110,10 @@ def _token(client) -> str:  # type: ignore[no-untyped-def]
     match = TOKEN.search(client.get("/").get_data(as_text=True))
     assert match
     return match.group(1)
+
+
+def test_query_arguments_never_reach_the_shared_page(shipped) -> None:
+    """The language links keep a page's query: such a page is rendered for its visitor only."""
+    shipped.test_client().get("/?source=newsletter-xyz")
+    page = shipped.test_client().get("/").get_data(as_text=True)
+    assert "newsletter-xyz" not in page

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from petition.refdata import us, us_fetch
+from petition.refdata import us, us_fetch, us_plans
 from petition.refdata.http import FetchError, HttpClient
 from petition.refdata.schema import REPRESENTATIVE_COLUMNS, CountryData, Table, render_csv
 from petition.refdata.us_fetch import NO_ZIP_ROWS, NON_VOTING, district_code
@@ -294,6 +294,8 @@ def test_zccd_rows_have_no_share_and_pad_district_zero(built: CountryData) -> No
             "share": "",
             "rank": "",
             "n_districts": "2",
+            "congress": "119",
+            "note": "",
             "source": "zccd",
             "source_date": "2024-11-12",
         }
@@ -360,7 +362,15 @@ def seat(body: str, state: str, district_id: str, n: int = 0) -> dict[str, str]:
 
 def zip_row(zcta: str, district_id: str) -> dict[str, str]:
     row = dict.fromkeys(us_fetch.POSTAL_COLUMNS, "")
-    return row | {"zip": zcta, "state": district_id[:2], "district_id": district_id}
+    return row | {"zip": zcta, "state": district_id[:2], "district_id": district_id,
+                  "congress": "119"}  # fmt: skip
+
+
+def terms_table(reps: list[dict[str, str]], congress: str = "119") -> Table:
+    """Return a us_terms.csv table giving every seat the same Congress."""
+    rows = [{"id": r["id"], "state": r["region"], "body": r["body"], "congress": congress,
+             "start": "", "end": ""} for r in reps]  # fmt: skip
+    return Table(us_plans.TERMS_COLUMNS, rows)
 
 
 def complete_data() -> CountryData:
@@ -375,7 +385,13 @@ def complete_data() -> CountryData:
         reps.append(seat("us-house", state, f"{state}-00"))
         if state not in NO_ZIP_ROWS:
             postal.append(zip_row(f"9{len(postal):04d}", f"{state}-00"))
-    return CountryData(reps, {"postal_us.csv": Table(us_fetch.POSTAL_COLUMNS, postal)})
+    return CountryData(
+        reps,
+        {
+            "postal_us.csv": Table(us_fetch.POSTAL_COLUMNS, postal),
+            "us_terms.csv": terms_table(reps),
+        },
+    )
 
 
 def test_check_complete_data_has_no_holes() -> None:
@@ -391,6 +407,7 @@ def test_check_complete_data_has_no_holes() -> None:
         "postal_us_rows": 437,
         "postal_us_zips": 437,
         "postal_us_restored_pairs": 0,
+        "postal_us_state_only_zips": 0,
     }
 
 
@@ -473,7 +490,7 @@ def test_check_reports_a_member_without_contact_channel_but_not_a_vacancy() -> N
 def test_check_reports_a_missing_postal_table() -> None:
     data = complete_data()
     data.tables = {}
-    assert us.check(data).holes == ["postal_us.csv is missing"]
+    assert us.check(data).holes == ["us_terms.csv is missing", "postal_us.csv is missing"]
 
 
 def test_check_on_the_fixture_build(built: CountryData) -> None:

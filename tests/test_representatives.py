@@ -12,8 +12,8 @@ from petition.views.refs import current_index
 
 
 @pytest.fixture
-def ref_ctx(ref_app) -> Iterator[None]:
-    with ref_app.app_context():
+def ref_ctx(committed_ref_app) -> Iterator[None]:
+    with committed_ref_app.app_context():
         yield
 
 
@@ -137,12 +137,21 @@ def test_be_brussels_chooses_and_eupen_is_german(ref_ctx) -> None:
     assert ids(eupen) == ["BE-DE"] and not eupen.ambiguous
 
 
-def test_it_and_pl_show_constituency_and_every_mep(ref_ctx) -> None:
+def test_it_and_pl_show_the_constituency_mps_then_the_unplaced_ones(ref_ctx) -> None:
     rome = look("IT", "00144")
-    assert ids(rome) == ["IT-centrale"] and len(rome.at_large) == 76 and not rome.ambiguous
-    assert "Centrale" in rome.note and "all 76 are listed" in rome.note
-    masovia = look("PL", "05-070")
-    assert ids(masovia) == ["PL-04", "PL-05"] and len(masovia.at_large) == 53
+    assert ids(rome) == ["IT-centrale"] and not rome.ambiguous
+    centrale = names(rome.districts[0].representatives)
+    assert "Nicola Procaccini" in centrale and "Roberto Vannacci" not in centrale
+    assert len(centrale) == 13 and len(rome.at_large) == 6  # 76 MEPs: 70 placed, 6 unknown
+    assert "Ilaria Salis" in names(rome.at_large)
+    assert "Centrale" in rome.note and "constituency of 6 other MEPs" in rome.note
+    warsaw = look("PL", "00-001")
+    assert ids(warsaw) == ["PL-04"] and "Robert Biedroń" in names(warsaw.representatives)
+    masovia = look("PL", "05-070")  # Masovia outside Warsaw: the powiat decides
+    assert ids(masovia) == ["PL-04", "PL-05"] and masovia.ambiguous
+    assert len(masovia.at_large) == 6 and "Adam Bielan" in names(
+        masovia.districts[1].representatives
+    )
 
 
 def test_member_state_without_constituencies(ref_ctx) -> None:

@@ -13,6 +13,7 @@ from .eu_fetch import (
     fetch,
     parse_full_list,
 )
+from .eu_it_pl import IT_PL_SOURCE, it_pl_readme, read_it_pl_constituencies
 from .eu_regions import (
     BODY,
     CONSTITUENCIES_FILE,
@@ -146,7 +147,8 @@ def mep_row(
     group, party, notes, sources = provenance(mep, entry, later_note)
     district_id, district_name, district_note = district
     if district_id:
-        sources.append(CONSTITUENCY_SOURCE)
+        placed_by_us = mep["country"] in UNKNOWN_CONSTITUENCY_NOTES
+        sources.append(IT_PL_SOURCE if placed_by_us else CONSTITUENCY_SOURCE)
     return blank_row(
         id=f"ep:{mep['ep_id']}",
         country=mep["country"],
@@ -179,6 +181,8 @@ def build(sources: Path) -> CountryData:
     meps = read_meps(root)
     full_list = parse_full_list((root / FULL_LIST_XML).read_text(encoding="utf-8"))
     assigned = read_mep_constituencies(root / CONSTITUENCY_SOURCE)
+    names = {r["constituency_id"]: r["name"] for r in constituencies.rows}
+    assigned |= read_it_pl_constituencies(names, {m["ep_id"] for m in meps})
     districted = {r["country"] for r in constituencies.rows} - UNKNOWN_CONSTITUENCY_NOTES.keys()
     newcomers, later_ids = later_newcomers(meps, full_list, root)
     later = changed_hands(meps, newcomers, later_ids)
@@ -230,7 +234,16 @@ def constituency_holes(reps: list[dict[str, str]], constituencies: Table) -> lis
     ]
     per_district = Counter(r["district_id"] for r in reps)
     districted = {r["country"] for r in reps if r["district_id"]}
-    for country in sorted(districted):
+    for country in sorted(districted & UNKNOWN_CONSTITUENCY_NOTES.keys()):
+        # Only some MEPs are placed: no constituency may hold more MEPs than it has seats.
+        holes += [
+            f"EU: constituency {c['constituency_id']} has {c['seats']} seats "
+            f"but {per_district[c['constituency_id']]} MEPs"
+            for c in constituencies.rows
+            if c["country"] == country and c["seats"]
+            and per_district[c["constituency_id"]] > int(c["seats"])
+        ]  # fmt: skip
+    for country in sorted(districted - UNKNOWN_CONSTITUENCY_NOTES.keys()):
         rows = [c for c in constituencies.rows if c["country"] == country]
         total = sum(int(c["seats"] or 0) for c in rows)
         if total != SEATS.get(country):
@@ -346,8 +359,6 @@ How the tables are made:
 README_GAPS = """\
 Known gaps and how they are handled:
 
-- Which constituency each Italian and Polish MEP was elected in is not in our sources: their
-  `district_id` is empty and the note says so, so a lookup shows all the state's MEPs.
 - Belgium: MEPs are assigned to colleges by national party; PVDA-PTB stands in both colleges,
   so the assignment of its two MEPs is an unverified assumption, said in their notes. The six
   facility municipalities around Brussels stay Dutch-language with the source's caveat; the
@@ -382,5 +393,6 @@ def render_readme(rows: list[dict[str, str]], tables: dict[str, Table], left_out
         f"MEPs only in wheresmymep): {', '.join(left_out) or 'none'}.",
     ]
     head = "## European Union (European Parliament, 2024-2029)\n"
-    body = "\n".join([README_SOURCES, README_METHOD, README_GAPS, " ".join(figures)])
+    method = README_METHOD + it_pl_readme(rows) + "\n"
+    body = "\n".join([README_SOURCES, method, README_GAPS, " ".join(figures)])
     return f"{head}\n{body}\n"

@@ -7,6 +7,7 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
+from .eu_it_pl import IT_PL_SOURCE, read_it_pl_constituencies
 from .eu_regions import (
     ASSUMED_COLLEGE_NOTE,
     BODY,
@@ -287,8 +288,16 @@ def mep_row(
     )
 
 
-def carry_district(row: dict[str, str], previous: dict[str, str] | None, data: CountryData) -> None:
-    """Give a fetched row its constituency from the current data (the API has none)."""
+def carry_district(
+    row: dict[str, str],
+    previous: dict[str, str] | None,
+    data: CountryData,
+    placed: dict[str, tuple[str, str, str]] | None = None,
+) -> None:
+    """Give a fetched row its constituency from the current data (the API has none).
+
+    `placed` (our cited IT/PL table, by EP id) places an MEP the current data has not.
+    """
     table = data.tables[CONSTITUENCIES_FILE]
     districted = {r["country"] for r in table.rows} - UNKNOWN_CONSTITUENCY_NOTES.keys()
     dates = {r["constituency_id"]: r["source_date"] for r in table.rows}
@@ -296,8 +305,13 @@ def carry_district(row: dict[str, str], previous: dict[str, str] | None, data: C
     if previous and previous.get("district_id") in dates and previous["country"] == row["country"]:
         carried_note = ASSUMED_COLLEGE_NOTE if ASSUMED_COLLEGE_NOTE in previous["note"] else ""
         assigned = (previous["district_id"], previous["district_name"], carried_note)
-        row["source"] += f"+{CONSTITUENCY_SOURCE}"
+        placed_by_us = row["country"] in UNKNOWN_CONSTITUENCY_NOTES
+        row["source"] += f"+{IT_PL_SOURCE if placed_by_us else CONSTITUENCY_SOURCE}"
         row["source_date"] = min(row["source_date"], dates[previous["district_id"]])
+    elif placed and row["id"].removeprefix("ep:") in placed:
+        assigned = placed[row["id"].removeprefix("ep:")]
+        row["source"] += f"+{IT_PL_SOURCE}"
+        row["source_date"] = min(row["source_date"], dates[assigned[0]])
     district_id, district_name, note = district_fields(row["country"], assigned, districted)
     row.update(district_id=district_id, district_name=district_name)
     row["note"] = join_notes(note, row["note"])
@@ -318,12 +332,14 @@ def fetch(
         raise ValueError(f"EP API: only {len(listed)} current MEPs (expected {MIN_CURRENT_MEPS}+)")
     full_list = parse_full_list(client.get_text(urls["full_list_xml"]))
     previous = {row["id"]: row for row in current.representatives}
+    names = {r["constituency_id"]: r["name"] for r in current.tables[CONSTITUENCIES_FILE].rows}
+    placed = read_it_pl_constituencies(names, set(listed))
     rows = []
     for ep_id, entry in sorted(listed.items()):
         body = client.get_json(urls["mep"].format(id=ep_id))
         mep = parse_mep(body, ep_id, entry, today)
         row = mep_row(mep, full_list.get(ep_id), previous.get(f"ep:{ep_id}"), today)
-        carry_district(row, previous.get(f"ep:{ep_id}"), current)
+        carry_district(row, previous.get(f"ep:{ep_id}"), current, placed)
         rows.append(row)
     filled = Counter(row["country"] for row in rows)
     rows += vacant_rows(dict(filled), API_SOURCE, today)

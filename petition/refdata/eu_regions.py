@@ -100,12 +100,15 @@ ASSUMED_COLLEGE_NOTE = (
     "Which language college this MEP was elected in is our unverified assumption: "
     "PVDA-PTB stands in both the Dutch- and the French-language college."
 )
+# Member states whose MEPs we place only where a cited source confirms the constituency
+# (mep_constituency_it_pl.csv); the others are shown for every postcode of the country.
 UNKNOWN_CONSTITUENCY_NOTES = {
-    "IT": "We do not know which of Italy's 5 constituencies this MEP was elected in, "
-    "so all Italian MEPs are shown.",
-    "PL": "We do not know which of Poland's 13 constituencies this MEP was elected in, "
-    "so all Polish MEPs are shown.",
+    "IT": "We could not confirm which of Italy's 5 constituencies this MEP was elected in, "
+    "so this MEP is listed for every Italian postcode.",
+    "PL": "We could not confirm which of Poland's 13 constituencies this MEP was elected in, "
+    "so this MEP is listed for every Polish postcode.",
 }
+
 UNKNOWN_DISTRICT_NOTE = (
     "We do not know which constituency this MEP was elected in, "
     "so all MEPs of the country are shown."
@@ -378,10 +381,10 @@ def district_fields(
     `assigned` is the MEP's known constituency; `districted` the member states whose MEPs
     we assign to constituencies (IE, BE).
     """
-    if country in UNKNOWN_CONSTITUENCY_NOTES:
-        return "", "", UNKNOWN_CONSTITUENCY_NOTES[country]
     if assigned is not None:
         return assigned
+    if country in UNKNOWN_CONSTITUENCY_NOTES:
+        return "", "", UNKNOWN_CONSTITUENCY_NOTES[country]
     if country in districted:
         return "", "", UNKNOWN_DISTRICT_NOTE
     return "", "", ""

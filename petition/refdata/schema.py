@@ -63,6 +63,8 @@ class CheckResult:
 
     counts: dict[str, int] = field(default_factory=dict)
     holes: list[str] = field(default_factory=list)
+    # What the operator should know or do, without failing the check.
+    warnings: list[str] = field(default_factory=list)
 
 
 def sort_key(header: tuple[str, ...]) -> Callable[[dict[str, str]], tuple[str, ...]]:

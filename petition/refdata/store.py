@@ -81,7 +81,7 @@ POSTAL_TABLES: dict[str, PostalMapper] = {
     "postal_us.csv": lambda r: {
         "country": "US", "kind": "zip", "key": r["zip"], "region": r["state"],
         "district_id": r["district_id"], "share": _float(r["share"]), "rank": _int(r["rank"]),
-        "is_primary": False, "basis": "area" if r["share"] else "", "note": "",
+        "is_primary": False, "basis": "area" if r["share"] else "", "note": r.get("note", ""),
     },
     "postal_ca.csv": lambda r: {
         "country": "CA", "kind": "fsa", "key": r["fsa"], "region": r["province"],

@@ -18,7 +18,7 @@ README_FILE = "README.md"
 COUNTRY_CODES = ("us", "ca", "eu")
 # The extra tables each country module owns, by file name under data/.
 TABLE_OWNERS: dict[str, tuple[str, ...]] = {
-    "us": ("postal_us.csv",),
+    "us": ("postal_us.csv", "us_terms.csv"),
     "ca": ("postal_ca.csv",),
     "eu": ("eu_constituencies.csv", "postal_eu.csv"),
 }

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import json
-import re
-from collections import Counter, defaultdict
+from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from petition.refdata.http import HttpClient
-from petition.refdata.schema import REPRESENTATIVE_COLUMNS, CheckResult, CountryData, Table
+from petition.refdata.schema import REPRESENTATIVE_COLUMNS, CountryData, Table
+from petition.refdata.us_check import POSTAL_FILE, SENATE_STATES, SENATORS_PER_STATE
+from petition.refdata.us_check import check as check  # the country module's check
 from petition.refdata.us_fetch import (
     CENSUS_SOURCE,
     CONTACT_DIR,
@@ -19,13 +20,11 @@ from petition.refdata.us_fetch import (
     LEGISLATORS_DATE,
     LEGISLATORS_FILE,
     LEGISLATORS_SOURCE,
-    NO_ZIP_ROWS,
     NON_VOTING,
     POSTAL_COLUMNS,
     STATES,
     ZCCD_DATE,
     ZCCD_FILE,
-    ZCCD_FIX_SOURCE,
     ZCCD_SOURCE,
     Contact,
     district_code,
@@ -33,9 +32,17 @@ from petition.refdata.us_fetch import (
     parse_zcta_cd,
     read_contact_forms,
     read_zccd,
-    readme,
     require_full_congress,
 )
+from petition.refdata.us_plans import (
+    ANY_DISTRICT,
+    TERMS_COLUMNS,
+    TERMS_FILE,
+    guard_postal,
+    members_congress,
+    terms_rows,
+)
+from petition.refdata.us_readme import readme
 
 SOURCE_DIR = "us"
 OFFICIAL_URLS: dict[str, str] = {
@@ -43,7 +50,6 @@ OFFICIAL_URLS: dict[str, str] = {
     "zcta_cd": "https://www2.census.gov/geo/docs/maps-data/data/rel2020/cd-sld/"
     "tab20_cd11920_zcta520_natl.txt",
 }
-POSTAL_FILE = "postal_us.csv"
 
 # Why the House seats vacant in the 2026-06-15 snapshot are empty (PROVENANCE.md, from the
 # commits that removed the members). Only valid within the 119th Congress.
@@ -59,11 +65,7 @@ HOUSE_CONTACT_CAVEAT = (
     "for House members; if it does not work, use the website."
 )
 
-VOTING_HOUSE_SEATS = 435  # fixed by law since 1913 (2 U.S.C. § 2a)
-SENATORS_PER_STATE = 2
-SENATE_STATES = tuple(sorted(set(STATES) - set(NON_VOTING)))
 _SUFFIXES_WITH_COMMA = ("Jr.", "Sr.")
-_DISTRICT_RE = re.compile(r"([A-Z]{2})-([0-9]{2})")
 
 
 @dataclass(frozen=True)
@@ -82,11 +84,7 @@ def build(sources: Path) -> CountryData:
     postal = read_zccd(root / ZCCD_FILE)
     contacts = read_contact_forms(root / CONTACT_DIR, people)
     origin = Origin(LEGISLATORS_DATE, ZCCD_SOURCE, ZCCD_DATE)
-    return CountryData(
-        representatives=assemble_representatives(people, contacts, postal, origin),
-        tables={POSTAL_FILE: Table(header=POSTAL_COLUMNS, rows=postal)},
-        readme=readme(LEGISLATORS_DATE, fetched=False),
-    )
+    return assemble(people, contacts, postal, origin, readme(LEGISLATORS_DATE, fetched=False))
 
 
 def fetch(
@@ -100,12 +98,41 @@ def fetch(
     urls = {**OFFICIAL_URLS, **urls}
     people = parse_legislators(client.get_json(urls["legislators"]))
     require_full_congress(people)
-    postal = parse_zcta_cd(client.get_text(urls["zcta_cd"]), today)
+    postal = parse_zcta_cd(zip_map_text(client, urls["zcta_cd"]), today)
     origin = Origin(today, CENSUS_SOURCE, today)
+    contacts = carried_contacts(current)
+    return assemble(people, contacts, postal, origin, readme(today, fetched=True))
+
+
+def zip_map_text(client: HttpClient, where: str) -> str:
+    """Return the ZIP map file's text from a URL, or from a local file (a downloaded copy)."""
+    if where.startswith(("http://", "https://")):
+        return client.get_text(where)
+    try:
+        return Path(where).read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ValueError(f"ZIP map {where}: {exc}") from exc
+
+
+def assemble(
+    people: list[dict[str, Any]],
+    contacts: Mapping[str, Contact],
+    postal: list[dict[str, str]],
+    origin: Origin,
+    text: str,
+) -> CountryData:
+    """Join members and ZIP map, never across a district plan that changed between them."""
+    congress = members_congress(people, origin.legislators_date)
+    names = {state: name for state, (_fips, name) in STATES.items()}
+    postal, _guarded = guard_postal(postal, congress, names)
+    representatives = assemble_representatives(people, contacts, postal, origin)
     return CountryData(
-        representatives=assemble_representatives(people, carried_contacts(current), postal, origin),
-        tables={POSTAL_FILE: Table(header=POSTAL_COLUMNS, rows=postal)},
-        readme=readme(today, fetched=True),
+        representatives=representatives,
+        tables={
+            POSTAL_FILE: Table(header=POSTAL_COLUMNS, rows=postal),
+            TERMS_FILE: Table(TERMS_COLUMNS, terms_rows(representatives, people, congress)),
+        },
+        readme=text,
     )
 
 
@@ -219,6 +246,8 @@ def house_seats(postal: list[dict[str, str]], members: list[dict[str, str]]) -> 
     house = [row["district_id"] for row in members if row["body"] == "us-house"]
     for district_id in [row["district_id"] for row in postal] + house:
         state, number = district_id.split("-")
+        if number == ANY_DISTRICT:
+            continue
         top[state] = max(top.get(state, 0), int(number))
     return [
         district_code(state, number)
@@ -276,103 +305,3 @@ def district_name(district_id: str) -> str:
     n = int(number)
     suffix = "th" if 11 <= n % 100 <= 13 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
     return f"{name}'s {n}{suffix} congressional district"
-
-
-def check(data: CountryData) -> CheckResult:
-    """Check seat totals, contact channels, and that postal rows and seats match."""
-    house = [row for row in data.representatives if row["body"] == "us-house"]
-    senate = [row for row in data.representatives if row["body"] == "us-senate"]
-    table = data.tables.get(POSTAL_FILE)
-    postal = table.rows if table else []
-    holes = [
-        *_house_holes(house),
-        *_senate_holes(senate),
-        *_contact_holes(data.representatives),
-        *(_postal_holes(house, postal) if table else [f"{POSTAL_FILE} is missing"]),
-    ]
-    voting = [row for row in house if row["region"] not in NON_VOTING]
-    counts = {
-        "us_house_seats": len(voting),
-        "us_house_vacant": sum(row["vacant"] == "1" for row in voting),
-        "us_delegate_seats": len(house) - len(voting),
-        "us_senate_seats": len(senate),
-        "us_senate_vacant": sum(row["vacant"] == "1" for row in senate),
-        "us_contact_forms": sum(bool(row["contact_url"]) for row in house + senate),
-        "postal_us_rows": len(postal),
-        "postal_us_zips": len({row["zip"] for row in postal}),
-        "postal_us_restored_pairs": sum(row["source"] == ZCCD_FIX_SOURCE for row in postal),
-    }
-    return CheckResult(counts=counts, holes=holes)
-
-
-def _house_holes(house: list[dict[str, str]]) -> list[str]:
-    """Report duplicate, malformed, missing and surplus House seats, and wrong totals."""
-    per_seat = Counter(row["district_id"] for row in house)
-    holes = [f"House seat {seat} has {n} rows" for seat, n in sorted(per_seat.items()) if n > 1]
-    numbers: dict[str, set[int]] = defaultdict(set)
-    for seat in sorted(per_seat):
-        match = _DISTRICT_RE.fullmatch(seat)
-        if match and match[1] in STATES:
-            numbers[match[1]].add(int(match[2]))
-        else:
-            holes.append(f"House row with a bad district id {seat!r}")
-    for state in STATES:
-        holes += _numbering_holes(state, numbers[state])
-    voting = sum(len(numbers[state]) for state in SENATE_STATES)
-    if voting != VOTING_HOUSE_SEATS:
-        holes.append(f"{voting} voting House seats, expected {VOTING_HOUSE_SEATS}")
-    return holes
-
-
-def _numbering_holes(state: str, got: set[int]) -> list[str]:
-    """Report a state's missing or surplus districts (01..NN, or 00 alone)."""
-    if state not in NON_VOTING and not got:
-        return [f"{state} has no House seat"]
-    at_large = state in NON_VOTING or got == {0}
-    expected = {0} if at_large else set(range(1, max(got) + 1))
-    return [f"No row for House seat {district_code(state, n)}" for n in sorted(expected - got)] + [
-        f"House seat {district_code(state, n)} should not exist" for n in sorted(got - expected)
-    ]
-
-
-def _senate_holes(senate: list[dict[str, str]]) -> list[str]:
-    """Report states without exactly two Senate seats, and seats outside the 50 states."""
-    per_state = Counter(row["region"] for row in senate)
-    holes = [
-        f"{state} has {per_state[state]} Senate seats, expected {SENATORS_PER_STATE}"
-        for state in SENATE_STATES
-        if per_state[state] != SENATORS_PER_STATE
-    ]
-    holes += [f"Senate seat for {state}, which has no senators" for state in
-              sorted(set(per_state) - set(SENATE_STATES))]  # fmt: skip
-    expected = SENATORS_PER_STATE * len(SENATE_STATES)
-    if len(senate) != expected:
-        holes.append(f"{len(senate)} Senate seats, expected {expected}")
-    return holes
-
-
-def _contact_holes(representatives: list[dict[str, str]]) -> list[str]:
-    """Report members the app could not reach: no email, contact form or website."""
-    return [
-        f"{row['id']} ({row['name']}, {row['district_id'] or row['region']}) has no email, "
-        "contact form or website"
-        for row in representatives
-        if row["vacant"] != "1" and not (row["email"] or row["contact_url"] or row["website"])
-    ]
-
-
-def _postal_holes(house: list[dict[str, str]], postal: list[dict[str, str]]) -> list[str]:
-    """Report postal rows without a seat, and states no ZIP leads to."""
-    seats = {row["district_id"] for row in house}
-    orphans = Counter(
-        row["district_id"]
-        for row in postal
-        if row["district_id"] not in seats or not row["district_id"].startswith(row["state"] + "-")
-    )
-    holes = [
-        f"{n} {POSTAL_FILE} rows point at {seat}, which has no seat row for their state"
-        for seat, n in sorted(orphans.items())
-    ]
-    reachable = {row["state"] for row in postal}
-    unreachable = {row["region"] for row in house} - NO_ZIP_ROWS - reachable
-    return holes + [f"No ZIP in {POSTAL_FILE} leads to {state}" for state in sorted(unreachable)]

@@ -53,6 +53,8 @@ CONTACT_DIR = "contact-congress/members"
 LEGISLATORS_DATE = "2026-06-15"
 CONTACT_CONGRESS_DATE = "2026-08-13"
 ZCCD_DATE = "2024-11-12"
+# zccd.csv was built from the 119th Congress's block equivalency files (PROVENANCE.md).
+ZCCD_CONGRESS = 119
 LEGISLATORS_SOURCE = "congress-legislators"
 CONTACT_SOURCE = "contact-congress"
 ZCCD_SOURCE = "zccd"
@@ -84,8 +86,10 @@ OFFICIAL_HOSTS = ("house.gov", "senate.gov")
 # parser: K000394.yaml is invalid YAML, and on the 523 valid files this gives the same URL.
 _VISIT_RE = re.compile(r"^[ \t]*-[ \t]*visit:[ \t]*(.*?)[ \t]*$", re.MULTILINE)
 
-POSTAL_COLUMNS = ("zip", "state", "district_id", "share", "rank", "n_districts", "source",
-                  "source_date")  # fmt: skip
+# `congress`: the Congress whose district plans the row's mapping uses; `note`: why a row
+# offers every district of its state (see us_plans).
+POSTAL_COLUMNS = ("zip", "state", "district_id", "share", "rank", "n_districts", "congress",
+                  "note", "source", "source_date")  # fmt: skip
 CENSUS_SOURCE = "census-zcta-cd"
 
 # A fresh download with fewer than these is incomplete (truncated or a partial export):
@@ -103,7 +107,7 @@ _NAME_KEYS = ("first", "last")
 _OPTIONAL_TEXT = ("url", "phone", "address", "contact_form", "caucus", "how", "end-type",
                   "start", "end")  # fmt: skip
 # Census CD GEOID: state FIPS + 2 characters ("00" at-large, "98" delegate, "ZZ" none).
-_CD_COLUMN_RE = re.compile(r"GEOID_CD[0-9]+_20")
+_CD_COLUMN_RE = re.compile(r"GEOID_CD([0-9]+)_20")
 _CENSUS_COLUMNS = ("GEOID_ZCTA5_20", "AREALAND_ZCTA5_20", "AREAWATER_ZCTA5_20",
                    "AREALAND_PART", "AREAWATER_PART")  # fmt: skip
 
@@ -207,7 +211,13 @@ def parse_zcta_cd(text: str, today: str) -> list[dict[str, str]]:
             f"Census ZCTA file has {len(areas)} ZCTAs, expected at least {MIN_ZCTAS} "
             "(incomplete download?)"
         )
-    return [row for zcta in sorted(areas) for row in _ranked_rows(zcta, areas[zcta], today)]
+    match = _CD_COLUMN_RE.fullmatch(cd_columns[0])
+    congress = str(int(match[1])) if match else ""
+    return [
+        row | {"congress": congress}
+        for zcta in sorted(areas)
+        for row in _ranked_rows(zcta, areas[zcta], today)
+    ]
 
 
 def _census_pair(
@@ -258,6 +268,7 @@ def _ranked_rows(
             "share": f"{share:.{SHARE_DIGITS}f}",
             "rank": str(rank),
             "n_districts": str(len(kept)),
+            "note": "",
             "source": CENSUS_SOURCE,
             "source_date": today,
         }
@@ -283,7 +294,8 @@ def read_zccd(path: Path) -> list[dict[str, str]]:
     # zccd has no shares: every listed district is equally possible, so share/rank stay "".
     return [
         {"zip": zcta, "state": state, "district_id": district, "share": "", "rank": "",
-         "n_districts": str(per_zip[zcta]), "source": source, "source_date": ZCCD_DATE}
+         "n_districts": str(per_zip[zcta]), "congress": str(ZCCD_CONGRESS), "note": "",
+         "source": source, "source_date": ZCCD_DATE}
         for (zcta, state, district), source in sorted(sources.items())
     ]  # fmt: skip
 
@@ -320,85 +332,3 @@ def read_contact_forms(folder: Path, people: list[dict[str, Any]]) -> dict[str, 
         if url:
             found[bioguide] = Contact(url, CONTACT_SOURCE, CONTACT_CONGRESS_DATE)
     return found
-
-
-def readme(date: str, *, fetched: bool) -> str:
-    """Return the US section of data/README.md."""
-    postal = (_FETCHED_POSTAL if fetched else _BUILT_POSTAL).format(date=date).rstrip()
-    gaps = "" if fetched else _SNAPSHOT_GAPS
-    return _README.format(date=date, postal=postal, gaps=gaps).strip() + "\n"
-
-
-_README = """
-## United States
-
-### representatives.csv (US rows)
-
-- **Members:** [unitedstates/congress-legislators](https://github.com/unitedstates/congress-legislators)
-  `legislators-current.json` (CC0 1.0), as of {date}. One row per member, from the last
-  (current) term: `party`; `group` = caucus where it differs (independents who caucus with a
-  party); `website` = `url`; `phone` and `address` of the Washington office. `id` is
-  `bioguide:<id>`; `name` is `official_full`, built from first, last and suffix where empty.
-  No emails (Congress publishes none) and no photo URLs (no source gives one).
-- **Contact forms:** the term's `contact_form`; otherwise the first `visit:` URL of
-  [unitedstates/contact-congress](https://github.com/unitedstates/contact-congress)
-  `members/<bioguide>.yaml` (CC0 1.0, as of 2026-08-13), kept only when it links to
-  house.gov or senate.gov (House files mostly hold placeholders such as `stubforcwc` or
-  google.com). The House files are no longer maintained, so those rows carry a note and the
-  website is the fallback. The files are read line by line: `K000394.yaml` is invalid YAML.
-  A refresh keeps known contact forms by bioguide id when the fresh data has none, merging
-  the old row's `source` and `source_date`.
-- **Seats:** 435 voting House districts (`NY-12`; `WY-00` at-large): per state 01..NN, NN
-  being the highest district number in the ZIP table or the members' data; 6 non-voting
-  seats (`DC-00`, `AS-00`, `GU-00`, `MP-00`, `VI-00` Delegates, `PR-00` Resident
-  Commissioner); 2 senators per state (empty `district_id`). A seat without a member gets a
-  row `vacant:us-house:<ST>-<NN>` (`vacant:us-senate:<ST>-<n>`) with `vacant` = 1.
-- **Appointed senators** whose appointment ends with a special election after the data's
-  date carry a note that the seat may have a new holder.
-{gaps}
-### postal_us.csv
-
-One row per (ZIP, district) pair: `zip, state, district_id, share, rank, n_districts, source,
-source_date`. `n_districts` is the number of rows of that ZIP; `00` = at-large, DC and PR.
-{postal}
-- No rows for AS, GU, MP and VI (no ZCTA data exists); ZIPs not in the table (PO-box and
-  single-organisation ZIPs have no ZCTA) resolve to their state or territory through the
-  prefix ranges of `petition.postal.region_for_postal_code`.
-- ZIPs are 2020 ZCTAs, which approximate USPS ZIPs. The districts are those of the 119th
-  Congress (until 2027-01-03); states that redraw for the 120th need a new table.
-"""
-
-_SNAPSHOT_GAPS = """\
-- **Gaps in this snapshot:** vacant House seats CA-14, TX-23, FL-20 and GA-13 (the notes say
-  why, from the source's history). G000607 (CA-1, sworn in 2026-06-10) has no website, phone,
-  address or contact form in any source: his row has a note and `flask data check` reports
-  it until a refresh brings them. Nothing after 2026-06-15 is reflected (special elections,
-  the OH and FL Senate special elections of 2026-11-03).
-"""
-
-_BUILT_POSTAL = """\
-- **Source:**
-  [OpenSourceActivismTech/us-zipcodes-congress](https://github.com/OpenSourceActivismTech/us-zipcodes-congress)
-  `zccd.csv` (U.S. Census data, public domain), 119th Congress, as of 2024-11-12
-  (`source` = `zccd`).
-- **No shares:** the file lists, for each ZCTA, every district touching any census tract the
-  ZCTA touches, without areas or populations. `share` and `rank` are empty: every listed
-  district is equally possible, so when `n_districts` > 1 the lookup must ask the user.
-- **Defect worked around:** the producer's de-duplication keyed on (ZCTA, district) without
-  the state, so a ZCTA crossing a state line with the same district number on both sides
-  lost one state. 30 of the 32 pairs PROVENANCE lists (from the 118th-Congress file) are
-  restored with `source` = `zccd+provenance-fix`: their states kept their maps. GA 36855
-  (district 3) and LA 71749 (district 4) are left out: GA and LA redrew their maps for the
-  119th Congress, so the old pairs cannot be verified.
-"""
-
-_FETCHED_POSTAL = """\
-- **Source:** U.S. Census Bureau, 2020 ZCTA to 119th Congress district relationship file
-  `tab20_cd11920_zcta520_natl.txt` (public domain), downloaded {date}
-  (`source` = `census-zcta-cd`).
-- `share` = the pair's land area / the ZCTA's land area (whole area for a ZCTA without land),
-  4 decimals; `rank` 1 = largest share. Pairs under 0.5% are dropped as boundary slivers
-  unless they are the ZIP's largest, so a ZIP's shares may add up to a little under 1.
-  District code `98` (delegate) becomes `00`; `ZZ` (no district) and areas outside any ZCTA
-  are skipped.
-"""

@@ -89,8 +89,8 @@ def home() -> Response:
     # the same for everyone and comes from memory, with this visitor's CSRF token.
     version = (content.slug, content.language, counts["total"], counts["goal"],
                counts["letters_sent"])  # fmt: skip
-    name = f"home:{content.slug}:{content.language}"
-    page = shared_page(name, version, lambda: _render_home(SignForm(), counts=counts))
+    page = shared_page(f"home:{content.slug}", version,
+                       lambda: _render_home(SignForm(), counts=counts))  # fmt: skip
     return private(make_response(page))
 
 

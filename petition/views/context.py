@@ -14,6 +14,7 @@ from petition.campaigns import get_campaign
 from petition.content import CampaignContent, LetterTemplates
 from petition.counts import counts_cache_key, fold_tallies, public_counts_data
 from petition.db import get_session, in_transaction, write_sessionmaker
+from petition.i18n import page_language
 from petition.models import COUNTED_STATES, COUNTED_STATES_WITH_PENDING
 from petition.representatives import LookupResult, lookup_representatives
 from petition.views.refs import current_index
@@ -22,9 +23,14 @@ logger = logging.getLogger("petition.counts")
 
 
 def current_content() -> CampaignContent:
-    """Return the content of the campaign this site shows."""
+    """Return the content of the campaign this site shows, in the page's language when
+    the campaign has it (texts not yet translated stay in the original)."""
     campaigns: dict[str, CampaignContent] = current_app.extensions["petition.campaigns"]
-    return campaigns[current_app.config["CAMPAIGN"]]
+    content = campaigns[current_app.config["CAMPAIGN"]]
+    translations: dict[str, dict[str, CampaignContent]] = current_app.extensions[
+        "petition.campaign_translations"
+    ]
+    return translations.get(content.slug, {}).get(page_language(), content)
 
 
 def letter_templates() -> LetterTemplates:

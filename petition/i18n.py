@@ -1,0 +1,112 @@
+"""The interface's language: gettext catalogues under petition/translations/ (Flask-Babel).
+
+A page is in the first of: the `?lang=` of its URL (then remembered in a cookie), the
+`lang` cookie, the browser's Accept-Language, English. Only languages whose catalogue
+ships are offered, so a page never claims a language it is not written in.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+from babel import Locale
+from flask import Flask, current_app, g, request
+from flask_babel import Babel, get_locale
+from werkzeug.wrappers import Response
+
+EXTENSION_KEY = "petition.languages"
+SOURCE_LANGUAGE = "en"
+TRANSLATIONS = "translations"  # beside this file: translations/<lang>/LC_MESSAGES/messages.po
+LANG_COOKIE = "lang"
+LANG_COOKIE_DAYS = 365
+
+
+def catalogue_languages(folder: Path) -> list[str]:
+    """English, then every language with a compiled catalogue in the folder."""
+    found = sorted(p.parts[-3] for p in folder.glob("*/LC_MESSAGES/messages.mo"))
+    return [SOURCE_LANGUAGE, *(lang for lang in found if lang != SOURCE_LANGUAGE)]
+
+
+def site_languages() -> list[str]:
+    """The languages this site's pages are offered in, English first."""
+    languages: list[str] = current_app.extensions[EXTENSION_KEY]
+    return languages
+
+
+def language_from_query() -> str | None:
+    """The `?lang=` of this request, when it names one of the site's languages."""
+    wanted = request.args.get("lang", "")[:8].lower()
+    return wanted if wanted in site_languages() else None
+
+
+def select_locale() -> str:
+    """The language of this request's page (Flask-Babel's locale selector)."""
+    available = site_languages()
+    cookie = request.cookies.get(LANG_COOKIE, "")
+    return (
+        language_from_query()
+        or (cookie if cookie in available else None)
+        or request.accept_languages.best_match(available)
+        or SOURCE_LANGUAGE
+    )
+
+
+def page_language() -> str:
+    """The language code of the page being rendered ("en", "fr", "hy")."""
+    locale = get_locale()
+    return locale.language if locale else SOURCE_LANGUAGE
+
+
+def url_in(lang: str) -> str:
+    """This page's address in another language (the same path and query, `lang` set)."""
+    args = {k: v for k, v in request.args.items(multi=True) if k != "lang"}
+    return f"{request.path}?{urlencode([*args.items(), ('lang', lang)])}"
+
+
+def language_links() -> list[dict[str, Any]]:
+    """The language switcher's links: each language named in itself."""
+    current = page_language()
+    return [
+        {
+            "lang": lang,
+            "name": Locale.parse(lang).get_display_name(lang),
+            "url": url_in(lang),
+            "current": lang == current,
+        }
+        for lang in site_languages()
+    ]
+
+
+def remember_language(response: Response) -> Response:
+    """Keep a language chosen with `?lang=` for the next pages."""
+    chosen = language_from_query() if request else None
+    if chosen and request.cookies.get(LANG_COOKIE) != chosen:
+        response.set_cookie(
+            LANG_COOKIE,
+            chosen,
+            max_age=LANG_COOKIE_DAYS * 24 * 3600,
+            secure=current_app.config["SESSION_COOKIE_SECURE"],
+            httponly=True,
+            samesite="Lax",
+        )
+    return response
+
+
+def init_app(app: Flask) -> None:
+    """Attach Flask-Babel with this module's locale selector and the shipped catalogues."""
+    folder = Path(app.root_path) / TRANSLATIONS
+    app.extensions[EXTENSION_KEY] = catalogue_languages(folder)
+    Babel(
+        app,
+        locale_selector=select_locale,
+        default_locale=SOURCE_LANGUAGE,
+        default_translation_directories=str(folder),
+    )
+    app.after_request(remember_language)
+
+    @app.context_processor
+    def language_context() -> dict[str, Any]:
+        g.setdefault("page_lang", page_language())
+        return {"page_lang": g.page_lang, "language_links": language_links}
