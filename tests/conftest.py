@@ -270,7 +270,7 @@ def auth(app: Flask, client: FlaskClient):
 
 
 @pytest.fixture
-def server(make_app, database_url, tmp_path):
+def live_app(make_app, database_url, tmp_path):
     """A threaded HTTP server on 127.0.0.1 serving a fresh app; yields (app, base URL)."""
     if database_url == "sqlite://":  # threads need a shared file, not a private memory DB
         database_url = f"sqlite:///{tmp_path / 'server.db'}"

@@ -36,8 +36,8 @@ def sign_once(base: str, n: int) -> int:
         return response.status_code
 
 
-def test_fifty_threads_ten_people(server) -> None:
-    app, base = server
+def test_fifty_threads_ten_people(live_app) -> None:
+    app, base = live_app
     with ThreadPoolExecutor(max_workers=THREADS) as pool:
         statuses = list(pool.map(lambda n: sign_once(base, n), range(THREADS)))
     assert statuses == [303] * THREADS

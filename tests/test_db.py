@@ -19,9 +19,9 @@ READS = 10
 
 
 @pytest.fixture
-def file_app(server):
+def file_app(live_app):
     """A served app on a SQLite file (WAL applies to files, not to memory databases)."""
-    app, base = server
+    app, base = live_app
     url = app.config["DATABASE_URL"]
     if not url.startswith("sqlite:///"):
         pytest.skip("WAL and the write lock are SQLite's")
