@@ -313,7 +313,8 @@ def test_crashed_workers_claim_lapses(app) -> None:
         assert token
 
 
-def test_run_worker_sends_until_stopped(app) -> None:
+def test_run_worker_sends_until_stopped(shared_app) -> None:
+    app = shared_app  # the worker thread and this one must not share one memory connection
     backend = CountingBackend()
     app.extensions[EXTENSION_KEY] = backend
     stop = threading.Event()
