@@ -26,7 +26,18 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.logger.setLevel(app.config["LOG_LEVEL"])
     logging.getLogger("petition").setLevel(app.config["LOG_LEVEL"])
 
-    from petition import cache, cli, db, httpcache, i18n, jsonprovider, limits, mail, views
+    from petition import (
+        cache,
+        cli,
+        db,
+        geocoders,
+        httpcache,
+        i18n,
+        jsonprovider,
+        limits,
+        mail,
+        views,
+    )
     from petition.content import (
         load_campaign_translations,
         load_campaigns,
@@ -47,6 +58,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     mail.init_app(app)
     cache.init_app(app)
     httpcache.init_app(app)
+    geocoders.init_app(app)
     limits.init_app(app)
     views.register(app)
     cli.register(app)

@@ -119,6 +119,35 @@ SETTINGS: tuple[Setting, ...] = (
         "Override the official endpoints used by `flask data refresh`, "
         'as JSON: `{"us": {"legislators": "https://…"}}`.',
     ),
+    Setting(
+        "ONLINE_LOOKUPS",
+        True,
+        "Settle split ZIP codes and ridings online: the US Census Bureau's geocoder for a "
+        "street address, Open North's Represent for a full Canadian postal code. `false`: "
+        "our tables only.",
+    ),
+    Setting(
+        "US_GEOCODER_URL",
+        "https://geocoding.geo.census.gov/geocoder",
+        "Base URL of the US Census Bureau's geocoder (`/geographies/onelineaddress` is appended).",
+    ),
+    Setting(
+        "CA_POSTCODE_URL",
+        "https://represent.opennorth.ca",
+        "Base URL of Open North's Represent (`/postcodes/{CODE}/` is appended).",
+    ),
+    Setting(
+        "LOOKUP_TIMEOUT",
+        3,
+        "Seconds before an online lookup is given up and the choice list shown (at most 3).",
+    ),
+    Setting(
+        "ONLINE_LOOKUP_RATE_LIMIT",
+        "10 per minute; 100 per day",
+        "Most online lookups from one address: street addresses sent to the Census geocoder "
+        "(beyond it: HTTP 429) and full Canadian postal codes sent to Represent (beyond it: "
+        "the choice list).",
+    ),
     Setting("ORGANIZER_SESSION_HOURS", 8, "Hours an organizer stays logged in."),
     Setting(
         "LOGIN_RATE_LIMIT",

@@ -33,6 +33,7 @@ from petition.text import clean_text
 NAME_MAX = 200
 EMAIL_MAX = 254  # RFC 5321 path limit
 REPORT_MAX = 2000
+ADDRESS_MAX = 200  # the geocoder reads one line; longer is not an address
 FIRST_GROUP = "Canada, United States, European Union"
 OTHER_GROUP = "Other countries"
 
@@ -146,6 +147,19 @@ class LookupForm(FlaskForm):  # type: ignore[misc]  # flask-wtf ships no type hi
 
     country = SelectField("Country", choices=lookup_country_choices(), validate_choice=False)
     postal_code = StringField("Postal code", filters=[clean_text])
+
+
+class AddressLookupForm(LookupForm):
+    """A split ZIP's street address, posted so that it never appears in a URL."""
+
+    address = StringField(
+        "Street address",
+        filters=[clean_text],
+        validators=[
+            DataRequired("Enter your street address, like 350 5th Ave, New York."),
+            Length(max=ADDRESS_MAX, message=f"Keep it under {ADDRESS_MAX} characters."),
+        ],
+    )
 
 
 class ReportForm(FlaskForm):  # type: ignore[misc]  # flask-wtf ships no type hints

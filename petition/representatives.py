@@ -9,11 +9,15 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy.orm import Session
 
+# Re-exported: callers import the lookup's result types from here.
+from petition.lookup_results import DistrictResult as DistrictResult
+from petition.lookup_results import LookupInputError as LookupInputError
+from petition.lookup_results import LookupResult as LookupResult
+from petition.lookup_results import Refiner
 from petition.postal import (
     EU_MEMBER_STATES,
     is_valid_postal_code,
@@ -33,58 +37,17 @@ LESS_LIKELY_SHARE = 0.01
 LESS_LIKELY_NOTE = "Less likely: under 1% of this ZIP code's land lies in this district."
 # Member states whose MEPs represent sub-national constituencies.
 EU_CONSTITUENCY_STATES = frozenset({"IE", "BE", "IT", "PL"})
-
-
-class LookupInputError(ValueError):
-    """The query cannot be answered as asked; the message tells the user what to fix."""
-
-    def __init__(self, message: str, field: str = "postal_code") -> None:
-        super().__init__(message)
-        self.field = field  # the query parameter at fault: country, postal_code or district
-
-
-@dataclass
-class DistrictResult:
-    id: str
-    name: str
-    representatives: list[Rep] = field(default_factory=list)
-    share: float | None = None
-    note: str = ""
-
-
-@dataclass
-class LookupResult:
-    country: str
-    postal_code: str
-    ambiguous: bool = False
-    districts: list[DistrictResult] = field(default_factory=list)
-    at_large: list[Rep] = field(default_factory=list)
-    as_of: dict[str, str] = field(default_factory=dict)
-    note: str = ""
-    chosen: str | None = None
-    # What the user chooses when ambiguous: "district", "riding", "constituency"
-    choice_kind: str = "district"
-
-    @property
-    def representatives(self) -> list[Rep]:
-        """Every representative in the result, districts first."""
-        return [r for d in self.districts for r in d.representatives] + self.at_large
-
-    def to_json(self) -> dict[str, Any]:
-        """Return the API representation."""
-        return {
-            "query": {"country": self.country, "postal_code": self.postal_code,
-                      "district": self.chosen},
-            "ambiguous": self.ambiguous,
-            "as_of": self.as_of,
-            "districts": [
-                {"id": d.id, "name": d.name, "share": d.share, "note": d.note,
-                 "representatives": [r.json for r in d.representatives]}
-                for d in self.districts
-            ],
-            "at_large": [r.json for r in self.at_large],
-            "note": self.note or None,
-        }  # fmt: skip
+# Postal areas where nobody lives: named, never placed in a riding.
+UNINHABITED = {
+    ("CA", "H0H"): "H0H 0H0 is Santa Claus's address at the North Pole, for Canada Post's "
+    "letters to Santa: nobody lives there, so it has no riding. Enter your home postal code.",
+}
+REFINED_BY = {"US": "the US Census Bureau's geocoder", "CA": "Open North's Represent"}
+REFINED_NOTE = {
+    "US": "Found from your street address by the US Census Bureau's geocoder; we did not keep "
+    "the address.",
+    "CA": "Found from your full postal code by Open North's Represent.",
+}
 
 
 def clean_query(country: str, postal_code: str) -> tuple[str, str]:
@@ -125,11 +88,16 @@ def lookup_representatives(
     choice: str | None = None,
     *,
     index: ReferenceIndex | None = None,
+    refiner: Refiner | None = None,
+    address: str = "",
 ) -> LookupResult:
     """Return the candidate districts and representatives for a postal code.
 
-    With a prebuilt `index` (one per process, see views.letters) no query runs and
+    With a prebuilt `index` (one per process, see views.refs) no query runs and
     `session` may be None; without one the index is read from the session's database.
+    With a `refiner`, a split US ZIP is settled from the street `address` and a split
+    Canadian FSA from the full postal code; when it cannot be, the choice list stays
+    and `refine_reason` says why. The address is passed on, never kept.
 
     :raises LookupInputError: bad country, postal code or choice.
     """
@@ -138,7 +106,8 @@ def lookup_representatives(
         if session is None:
             raise TypeError("lookup_representatives needs a session or an index")
         index = build_index(session)
-    result = LookupResult(country=country, postal_code=code)
+    online = refiner is not None and refiner.enabled
+    result = LookupResult(country=country, postal_code=code, online=online)
     if country == "US":
         _lookup_us(index, result)
     elif country == "CA":
@@ -147,8 +116,68 @@ def lookup_representatives(
         _lookup_eu(index, result)
     if choice:
         _apply_choice(index, result, choice)
+    elif refiner is not None:
+        refine_result(index, result, refiner, address)
     _finish(result, index)
     return result
+
+
+def refine_result(
+    index: ReferenceIndex, result: LookupResult, refiner: Refiner, address: str = ""
+) -> None:
+    """Settle an unsure result with an online service, keeping the choice list on failure."""
+    unsure = len(result.districts) > 1 or result.hint_only
+    asked = _ask_online(result, refiner, address) if unsure and refiner.enabled else None
+    if asked is None:
+        return
+    answer, what = asked
+    picked = [d for d in result.districts if d.id == answer.district_id]
+    seat = _seat_for(index, result.country, answer.district_id)
+    regions = {r.region for d in result.districts for r in d.representatives}
+    if (
+        not picked
+        and seat
+        and result.hint_only
+        and (result.country == "CA" or seat.region in regions)
+    ):
+        # Our districts were only a hint: the service's answer is taken (in the same state).
+        body = "ca-commons" if result.country == "CA" else "us-house"
+        picked = [_district(index, body, seat.region, seat.district_id)]
+    if picked:
+        result.districts = picked
+        result.refined_by = REFINED_BY[result.country]
+        result.note = REFINED_NOTE[result.country]
+        return
+    if answer.district_id:
+        name = seat.district_name if seat else answer.district_id
+        answer_reason = (
+            f"The online lookup placed you in {name}, which our data does not list for {what}."
+        )
+    else:
+        answer_reason = answer.reason
+    then = "Choose yours below." if len(result.districts) > 1 else "This is our own data's answer."
+    result.refine_reason = f"{answer_reason} {then}"
+
+
+def _ask_online(result: LookupResult, refiner: Refiner, address: str) -> tuple[Any, str] | None:
+    """Ask the service that can settle this result: (its answer, what we looked up), or None."""
+    if result.country == "US" and address.strip():
+        return refiner.us_district(
+            address, result.postal_code[:5]
+        ), f"ZIP code {result.postal_code[:5]}"
+    if result.country == "CA" and len(result.postal_code) == 7:
+        what = f"postal codes starting with {result.postal_code[:3]}"
+        return refiner.ca_riding(result.postal_code), what
+    return None
+
+
+def _seat_for(index: ReferenceIndex, country: str, district_id: str) -> Rep | None:
+    """Return a seat of the House (US) or the Commons (Canada) in a district, if any."""
+    body = "us-house" if country == "US" else "ca-commons"
+    if not district_id:
+        return None
+    return next((r for r in index.reps.values()
+                 if r.body == body and r.district_id == district_id), None)  # fmt: skip
 
 
 def _district(index: ReferenceIndex, body: str, region: str, district_id: str,
@@ -169,17 +198,7 @@ def _lookup_us(index: ReferenceIndex, result: LookupResult) -> None:
         result.districts = list(found.values())
         _note_sources(result, rows)
     else:
-        state = region_for_postal_code("US", zip5)
-        if state is None:
-            result.note = f"We cannot place the ZIP code {zip5}: it is not in our tables."
-            return
-        result.districts = _state_districts(index, state)
-        if len(result.districts) > 1:
-            result.note = (
-                f"ZIP code {zip5} is not in our district table (it may be used only for PO boxes "
-                "or one organisation). Choose your district; your senators are the same "
-                "for the whole state."
-            )
+        _lookup_us_unplaced(index, result, zip5)
     state_only = [row.note for row in rows if row.district_id.endswith(ANY_DISTRICT)]
     if state_only:
         result.note = state_only[0]
@@ -187,9 +206,59 @@ def _lookup_us(index: ReferenceIndex, result: LookupResult) -> None:
         result.note = (
             f"ZIP code {zip5} is split between {len(result.districts)} congressional "
             "districts. Choose yours: the House counts letters only from constituents. "
-            "Your district is shown on your voter registration card, or use the House's "
-            "“Find your representative” page with your full address."
+            + (
+                "Enter your street address below to find it, or check your voter registration card."
+                if result.online
+                else "Your district is shown on your voter registration card, or use the "
+                "House's “Find your representative” page with your full address."
+            )
         )
+
+
+def _lookup_us_unplaced(index: ReferenceIndex, result: LookupResult, zip5: str) -> None:
+    """Offer the districts of nearby ZIP codes (same first three digits), else the state's."""
+    state = region_for_postal_code("US", zip5)
+    if state is None:
+        result.note = f"We cannot place the ZIP code {zip5}: it is not in our tables."
+        return
+    nearby = _neighbour_districts(index, "US", zip5[:3], state)
+    if any(d.endswith(ANY_DISTRICT) for d in nearby):
+        nearby = []  # the state's plan changed (see the Congress guard): the whole state
+    result.districts = (
+        [_district(index, "us-house", state, d) for d in nearby]
+        if nearby
+        else _state_districts(index, state)
+    )
+    if not result.districts:
+        return  # military and diplomatic mail: _finish says so
+    # Only a state with several districts leaves anything to settle.
+    result.hint_only = len(index.seats_in("us-house", state)) > 1
+    where = (
+        f"The districts of the nearby ZIP codes starting with {zip5[:3]} are listed. "
+        if nearby and len(result.districts) > 1
+        else f"The nearby ZIP codes starting with {zip5[:3]} all lie in this district. "
+        if nearby
+        else ""
+    )
+    result.note = (
+        f"ZIP code {zip5} is not in our district table (it may be used only for PO boxes or "
+        f"one organisation). {where}"
+        + ("Choose your district; " if len(result.districts) > 1 else "")
+        + "your senators are the same for the whole state."
+    )
+
+
+def _neighbour_districts(
+    index: ReferenceIndex, country: str, prefix: str, region: str
+) -> list[str]:
+    """District ids of the postal areas starting with `prefix` in a region, most common first."""
+    counts: dict[str, int] = {}
+    for (cc, key), rows in index.postal.items():
+        if cc == country and key.startswith(prefix):
+            for row in rows:
+                if row.region == region:
+                    counts[row.district_id] = counts.get(row.district_id, 0) + 1
+    return sorted(counts, key=lambda d: (-counts[d], d))
 
 
 def _us_districts(index: ReferenceIndex, row: PostalRow) -> list[DistrictResult]:
@@ -214,34 +283,55 @@ def _senators(index: ReferenceIndex, states: Iterable[str]) -> list[Rep]:
 def _lookup_ca(index: ReferenceIndex, result: LookupResult) -> None:
     result.choice_kind = "riding"
     fsa = result.postal_code[:3]
-    rows = index.postal.get(("CA", fsa), [])
-    province = rows[0].region if rows else region_for_postal_code("CA", fsa)
-    if rows and rows[0].basis != "point":
-        result.districts = [_district(index, "ca-commons", province or "", r.district_id,
-                                      r.share) for r in rows]  # fmt: skip
-        _note_sources(result, rows)
-        if len(rows) > 1:
-            result.note = (
-                f"Postal codes starting with {fsa} span {len(rows)} ridings; the first is the "
-                "most likely. Choose yours: Elections Canada's “Find your riding” service "
-                "at elections.ca tells you from your full postal code."
-            )
+    if ("CA", fsa) in UNINHABITED:
+        result.note = UNINHABITED[("CA", fsa)]
         return
+    rows = index.postal.get(("CA", fsa), [])
+    if not rows:
+        _lookup_ca_unplaced(index, result, fsa)
+        return
+    result.districts = [_district(index, "ca-commons", rows[0].region, r.district_id, r.share)
+                        for r in rows]  # fmt: skip
+    _note_sources(result, rows)
+    if rows[0].basis == "point":
+        result.hint_only = True
+        names = " or ".join(d.name for d in result.districts)
+        result.note = (
+            f"Postal codes starting with {fsa} belong to a few large buildings and "
+            f"organisations rather than streets, so we place them by a reference point, which "
+            f"lies in {names}. If you live elsewhere, enter your home postal code."
+        )
+    elif len(rows) > 1:
+        result.preselect = True
+        result.note = (
+            f"Postal codes starting with {fsa} span {len(rows)} ridings; the first is the "
+            f"most likely. {_ca_prompt(result)}"
+        )
+
+
+def _ca_prompt(result: LookupResult) -> str:
+    """Tell the user how to settle the riding: the full code, or Elections Canada."""
+    elections_canada = "Elections Canada's “Find your riding” at elections.ca"
+    if len(result.postal_code) == 3 and result.online:
+        return (
+            "Enter your full 6-character postal code to find yours, or choose it below "
+            f"({elections_canada} also tells you)."
+        )
+    return f"Choose yours below: {elections_canada} tells you from your full postal code."
+
+
+def _lookup_ca_unplaced(index: ReferenceIndex, result: LookupResult, fsa: str) -> None:
+    """Offer the ridings of neighbouring postal areas (same first two characters)."""
+    province = region_for_postal_code("CA", fsa)
     if province is None:
         result.note = f"We cannot place the postal code {result.postal_code}."
         return
-    hinted = [r.district_id for r in rows]
-    ridings = dict.fromkeys(
-        hinted + [r.district_id for r in index.seats_in("ca-commons", province)]
-    )
+    ridings = _neighbour_districts(index, "CA", fsa[:2], province)
     result.districts = [_district(index, "ca-commons", province, d) for d in ridings]
-    if len(result.districts) > 1:
-        result.note = (
-            f"We do not know for sure which riding {fsa} is in"
-            + (" (the first one is our best guess)" if hinted else "")
-            + ". Choose yours: Elections Canada's “Find your riding” service at elections.ca "
-            "tells you from your full postal code."
-        )
+    result.hint_only = True
+    neighbours = f"; these are the ridings of the areas starting with {fsa[:2]}" if ridings else ""
+    result.note = f"We have no data for postal codes starting with {fsa}{neighbours}. "
+    result.note += _ca_prompt(result)
 
 
 def _lookup_eu(index: ReferenceIndex, result: LookupResult) -> None:
@@ -257,6 +347,10 @@ def _lookup_eu(index: ReferenceIndex, result: LookupResult) -> None:
     if not ids:  # a code we cannot place: every constituency is a candidate
         ids = sorted(c.id for c in index.constituencies.values() if c.country == country)
         result.note = _unplaced_note(country, result.postal_code)
+        result.counties = {
+            county: index.postal[(country, county)][0].district_id
+            for county in index.keys_by_kind.get((country, "county"), [])
+        }
     result.districts = [_constituency(index, meps, cid) for cid in dict.fromkeys(ids)]
     result.at_large = [rep for rep in meps if not rep.district_id]
     if result.at_large:

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import os
 import re
+import socket
 import threading
 import uuid
 from collections.abc import Callable, Iterator
 from email.message import EmailMessage
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -109,6 +111,8 @@ def make_app(tmp_path: Any) -> Callable[..., Flask]:
             "BASE_URL": "http://petition.test",
             "COUNTS_CACHE_SECONDS": 0,
             "RATELIMIT_ENABLED": False,
+            # Online lookups are tested against local servers (fake_service) only.
+            "ONLINE_LOOKUPS": False,
         }
         config.update(overrides)
         app = create_app(config)
@@ -215,6 +219,7 @@ def reference_app(
         "DATABASE_URL": url,
         "BASE_URL": "http://petition.test",
         "RATELIMIT_ENABLED": False,
+        "ONLINE_LOOKUPS": False,
     }
     app = create_app(config | ({"DATA_DIR": data_dir} if data_dir else {}))
     Base.metadata.create_all(get_engine(app))
@@ -267,6 +272,100 @@ def auth(app: Flask, client: FlaskClient):
             )
 
     return Auth()
+
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+@pytest.fixture(autouse=True)
+def _no_internet(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Refuse every connection that leaves this machine (warehouse's socket block)."""
+    real_connect = socket.socket.connect
+
+    def connect(sock: socket.socket, address: Any) -> Any:
+        if sock.family in (socket.AF_INET, socket.AF_INET6):
+            host = address[0]
+            if host not in ("127.0.0.1", "::1", "localhost"):
+                raise OSError(f"tests may not connect to {host}")
+        return real_connect(sock, address)
+
+    monkeypatch.setattr(socket.socket, "connect", connect)
+
+
+class FakeService:
+    """A local HTTP server answering like the online lookup services.
+
+    `routes` maps a path to (status, body, headers, delay seconds); `requests` lists every
+    path with its query string, in order.
+    """
+
+    def __init__(self) -> None:
+        self.routes: dict[str, tuple[int, bytes, dict[str, str], float]] = {}
+        self.requests: list[str] = []
+        self.trickle = 0.0  # seconds between 16-byte pieces of the body; 0: all at once
+        self.stop = threading.Event()
+        service = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:  # noqa: N802 (the http.server API)
+                service.requests.append(self.path)
+                route = service.routes.get(self.path.split("?")[0])
+                status, body, headers, delay = route or (404, b"<h1>Not Found</h1>", {}, 0)
+                if delay:
+                    service.stop.wait(delay)
+                try:
+                    self.send_response(status)
+                    for name, value in {"Content-Type": "application/json", **headers}.items():
+                        self.send_header(name, value)
+                    self.end_headers()
+                    if service.trickle:  # a few bytes at a time, each soon after the last
+                        for start in range(0, len(body), 16):
+                            self.wfile.write(body[start : start + 16])
+                            self.wfile.flush()
+                            if service.stop.wait(service.trickle):
+                                break
+                    else:
+                        self.wfile.write(body)
+                except OSError:
+                    pass  # the client gave up (timeout test)
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        self.thread = threading.Thread(
+            target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
+        self.thread.start()
+
+    def answer(
+        self,
+        path: str,
+        fixture: str = "",
+        *,
+        status: int = 200,
+        body: bytes = b"",
+        headers: dict[str, str] | None = None,
+        delay: float = 0,
+    ) -> None:
+        """Serve a fixture file (or a raw body) at a path."""
+        data = (FIXTURES / "online" / fixture).read_bytes() if fixture else body
+        self.routes[path] = (status, data, headers or {}, delay)
+
+    def close(self) -> None:
+        self.stop.set()
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def fake_service() -> Iterator[FakeService]:
+    """A local server standing in for the Census geocoder and Represent."""
+    service = FakeService()
+    yield service
+    service.close()
 
 
 @pytest.fixture

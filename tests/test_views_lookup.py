@@ -91,7 +91,8 @@ def test_api_shape_and_cors(ref_client) -> None:
     assert response.status_code == 200
     assert response.headers["Access-Control-Allow-Origin"] == "*"
     data = response.json
-    assert set(data) == {"query", "ambiguous", "as_of", "districts", "at_large", "note"}
+    assert set(data) == {"query", "ambiguous", "as_of", "districts", "at_large", "note",
+                         "refined_by", "refine_reason"}  # fmt: skip
     assert data["query"] == {"country": "US", "postal_code": "10001", "district": None}
     assert data["ambiguous"] is True
     assert [d["id"] for d in data["districts"]] == ["NY-10", "NY-12"]

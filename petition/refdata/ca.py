@@ -321,8 +321,10 @@ dr5hn/countries-states-cities-database): this table is an adapted database under
 
 How to use it: offer every riding listed for the FSA and preselect `is_primary`; never pick by
 `share` alone (downtown FSAs have large rural pieces, e.g. T2P is 99.5 % Bow River by area but
-primary Calgary Centre). Treat a `point` row as a hint only: let the user choose among all
-ridings of the province. Gaps: shares are by area, not population; 2016 FSA shapes against
+primary Calgary Centre). Treat a `point` row as a hint only: the lookup shows its riding with
+a note saying so, and a full postal code settled online (Open North's Represent) overrides it;
+an FSA with no row gets the ridings of the FSAs sharing its first two characters, never a
+whole province. Gaps: shares are by area, not population; 2016 FSA shapes against
 2023 ridings; H0H has no row; letter-tool's `postal-code-riding.json` (one riding per FSA,
 wrong for at least 40 FSAs, no Nunavut) is not used. There is no official source to refresh
 this table from, so a refresh keeps it unchanged.

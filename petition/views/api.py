@@ -18,6 +18,7 @@ from petition.letters import (
     print_params,
     webmail_urls,
 )
+from petition.limits import limit_address_lookups
 from petition.representatives import LookupInputError
 from petition.views.context import (
     current_content,
@@ -51,6 +52,7 @@ def counts(slug: str) -> dict[str, object]:
 
 @bp.get("/representatives")
 @public
+@limit_address_lookups
 def representatives() -> tuple[dict[str, object], int]:
     """Return the districts and representatives for a country and postal code."""
     try:
@@ -58,6 +60,7 @@ def representatives() -> tuple[dict[str, object], int]:
             request.args.get("country", ""),
             request.args.get("postal_code", ""),
             request.args.get("district"),
+            request.args.get("address", ""),
         )
     except LookupInputError as exc:
         return {"error": str(exc), "field": exc.field}, 400

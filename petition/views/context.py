@@ -7,6 +7,7 @@ import logging
 from typing import Any
 
 from flask import current_app, request
+from flask_limiter.util import get_remote_address
 from sqlalchemy.exc import SQLAlchemyError
 
 from petition.cache import get_cache
@@ -14,6 +15,8 @@ from petition.campaigns import get_campaign
 from petition.content import CampaignContent, LetterTemplates
 from petition.counts import counts_cache_key, fold_tallies, public_counts_data
 from petition.db import get_session, in_transaction, write_sessionmaker
+from petition.forms import ADDRESS_MAX
+from petition.geocoders import current_geocoders
 from petition.i18n import page_language
 from petition.models import COUNTED_STATES, COUNTED_STATES_WITH_PENDING
 from petition.representatives import LookupResult, lookup_representatives
@@ -69,12 +72,15 @@ def public_counts(content: CampaignContent) -> dict[str, Any]:
     return data
 
 
-def run_lookup(country: str, postal_code: str, district: str | None) -> LookupResult:
-    """Look up with the process's index.
+def run_lookup(
+    country: str, postal_code: str, district: str | None, address: str = "", *, online: bool = True
+) -> LookupResult:
+    """Look up with the process's index, settling a split code online when possible.
 
     :raises LookupInputError: bad query.
     """
+    refiner = current_geocoders().for_client(get_remote_address()) if online else None
     # The index answers without a database session, which would only cost time here.
-    return lookup_representatives(
-        None, country, postal_code, district or None, index=current_index()
-    )
+    return lookup_representatives(None, country, postal_code, district or None,
+                                  index=current_index(), refiner=refiner,
+                                  address=address[:ADDRESS_MAX])  # fmt: skip

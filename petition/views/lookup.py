@@ -6,10 +6,10 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from werkzeug.wrappers import Response
 
 from petition.db import get_session
-from petition.forms import LookupForm, ReportForm
-from petition.limits import limiter
+from petition.forms import AddressLookupForm, LookupForm, ReportForm
+from petition.limits import limit_address_lookups, limiter
 from petition.reports import record_data_report
-from petition.representatives import LookupInputError
+from petition.representatives import LookupInputError, LookupResult
 from petition.views.context import current_content, run_lookup
 
 bp = Blueprint("lookup", __name__)
@@ -31,22 +31,55 @@ def lookup() -> tuple[str, int]:
     result, status = None, 200
     if request.args.get("country") or request.args.get("postal_code"):
         try:
+            # choose=1: the user wants the list, not the online service's answer
             result = run_lookup(form.country.data or "", form.postal_code.data or "",
-                                request.args.get("district"))  # fmt: skip
+                                request.args.get("district"),
+                                online=request.args.get("choose") != "1")  # fmt: skip
             form.postal_code.data = result.postal_code
         except LookupInputError as exc:
             field = form.country if exc.field == "country" else form.postal_code
             field.errors = [str(exc)]
             status = 400
-    page = render_template(
+    return render_lookup(form, result, found=request.args.get("found") == "address"), status
+
+
+@bp.post("/representatives")
+@limit_address_lookups
+def lookup_address() -> Response | tuple[str, int]:
+    """Settle a split ZIP from a street address; show the district by its id, not the address."""
+    form = AddressLookupForm(formdata=request.form)
+    try:
+        result = run_lookup(form.country.data or "", form.postal_code.data or "", None,
+                            form.address.data if form.validate() else "")  # fmt: skip
+    except LookupInputError as exc:
+        (form.country if exc.field == "country" else form.postal_code).errors = [str(exc)]
+        return render_lookup(form, None), 400
+    if result.refined_by:
+        return redirect(url_for("lookup.lookup", country=result.country, found="address",
+                                postal_code=result.postal_code,
+                                district=result.districts[0].id), code=303)  # fmt: skip
+    form.postal_code.data = result.postal_code
+    return render_lookup(form, result, address_error=" ".join(form.address.errors)), (
+        400 if form.address.errors else 200
+    )
+
+
+def render_lookup(
+    form: LookupForm, result: LookupResult | None, *, found: bool = False, address_error: str = ""
+) -> str:
+    """Render the lookup page (the address itself is never passed to the template)."""
+    return render_template(
         "lookup/lookup.html",
         content=current_content(),
         form=form,
         result=result,
+        lookup_url=url_for("lookup.lookup"),
+        online=bool(result and result.online),
+        found_by_address=found and bool(result and result.chosen),
+        address_error=address_error,
         can_write="letters.compose" in current_app.view_functions,
         report_url=report_url(form.country.data or "", form.postal_code.data or ""),
     )
-    return page, status
 
 
 @bp.route("/representatives/report", methods=["GET", "POST"])
