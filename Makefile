@@ -6,7 +6,7 @@ HOST   ?= 127.0.0.1
 PORT   ?= 5000
 FLASK  := $(BIN)/flask --app petition
 
-.PHONY: install catalogues messages run test lint fmt migrate load clean
+.PHONY: install catalogues messages run test lint fmt migrate load clean screenshots
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -44,18 +44,22 @@ run: load
 	$(BIN)/honcho --procfile Procfile start --port $(PORT)
 
 test: install
-	$(BIN)/ruff check petition tests migrations $(wildcard bench)
+	$(BIN)/ruff check petition tests migrations scripts $(wildcard bench)
 	$(BIN)/mypy
 	$(BIN)/python -m pytest
 
 lint: install
-	$(BIN)/ruff check petition tests migrations $(wildcard bench)
-	$(BIN)/ruff format --check petition tests migrations $(wildcard bench)
+	$(BIN)/ruff check petition tests migrations scripts $(wildcard bench)
+	$(BIN)/ruff format --check petition tests migrations scripts $(wildcard bench)
 	$(BIN)/mypy
 
 fmt: install
-	$(BIN)/ruff check --fix petition tests migrations $(wildcard bench)
-	$(BIN)/ruff format petition tests migrations $(wildcard bench)
+	$(BIN)/ruff check --fix petition tests migrations scripts $(wildcard bench)
+	$(BIN)/ruff format petition tests migrations scripts $(wildcard bench)
+
+# Phone and desktop screenshots of the main pages, with Debian's chromium.
+screenshots: install
+	$(BIN)/python scripts/screenshots.py --out docs/screenshots
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -29,6 +29,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from petition import (
         cache,
         cli,
+        compress,
         db,
         geocoders,
         httpcache,
@@ -60,6 +61,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     httpcache.init_app(app)
     geocoders.init_app(app)
     limits.init_app(app)
+    compress.init_app(app)
     views.register(app)
     cli.register(app)
     return app

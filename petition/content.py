@@ -50,6 +50,12 @@ class CampaignContent:
     faq: tuple[Question, ...]
     privacy_heading: str
     privacy: tuple[str, ...]
+    short_title: str
+    share_text: str
+    emblem: str
+    emblem_alt: str
+    about_heading: str
+    about: tuple[str, ...]
 
 
 def split_paragraphs(text: str) -> tuple[str, ...]:
@@ -73,6 +79,33 @@ def _require(table: Any, key: str, kind: type, where: str) -> Any:
 
 # Keys an organizer may leave empty until they have a real value.
 _MAY_BE_EMPTY = frozenset({"contact_email", "report_mistake_url"})
+# The shorter header title stays on one line of a phone's header.
+SHORT_TITLE_MAX = 40
+# Share text travels in links (X, Bluesky): a tweet's worth leaves room for the address.
+SHARE_TEXT_MAX = 200
+
+
+def _short_title(data: dict[str, Any]) -> str:
+    value = _require(data, "short_title", str, "file").strip()
+    if len(value) > SHORT_TITLE_MAX:
+        raise ValueError(f"file: 'short_title' must be at most {SHORT_TITLE_MAX} characters")
+    return str(value)
+
+
+def _share_text(data: dict[str, Any]) -> str:
+    value = " ".join(_require(data, "share_text", str, "file").split())
+    if len(value) > SHARE_TEXT_MAX:
+        raise ValueError(f"file: 'share_text' must be at most {SHARE_TEXT_MAX} characters")
+    return value
+
+
+def _emblem(data: dict[str, Any]) -> tuple[str, str]:
+    """Return the emblem's file under static/ and its alt text."""
+    emblem = _require(data, "emblem", dict, "file")
+    image = _require(emblem, "image", str, "[emblem]").strip()
+    if image.startswith("/") or ".." in image.split("/") or "\\" in image:
+        raise ValueError("[emblem]: 'image' must be a file name under static/, like emblem.svg")
+    return image, _require(emblem, "alt", str, "[emblem]").strip()
 
 
 def _parse_demands(raw: Any) -> tuple[Demand, ...]:
@@ -113,6 +146,8 @@ def parse_campaign(data: dict[str, Any]) -> CampaignContent:
     """Check a decoded campaign file against the schema and build its content."""
     situation = _require(data, "situation", dict, "file")
     privacy = _require(data, "privacy", dict, "file")
+    about = _require(data, "about", dict, "file")
+    emblem, emblem_alt = _emblem(data)
     goal = _require(data, "goal", int, "file")
     if goal <= 0:
         raise ValueError("file: 'goal' must be a positive number")
@@ -132,6 +167,12 @@ def parse_campaign(data: dict[str, Any]) -> CampaignContent:
         faq=_parse_faq(data.get("faq", [])),
         privacy_heading=_require(privacy, "heading", str, "[privacy]").strip(),
         privacy=split_paragraphs(_require(privacy, "text", str, "[privacy]")),
+        short_title=_short_title(data),
+        share_text=_share_text(data),
+        emblem=emblem,
+        emblem_alt=emblem_alt,
+        about_heading=_require(about, "heading", str, "[about]").strip(),
+        about=split_paragraphs(_require(about, "text", str, "[about]")),
     )
 
 
@@ -163,7 +204,7 @@ def load_campaigns(data_dir: str | Path) -> dict[str, CampaignContent]:
 
 
 # Keys whose text is the same in every language: names of things, addresses, numbers.
-UNTRANSLATED_KEYS = frozenset({"slug", "language", "contact_email", "report_mistake_url"})
+UNTRANSLATED_KEYS = frozenset({"slug", "language", "contact_email", "report_mistake_url", "image"})
 UNTRANSLATED_SUFFIXES = ("_url", "_email", "_image")
 
 

@@ -25,6 +25,10 @@ def test_shipped_campaign_loads() -> None:
     assert [d.id for d in content.demands] == [1, 2, 3, 4, 5, 6]
     assert len(content.faq) == 10 and content.goal > 0
     assert content.situation and content.privacy and content.petition_text
+    assert content.short_title == "Stand with Artsakh" and content.share_text.startswith("I signed")
+    assert content.emblem == "emblem.svg" and content.emblem_alt and content.about
+    # The emblem the file names ships in static/.
+    assert (DATA.parent / "static" / content.emblem).is_file()
 
 
 def test_split_paragraphs() -> None:
@@ -45,6 +49,11 @@ def copy_data(tmp_path: Path) -> Path:
         (lambda s: s.replace("[situation]", "[elsewhere]"), "missing key 'situation'"),
         (lambda s: s.replace("id = 2\n", "id = 1\n", 1), "different id"),
         (lambda s: s.replace('title = "', 'title = "" #', 1), "'title' must not be empty"),
+        (lambda s: s.replace('short_title = "', 'short_title = "' + "x" * 40), "at most 40"),
+        (lambda s: s.replace('share_text = "', 'share_text = "' + "x" * 200), "at most 200"),
+        (lambda s: s.replace('image = "emblem.svg"', 'image = "../x.svg"'), "under static/"),
+        (lambda s: s.replace("[about]", "[aboot]"), "missing key 'about'"),
+        (lambda s: s.replace('alt = "Emblem', 'alt = "" #'), "'alt' must not be empty"),
     ],
 )
 def test_malformed_file_names_file_and_problem(tmp_path: Path, edit, problem: str) -> None:
@@ -67,7 +76,7 @@ def test_editing_the_file_changes_the_page(tmp_path: Path) -> None:
     from petition.db import Base, get_engine
 
     Base.metadata.create_all(get_engine(app))
-    assert "Goal: 2,500 signatures" in app.test_client().get("/").get_data(as_text=True)
+    assert "towards 2,500 signatures" in app.test_client().get("/").get_data(as_text=True)
 
 
 def copy_letters(tmp_path: Path) -> Path:

@@ -28,13 +28,21 @@ def test_pages_render(client, path: str) -> None:
     assert response.status_code == 200
     page = response.get_data(as_text=True)
     assert '<main id="main"' in page
-    assert "http://" not in page.split("</head>")[0].replace('content="', "")  # no external assets
+    head = page.split("</head>")[0]
+    # No external assets: only the canonical address and the preview tags name the site.
+    assets = re.findall(r'<(?:link|script)[^>]*(?:href|src)="([^"]+)"', head)
+    canonical = re.findall(r'<link rel="canonical" href="([^"]+)"', head)
+    assert (
+        [a for a in assets if a.startswith("http")] == canonical == [f"http://petition.test{path}"]
+    )
 
 
 def test_home_shows_demands_counter_and_form(client) -> None:
     page = client.get("/").get_data(as_text=True)
     assert page.count('<li id="demand-') == 6
-    assert "people have signed" in page and "Goal: 100,000" in page
+    # No signature yet: an invitation rather than "0 people have signed".
+    assert "Be the first to sign" in page and "towards 100,000 signatures" in page
+    assert "people have signed" not in page and "<progress" not in page.split('id="situation"')[0]
     for name in ("name", "email", "country", "postal_code", "updates", "privacy", "website"):
         assert f'name="{name}"' in page
     assert re.search(r'<label for="postal_code">', page)

@@ -49,7 +49,10 @@ def test_page_flow_with_a_district_choice(ref_client) -> None:
     assert radios == ["IL-05", "IL-09", "IL-10"]
     assert "Janice D. Schakowsky" in page  # members named next to their district
     assert "Senator Richard J. Durbin" in page  # senators do not depend on the choice
-    assert "Data as of: " in page and "2024-11-12 (zccd)" in page
+    # Sources by name, each with its latest day, never as internal ids.
+    assert "<li>US Congress data as of 15 June 2026</li>" in page
+    assert "<li>ZIP codes by congressional district data as of 12 November 2024</li>" in page
+    assert "(zccd)" not in page and "congress-legislators" not in page
     chosen = ref_client.get("/representatives?country=US&postal_code=60062&district=IL-09")
     page = chosen.get_data(as_text=True)
     assert "Your representatives for 60062" in page and 'type="radio"' not in page
@@ -171,3 +174,39 @@ def test_thank_you_page_links_to_the_lookup(client, sign) -> None:
     sign(country="US", postal_code="60062")
     page = client.get("/thanks").get_data(as_text=True)
     assert 'href="/representatives?country=US&amp;postal_code=60062"' in page
+
+
+def test_source_dates_split_combined_ids_and_keep_the_latest_day() -> None:
+    from datetime import date
+
+    from petition.views.lookup import source_dates
+
+    as_of = {"congress-legislators": "2026-06-15", "congress-legislators+zccd": "2024-11-12"}
+    assert source_dates(as_of) == [
+        ("congress-legislators", date(2026, 6, 15)),
+        ("zccd", date(2024, 11, 12)),
+    ]
+
+
+def test_cards_show_initials_under_the_photo(ref_client) -> None:
+    page = ref_client.get("/representatives?country=CA&postal_code=X0A0H0").get_data(as_text=True)
+    card = page[page.index('id="rep-ourcommons-111116"') :]
+    card = card[: card.index("</li>")]
+    # Without a photo, or when it fails to load, the initials show (see style.css).
+    assert '<div class="rep-avatar" aria-hidden="true"><span>LI</span>' in card
+    assert re.search(r'<img class="rep-photo" src="https://[^"]+" alt="" data-initials="LI"', card)
+
+
+def test_every_source_in_the_tables_has_a_name() -> None:
+    import csv
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    named = set(re.findall(r'^  "([a-z0-9-]+)":', (root / "templates/lookup/_sources.html")
+                           .read_text(), re.M))  # fmt: skip
+    used = set()
+    for path in (root / "data").glob("*.csv"):
+        with path.open(newline="") as fh:
+            for row in csv.DictReader(fh):
+                used.update(row.get("source", "").split("+"))
+    assert used - {""} <= named, "name these sources in templates/lookup/_sources.html"

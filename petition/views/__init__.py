@@ -8,6 +8,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.wrappers import Response
 
 from petition.db import get_session
+from petition.text import initials
 
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; img-src 'self' data: https:; style-src 'self'; "
@@ -23,13 +24,16 @@ SECURITY_HEADERS = (
 
 def register(app: Flask) -> None:
     """Attach the blueprints and the site-styled error pages."""
-    from petition.views import api, campaigns, letters, lookup, organizer
+    from petition.views import api, campaigns, letters, lookup, organizer, share, site
 
     app.register_blueprint(campaigns.bp)
     app.register_blueprint(lookup.bp)
     app.register_blueprint(letters.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(organizer.bp)
+    app.register_blueprint(share.bp)
+    app.register_blueprint(site.bp)
+    app.add_template_filter(initials)
     if app.config["TRUSTED_PROXIES"]:
         # Behind a reverse proxy, take the client address from X-Forwarded-For.
         hops = int(app.config["TRUSTED_PROXIES"])

@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from flask import current_app, request
+from flask import abort, current_app, request
 from flask_limiter.util import get_remote_address
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -84,3 +84,16 @@ def run_lookup(
     return lookup_representatives(None, country, postal_code, district or None,
                                   index=current_index(), refiner=refiner,
                                   address=address[:ADDRESS_MAX])  # fmt: skip
+
+
+def content_in(slug: str, language: str | None = None) -> CampaignContent:
+    """Return the campaign with this slug in a language (the original when it has none
+    or none is asked for), or answer 404."""
+    campaigns: dict[str, CampaignContent] = current_app.extensions["petition.campaigns"]
+    content = campaigns.get(slug)
+    if content is None:
+        abort(404, "No campaign with this name.")
+    translations: dict[str, dict[str, CampaignContent]] = current_app.extensions[
+        "petition.campaign_translations"
+    ]
+    return translations.get(slug, {}).get(language or "", content)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
@@ -22,6 +24,15 @@ def report_url(country: str = "", postal_code: str = "", representative: str = "
         return configured
     return url_for("lookup.report", country=country, postal_code=postal_code,
                    representative=representative)  # fmt: skip
+
+
+def source_dates(as_of: dict[str, str]) -> list[tuple[str, date]]:
+    """Split combined source ids ("congress-legislators+zccd") and keep each one's latest day."""
+    latest: dict[str, date] = {}
+    for sources, day in as_of.items():
+        for source in sources.split("+"):
+            latest[source] = max(latest.get(source, date.min), date.fromisoformat(day))
+    return sorted(latest.items())
 
 
 @bp.get("/representatives")
@@ -73,6 +84,7 @@ def render_lookup(
         content=current_content(),
         form=form,
         result=result,
+        sources=source_dates(result.as_of) if result else [],
         lookup_url=url_for("lookup.lookup"),
         online=bool(result and result.online),
         found_by_address=found and bool(result and result.chosen),
