@@ -190,7 +190,7 @@ def live_app(make_app, tmp_path) -> Iterator[tuple[str, Any]]:
     """A campaign with no signature yet, served on a local port (SQLite file)."""
     app = make_app(DATABASE_URL=f"sqlite:///{tmp_path / 'live.db'}")
     Base.metadata.create_all(get_engine(app))
-    app.extensions["petition.mail"] = FakeMailBackend()
+    app.extensions["petition.mail"] = FakeMailBackend(app)  # requests never send mail
     load_campaigns(app)
     url, server = serve(app)
     yield url, app
