@@ -6,12 +6,16 @@ HOST   ?= 127.0.0.1
 PORT   ?= 5000
 FLASK  := $(BIN)/flask --app petition
 
-.PHONY: install catalogues messages run test lint fmt migrate load clean screenshots
+LINTED := petition tests migrations scripts $(wildcard bench)
 
-$(VENV)/.installed: pyproject.toml
+.PHONY: install catalogues messages run test lint audit fmt migrate load clean constraints screenshots
+
+# Every package at the version in constraints.txt, so a new release of a tool or library
+# cannot change a build on its own; `make constraints` moves them all forward on purpose.
+$(VENV)/.installed: pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[dev]"
 	touch $@
 
 install: $(VENV)/.installed catalogues
@@ -44,22 +48,36 @@ run: load
 	$(BIN)/honcho --procfile Procfile start --port $(PORT)
 
 test: install
-	$(BIN)/ruff check petition tests migrations scripts $(wildcard bench)
+	$(BIN)/ruff check $(LINTED)
 	$(BIN)/mypy
 	$(BIN)/python -m pytest
 
-lint: install
-	$(BIN)/ruff check petition tests migrations scripts $(wildcard bench)
-	$(BIN)/ruff format --check petition tests migrations scripts $(wildcard bench)
+lint: install audit
+	$(BIN)/ruff check $(LINTED)
+	$(BIN)/ruff format --check $(LINTED)
 	$(BIN)/mypy
 
+# Known vulnerabilities in the installed packages; says "skipped" when offline.
+audit: install
+	$(BIN)/python scripts/audit_deps.py
+
 fmt: install
-	$(BIN)/ruff check --fix petition tests migrations scripts $(wildcard bench)
-	$(BIN)/ruff format petition tests migrations scripts $(wildcard bench)
+	$(BIN)/ruff check --fix $(LINTED)
+	$(BIN)/ruff format $(LINTED)
 
 # Phone and desktop screenshots of the main pages, with Debian's chromium.
 screenshots: install
 	$(BIN)/python scripts/screenshots.py --out docs/screenshots
 
+# Resolve pyproject.toml afresh in a scratch venv and pin every package it installed.
+constraints:
+	rm -rf .venv-constraints
+	$(PYTHON) -m venv .venv-constraints
+	.venv-constraints/bin/python -m pip install --quiet --upgrade pip
+	.venv-constraints/bin/python -m pip install --quiet -e ".[dev]"
+	{ echo "# Written by make constraints from a fresh install of pyproject.toml; commit it."; \
+	  .venv-constraints/bin/python -m pip freeze --exclude-editable; } > constraints.txt
+	rm -rf .venv-constraints
+
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache
+	rm -rf $(VENV) .venv-constraints .pytest_cache .ruff_cache

@@ -1,10 +1,13 @@
 """Throughput of GET /api/v1/representatives under gunicorn, against a bare Flask app.
 
 Usage: .venv/bin/python bench/lookup_api.py [--seconds 10] [--workers 2] [--connections 32]
+       [--port 0]   (the first of three consecutive ports; 0: any free ones)
 
 Both apps run under gunicorn with the same workers on 127.0.0.1, measured by wrk in the
 same run, with a rotating mix of US, Canadian and EU queries. Prints requests per second
-and the ratio (target for issue 4: the lookup at least 60% of bare Flask).
+and the ratio (target for issue 4: the lookup at least 60% of bare Flask). wrk is one
+client address, so the lookup limit is raised out of reach: every request is still
+counted by the limiter (in memory), which a third run with limits off shows the cost of.
 """
 
 from __future__ import annotations
@@ -62,8 +65,10 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def serve(target: str, workers: int, env: dict[str, str]) -> tuple[subprocess.Popen[bytes], str]:
-    port = free_port()
+def serve(
+    target: str, workers: int, env: dict[str, str], port: int
+) -> tuple[subprocess.Popen[bytes], str]:
+    port = port or free_port()
     cmd = [str(BIN / "gunicorn"), "-w", str(workers), "-b", f"127.0.0.1:{port}",
            "--log-level", "warning", target]  # fmt: skip
     proc = subprocess.Popen(cmd, cwd=ROOT, env=env)
@@ -95,19 +100,26 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--port", type=int, default=0)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         env = {**os.environ, "PETITION_DATABASE_URL": f"sqlite:///{tmp}/bench.db",
-               "PETITION_SECRET_KEY": "bench", "PETITION_LOG_LEVEL": "WARNING"}  # fmt: skip
+               "PETITION_SECRET_KEY": "bench", "PETITION_LOG_LEVEL": "WARNING",
+               "PETITION_LOOKUP_RATE_LIMIT": "1000000000 per minute"}  # fmt: skip
         for step in (["db", "upgrade"], ["data", "load"]):
             subprocess.run([str(BIN / "flask"), "--app", "petition", *step], cwd=ROOT, env=env,
                            check=True, capture_output=True)  # fmt: skip
         script = Path(tmp) / "paths.lua"
         script.write_text(WRK_SCRIPT % ", ".join(f'"{q}"' for q in QUERIES))
         results = {}
-        for name, target in (("bare Flask", "bench.bare_app:app"),
-                             ("petition lookup", "petition:create_app()")):  # fmt: skip
-            proc, base = serve(target, args.workers, env)
+        runs = (
+            ("bare Flask", "bench.bare_app:app", {}),
+            ("petition lookup", "petition:create_app()", {}),
+            ("  limits off", "petition:create_app()", {"PETITION_RATELIMIT_ENABLED": "false"}),
+        )
+        for n, (name, target, extra) in enumerate(runs):
+            port = args.port + n if args.port else 0
+            proc, base = serve(target, args.workers, {**env, **extra}, port)  # fmt: skip
             try:
                 results[name] = measure(base, args.seconds, args.connections, script)
             finally:

@@ -88,7 +88,7 @@ def _row(rng: random.Random, campaign_id: int, i: int) -> dict[str, Any]:
         "district_id": district, "updates": rng.random() < UPDATES_SHARE,
         "state": SignatureState.CONFIRMED, "confirm_token_hash": None,
         "token_expires_at": created + timedelta(days=7), "delete_nonce": f"{i:032x}",
-        "ip_hash": "", "duplicate_attempts": 0, "last_notified_at": created,
+        "ip_hash": "", "duplicate_attempts": 0, "last_notified_at": None,
         "created_at": created, "confirmed_at": created + timedelta(minutes=rng.randrange(600)),
     }  # fmt: skip
 

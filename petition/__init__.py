@@ -7,7 +7,7 @@ from typing import Any
 
 from flask import Flask
 
-from petition.config import DEFAULTS, finish_config
+from petition.config import DEFAULTS, finish_config, unknown_environment
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
@@ -25,6 +25,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     finish_config(app.config, app.instance_path, app.root_path)
     app.logger.setLevel(app.config["LOG_LEVEL"])
     logging.getLogger("petition").setLevel(app.config["LOG_LEVEL"])
+    for name in unknown_environment():
+        app.logger.warning("%s is not a setting and is ignored (see petition/config.py)", name)
 
     from petition import (
         cache,

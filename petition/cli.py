@@ -23,6 +23,7 @@ from petition.organizers import (
     create_organizer,
     list_organizers,
     remove_organizer,
+    set_password,
 )
 from petition.refdata.corrections import (
     CORRECTIONS_FILE,
@@ -369,6 +370,21 @@ def organizer_remove(email: str) -> None:
         raise click.ClickException(str(exc)) from exc
     session.commit()
     click.echo(f"Organizer {email} removed.")
+
+
+@organizer_cli.command("password")
+@click.argument("email")
+def organizer_password(email: str) -> None:
+    """Change an organizer's password (prompt or standard input); ends their sessions."""
+    from petition.db import get_session
+
+    session = get_session()
+    try:
+        set_password(session, email, _read_password())
+    except OrganizerError as exc:
+        raise click.ClickException(str(exc)) from exc
+    session.commit()
+    click.echo(f"Password of {email} changed; every session of theirs has ended.")
 
 
 def register(app: Flask) -> None:

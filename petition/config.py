@@ -9,7 +9,9 @@ The README's configuration table is checked against this list by the tests.
 from __future__ import annotations
 
 import json
+import os
 import secrets
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -103,8 +105,10 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting(
         "DUPLICATE_NOTICE_MINUTES",
-        60,
-        "Least minutes between two 'you already signed' emails to the same address.",
+        5,
+        "Someone who signs again gets a fresh confirmation link (or, once confirmed, a "
+        "'you are already counted' note) unless such a note went out less than this many "
+        "minutes ago.",
     ),
     Setting("CAMPAIGN", "artsakh", "Slug of the campaign shown on the home page."),
     Setting(
@@ -118,6 +122,18 @@ SETTINGS: tuple[Setting, ...] = (
         {},
         "Override the official endpoints used by `flask data refresh`, "
         'as JSON: `{"us": {"legislators": "https://…"}}`.',
+    ),
+    Setting(
+        "ALLOW_HTTP",
+        False,
+        "Let production start with an `http://` BASE_URL (local testing only: cookies then "
+        "lose their Secure flag and no HSTS header is sent).",
+    ),
+    Setting(
+        "HSTS_SECONDS",
+        31536000,
+        "In production over https, browsers are told to use https only for this long "
+        "(Strict-Transport-Security); 0 sends no header.",
     ),
     Setting(
         "ONLINE_LOOKUPS",
@@ -150,15 +166,62 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting("ORGANIZER_SESSION_HOURS", 8, "Hours an organizer stays logged in."),
     Setting(
+        "RATELIMIT_STORAGE_URL",
+        None,
+        "Where rate-limit counters live. Default: REDIS_URL when set (shared by every worker "
+        "and server), else `memory://` (each process counts on its own).",
+    ),
+    Setting(
+        "RATELIMIT_ENABLED",
+        True,
+        "Apply the rate limits below; only tests of other features turn them off.",
+    ),
+    Setting(
+        "RATELIMIT_KEY_PREFIX",
+        "petition",
+        "Prefix of every counter in the store, so sites sharing one Redis count apart.",
+    ),
+    Setting(
+        "SIGN_RATE_LIMIT",
+        "5 per 5 minutes; 20 per hour",
+        "Signatures from one address that count at once. Beyond this they are kept but "
+        "held as suspect, out of every public count, until an organizer releases them "
+        "(never refused: a family or an office shares one address).",
+    ),
+    Setting(
+        "CONFIRM_RATE_LIMIT",
+        "30 per minute; 300 per hour",
+        "Confirm and delete links opened from one address; beyond this: 429.",
+    ),
+    Setting(
+        "LOOKUP_RATE_LIMIT",
+        "60 per minute; 1000 per hour",
+        "Representative lookups (page and API) and letter API calls from one address; "
+        "beyond this: 429.",
+    ),
+    Setting(
+        "REPORT_RATE_LIMIT",
+        "10 per hour",
+        "Mistake reports from one address; beyond this: 429.",
+    ),
+    Setting(
         "LOGIN_RATE_LIMIT",
         "5 per minute; 30 per hour",
-        "Most login attempts from one address (and for one email address).",
+        "Login attempts from one address; beyond this: 429. Never a lock on an account.",
+    ),
+    Setting(
+        "LOGIN_DELAY_MAX_SECONDS",
+        60,
+        "After a failed login, the next attempt at that account waits 1 second, doubling "
+        "with each failure up to this; a browser where the organizer logged in before "
+        "never waits.",
     ),
     Setting(
         "LETTER_RATE_LIMIT",
         "60 per hour",
         "Most letters one address can have counted (each report of a letter opened in a mail "
-        "program, webmail, contact form or print page).",
+        "program, webmail, contact form or print page); beyond this the letter still goes "
+        "out but is not counted.",
     ),
     Setting(
         "LETTER_REPEAT_MINUTES",
@@ -182,6 +245,27 @@ class ConfigError(RuntimeError):
     """The configuration cannot work; the message says what to set."""
 
 
+# Flask's own keys that the app relies on, set by finish_config from the settings above
+# (never from the environment), each with the reason.
+DERIVED: dict[str, str] = {
+    "SESSION_COOKIE_SAMESITE": "Lax: the cookie is not sent with cross-site posts (Flask's None).",
+    "SESSION_COOKIE_HTTPONLY": "True: page scripts cannot read the session cookie.",
+    "SESSION_COOKIE_SECURE": "True exactly when BASE_URL is https.",
+}
+
+
+# Environment variables with the prefix that are not settings: the test suite's own.
+NOT_SETTINGS_PREFIX = "PETITION_TEST_"
+
+
+def unknown_environment(environ: Mapping[str, str] | None = None) -> list[str]:
+    """Return the PETITION_* variables that name no setting (a typo is ignored otherwise)."""
+    environ = os.environ if environ is None else environ
+    names = {f"PETITION_{s.name}" for s in SETTINGS}
+    return sorted(k for k in environ if k.startswith("PETITION_") and k not in names
+                  and not k.startswith(NOT_SETTINGS_PREFIX))  # fmt: skip
+
+
 def finish_config(config: dict[str, Any], instance_path: str, root_path: str) -> None:
     """Fill the defaults that depend on paths and refuse unsafe production settings."""
     instance = Path(instance_path)
@@ -191,23 +275,29 @@ def finish_config(config: dict[str, Any], instance_path: str, root_path: str) ->
         instance.mkdir(parents=True, exist_ok=True)
         config["DATABASE_URL"] = f"sqlite:///{instance / 'petition.db'}"
     if config.get("ENV") == "production":
-        missing = [k for k in ("SECRET_KEY", "BASE_URL") if not config.get(k)]
-        if config.get("BASE_URL") == DEFAULTS["BASE_URL"]:
-            missing.append("BASE_URL")  # the development default is never a public address
-        if missing:
-            names = " and ".join(f"PETITION_{k}" for k in missing)
-            raise ConfigError(f"PETITION_ENV=production needs {names} to be set.")
+        _check_production(config)
     elif not config.get("SECRET_KEY"):
         config["SECRET_KEY"] = _development_secret_key(instance)
     config["BASE_URL"] = str(config["BASE_URL"]).rstrip("/")
-    if not config.get("RATELIMIT_STORAGE_URI"):
-        config["RATELIMIT_STORAGE_URI"] = config.get("REDIS_URL") or "memory://"
-    # A broken limiter store must not break signing: limits then fall back to memory.
-    config.setdefault("RATELIMIT_SWALLOW_ERRORS", True)
-    config.setdefault("RATELIMIT_IN_MEMORY_FALLBACK_ENABLED", True)
-    # The session cookie only carries the signer's own details for the next steps.
-    config.setdefault("SESSION_COOKIE_SAMESITE", "Lax")
+    # The session cookie only carries the signer's own details and the organizer's login.
+    config["SESSION_COOKIE_SAMESITE"] = "Lax"
+    config["SESSION_COOKIE_HTTPONLY"] = True
     config["SESSION_COOKIE_SECURE"] = config["BASE_URL"].startswith("https://")
+
+
+def _check_production(config: dict[str, Any]) -> None:
+    """Refuse to serve the public without a secret key and a real https address."""
+    missing = [k for k in ("SECRET_KEY", "BASE_URL") if not config.get(k)]
+    if config.get("BASE_URL") == DEFAULTS["BASE_URL"]:
+        missing.append("BASE_URL")  # the development default is never a public address
+    if missing:
+        names = " and ".join(f"PETITION_{k}" for k in dict.fromkeys(missing))
+        raise ConfigError(f"PETITION_ENV=production needs {names} to be set.")
+    if not str(config["BASE_URL"]).startswith("https://") and not config.get("ALLOW_HTTP"):
+        raise ConfigError(
+            "PETITION_BASE_URL must start with https:// in production (cookies would travel "
+            "unprotected); set PETITION_ALLOW_HTTP=true only to test locally."
+        )
 
 
 def _development_secret_key(instance: Path) -> str:

@@ -11,6 +11,7 @@ from wtforms import (
     DateField,
     EmailField,
     Field,
+    HiddenField,
     PasswordField,
     SelectField,
     SelectMultipleField,
@@ -18,7 +19,14 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
+from wtforms.validators import (
+    DataRequired,
+    EqualTo,
+    InputRequired,
+    Length,
+    Optional,
+    ValidationError,
+)
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from petition.postal import (
@@ -250,6 +258,17 @@ class LoginForm(FlaskForm):  # type: ignore[misc]  # flask-wtf ships no type hin
     password = PasswordField("Password", validators=[DataRequired("Enter your password.")])
 
 
+class PasswordForm(FlaskForm):  # type: ignore[misc]  # flask-wtf ships no type hints
+    """An organizer's new password, with the current one."""
+
+    current = PasswordField("Current password", validators=[DataRequired("Enter it.")])
+    new = PasswordField("New password", validators=[DataRequired("Choose a new password.")])
+    repeat = PasswordField(
+        "New password again",
+        validators=[DataRequired("Type it again."), EqualTo("new", "The two do not match.")],
+    )
+
+
 class ModerationForm(FlaskForm):  # type: ignore[misc]  # flask-wtf ships no type hints
     """Which signatures to invalidate; at least one criterion."""
 
@@ -270,6 +289,12 @@ class ModerationForm(FlaskForm):  # type: ignore[misc]  # flask-wtf ships no typ
         if not all(part.isdigit() for part in parts):
             raise ValidationError("Give signature ids as numbers separated by commas.")
         field.data = " ".join(parts)
+
+
+class ReleaseForm(FlaskForm):  # type: ignore[misc]  # flask-wtf ships no type hints
+    """Release held signatures: those from one hashed address, or all when it is empty."""
+
+    ip_hash = HiddenField(filters=[clean_text], validators=[Length(max=64)])
 
 
 class ConfirmForm(FlaskForm):  # type: ignore[misc]  # flask-wtf ships no type hints

@@ -29,6 +29,7 @@ from limits.storage import storage_from_string
 from limits.strategies import MovingWindowRateLimiter
 
 from petition.cache import Cache, get_cache
+from petition.limits import storage_url
 from petition.refdata.us_fetch import FIPS_TO_STATE, district_code
 
 EXTENSION_KEY = "petition.geocoders"
@@ -66,7 +67,7 @@ class Geocoders:
         self.timeout = min(float(config["LOOKUP_TIMEOUT"]), MAX_TIMEOUT)
         self._secret = str(config["SECRET_KEY"]).encode()
         self._cache = cache
-        storage = storage_from_string(config.get("RATELIMIT_STORAGE_URI") or "memory://")
+        storage = storage_from_string(storage_url(config))
         self._budget = MovingWindowRateLimiter(storage)
         # When the shared store is down, each process keeps Represent's budget on its own.
         self._local_budget = MovingWindowRateLimiter(storage_from_string("memory://"))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import secrets
 from datetime import UTC, date, datetime
 
 from sqlalchemy import (
@@ -28,6 +29,11 @@ def utcnow() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
 
 
+def new_session_version() -> str:
+    """Return a fresh random session version for an organizer."""
+    return secrets.token_hex(16)
+
+
 def _enum_column(enum_class: type[enum.Enum]) -> Enum:
     """Store an enum by its value in a plain string column (no native ENUM type)."""
     return Enum(
@@ -43,6 +49,10 @@ class SignatureState(enum.StrEnum):
     PENDING = "pending"
     CONFIRMED = "confirmed"
     INVALIDATED = "invalidated"
+    # Signed from an address over SIGN_RATE_LIMIT: kept, confirmable, counted nowhere
+    # public until an organizer releases it (to confirmed when confirmed_at is set,
+    # else to pending). The UK Parliament petitions site holds such signatures the same way.
+    SUSPECT = "suspect"
 
 
 # States that appear in public counts, depending on the COUNT_PENDING setting.
@@ -95,6 +105,7 @@ class Signature(Base):
     delete_nonce: Mapped[str] = mapped_column(String(32))
     ip_hash: Mapped[str] = mapped_column(String(64), default="")
     duplicate_attempts: Mapped[int] = mapped_column(Integer, default=0)
+    # When the last "you signed again" email went out (None: never); throttles the next.
     last_notified_at: Mapped[datetime | None] = mapped_column(DateTime)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     confirmed_at: Mapped[datetime | None] = mapped_column(DateTime)
@@ -296,6 +307,9 @@ class Organizer(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(320), unique=True)
     password_hash: Mapped[str] = mapped_column(String(255))
+    # Random, stored in the organizer's session at login and compared on every request;
+    # replaced at logout, password change and removal, which ends every earlier session.
+    session_version: Mapped[str] = mapped_column(String(32), default=new_session_version)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(DateTime)
 
@@ -322,6 +336,8 @@ class ModerationAction(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id", ondelete="CASCADE"))
     organizer_email: Mapped[str] = mapped_column(String(320))
+    # "invalidate" (matching signatures leave the counts) or "release" (held ones join them)
+    kind: Mapped[str] = mapped_column(String(20), default="invalidate", server_default="invalidate")
     criteria: Mapped[str] = mapped_column(Text)  # human-readable description of the filter
     # JSON list of [signature id, state before] pairs, to restore on reversal
     previous_states: Mapped[str] = mapped_column(Text)

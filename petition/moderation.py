@@ -1,4 +1,4 @@
-"""Bulk invalidation of suspicious signatures, recorded so that it can be reverted."""
+"""Bulk invalidation of suspicious signatures and release of held ones, both revertible."""
 
 from __future__ import annotations
 
@@ -24,6 +24,11 @@ IDS_SHOWN = 10
 IP_HASH_SHOWN = 12
 # The states a signature can be invalidated from (IN, unlike !=, can use the state index).
 VALID_STATES = sorted(set(SignatureState) - {SignatureState.INVALIDATED})
+# Where a released signature goes: confirmed when its signer confirmed, else pending.
+RELEASED_STATES = [SignatureState.CONFIRMED, SignatureState.PENDING]
+INVALIDATE, RELEASE = "invalidate", "release"
+# Addresses listed on the moderation page's held-for-review table.
+HELD_ADDRESSES_SHOWN = 20
 
 
 class ModerationError(ValueError):
@@ -121,13 +126,16 @@ def _escape_like(value: str) -> str:
     return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def _conditions(campaign_id: int, criteria: Criteria) -> list[ColumnElement[bool]]:
-    """Return the WHERE clauses for the campaign's not-yet-invalidated matching signatures.
+def _conditions(
+    campaign_id: int, criteria: Criteria, states: list[SignatureState] = VALID_STATES
+) -> list[ColumnElement[bool]]:
+    """Return the WHERE clauses for the campaign's matching signatures in these states.
 
-    :raises ModerationError: empty or malformed criteria.
+    :raises ModerationError: empty or malformed criteria (empty is fine for held ones).
     """
-    _check(criteria)
-    where = [Signature.campaign_id == campaign_id, Signature.state.in_(VALID_STATES)]
+    if states != [SignatureState.SUSPECT] or not criteria.is_empty():
+        _check(criteria)
+    where = [Signature.campaign_id == campaign_id, Signature.state.in_(states)]
     if criteria.email_domain:
         # After the last "@" exactly, so "sub.mailinator.com" is not "mailinator.com".
         pattern = "%@" + _escape_like(_domain(criteria.email_domain))
@@ -208,29 +216,42 @@ def invalidate_signatures(
     previous: list[list[Any]] = []
     for batch in _load_batches(session, ids):
         previous += _invalidate_batch(session, batch)
+    return _record_action(session, campaign_id, organizer_email, INVALIDATE,
+                          criteria.describe(), previous)  # fmt: skip
+
+
+def _record_action(
+    session: Session,
+    campaign_id: int,
+    organizer_email: str,
+    kind: str,
+    described: str,
+    previous: list[list[Any]],
+) -> ModerationAction:
+    """Store an action with the states it replaced (for undo) and write the audit entry."""
     action = ModerationAction(
         campaign_id=campaign_id,
         organizer_email=organizer_email,
-        criteria=criteria.describe(),
+        kind=kind,
+        criteria=described,
         previous_states=json.dumps(previous),
         count=len(previous),
     )
     session.add(action)
     session.flush()
     detail = f"{action.criteria} (action {action.id})"
-    record_audit(session, organizer_email, "moderation.invalidate", detail, action.count)
+    record_audit(session, organizer_email, f"moderation.{kind}", detail, action.count)
     return action
 
 
-def _lock_still_invalidated(
-    session: Session, action: ModerationAction, ids: list[int]
-) -> list[int]:
-    """Lock and return those of the action's signatures that are still invalidated."""
+def _lock_still_moved(session: Session, action: ModerationAction, ids: list[int]) -> list[int]:
+    """Lock and return those of the action's signatures still in a state it moved them to."""
+    states = RELEASED_STATES if action.kind == RELEASE else [SignatureState.INVALIDATED]
     locked: list[int] = []
     for start in range(0, len(ids), BATCH_SIZE):
         where = [
             Signature.id.in_(ids[start : start + BATCH_SIZE]),
-            Signature.state == SignatureState.INVALIDATED,
+            Signature.state.in_(states),
             # SQLite may reuse a deleted row's id; a signature newer than the action is not its.
             Signature.campaign_id == action.campaign_id,
             Signature.created_at <= action.created_at,
@@ -242,8 +263,9 @@ def _lock_still_invalidated(
 def _restore_batch(
     session: Session, batch: list[Signature], previous: dict[int, SignatureState]
 ) -> None:
-    """Give a batch of invalidated signatures back their previous states."""
-    tally_many(session, batch, SignatureState.INVALIDATED, -1)
+    """Give a batch of signatures back the states they had before an action."""
+    for state in sorted({signature.state for signature in batch}):
+        tally_many(session, [sig for sig in batch if sig.state == state], state, -1)
     for state in sorted({previous[signature.id] for signature in batch}):
         tally_many(session, [sig for sig in batch if previous[sig.id] == state], state, 1)
     for state in sorted({previous[signature.id] for signature in batch}):
@@ -263,7 +285,7 @@ def revert_moderation(session: Session, action_id: int, organizer_email: str) ->
     if action.reverted_at is not None:
         raise ModerationError(f"Moderation action {action_id} was already reverted.")
     previous = {int(i): SignatureState(state) for i, state in json.loads(action.previous_states)}
-    ids = _lock_still_invalidated(session, action, sorted(previous))
+    ids = _lock_still_moved(session, action, sorted(previous))
     for batch in _load_batches(session, ids):
         _restore_batch(session, batch, previous)
     action.reverted_at = utcnow()
@@ -293,3 +315,70 @@ def invalidated_count(session: Session, campaign_id: int) -> int:
         tallies.c.state == SignatureState.INVALIDATED
     )
     return int(session.scalar(query) or 0)
+
+
+@dataclass(frozen=True)
+class HeldAddress:
+    """Signatures held for review that came from one (hashed) address."""
+
+    ip_hash: str
+    count: int
+    first: datetime
+    last: datetime
+
+
+def list_held_addresses(
+    session: Session, campaign_id: int, limit: int = HELD_ADDRESSES_SHOWN
+) -> list[HeldAddress]:
+    """Return the addresses with the most held signatures, most first."""
+    count = func.count(Signature.id)
+    rows = session.execute(
+        select(
+            Signature.ip_hash, count, func.min(Signature.created_at), func.max(Signature.created_at)
+        )  # fmt: skip
+        .where(Signature.campaign_id == campaign_id, Signature.state == SignatureState.SUSPECT)
+        .group_by(Signature.ip_hash)
+        .order_by(count.desc(), Signature.ip_hash)
+        .limit(limit)
+    ).all()
+    return [HeldAddress(*row) for row in rows]
+
+
+def preview_release(session: Session, campaign_id: int, criteria: Criteria) -> int:
+    """Count the held signatures a release with these criteria (none: all) would move.
+
+    :raises ModerationError: malformed criteria.
+    """
+    where = _conditions(campaign_id, criteria, [SignatureState.SUSPECT])
+    return int(session.scalar(select(func.count()).select_from(Signature).where(*where)) or 0)
+
+
+def _release_batch(session: Session, batch: list[Signature]) -> list[list[Any]]:
+    """Count a batch of held signatures: confirmed ones as confirmed, the rest as pending."""
+    tally_many(session, batch, SignatureState.SUSPECT, -1)
+    confirmed = [signature for signature in batch if signature.confirmed_at is not None]
+    pending = [signature for signature in batch if signature.confirmed_at is None]
+    for state, moved in ((SignatureState.CONFIRMED, confirmed), (SignatureState.PENDING, pending)):
+        if moved:
+            tally_many(session, moved, state, 1)
+            ids = [signature.id for signature in moved]
+            session.execute(update(Signature).where(Signature.id.in_(ids)).values(state=state))
+    return [[signature.id, SignatureState.SUSPECT.value] for signature in batch]
+
+
+def release_signatures(
+    session: Session, campaign_id: int, criteria: Criteria, organizer_email: str
+) -> ModerationAction:
+    """Release every matching held signature (no criteria: all of them), revertibly.
+
+    :raises ModerationError: malformed criteria, or no held signature matches.
+    """
+    ids = _lock_ids(session, _conditions(campaign_id, criteria, [SignatureState.SUSPECT]))
+    if not ids:
+        raise ModerationError("No held signature matches these criteria.")
+    previous: list[list[Any]] = []
+    for batch in _load_batches(session, ids):
+        previous += _release_batch(session, batch)
+    described = criteria.describe() if not criteria.is_empty() else "all held signatures"
+    return _record_action(session, campaign_id, organizer_email, RELEASE,
+                          f"released: {described}", previous)  # fmt: skip

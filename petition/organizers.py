@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from petition.models import AuditEntry, IntegrityEvent, Organizer, utcnow
+from petition.models import AuditEntry, IntegrityEvent, Organizer, new_session_version, utcnow
 
 PASSWORD_MIN = 12
 
@@ -33,14 +33,35 @@ def create_organizer(session: Session, email: str, password: str) -> Organizer:
     email = email.strip().lower()
     if "@" not in email:
         raise OrganizerError("Give the organizer's email address.")
-    if len(password) < PASSWORD_MIN:
-        raise OrganizerError(f"Use a password of at least {PASSWORD_MIN} characters.")
+    _check_password(password)
     if find_organizer(session, email) is not None:
         raise OrganizerError(f"{email} is already an organizer.")
     organizer = Organizer(email=email, password_hash=generate_password_hash(password, "scrypt"))
     session.add(organizer)
     session.flush()
     return organizer
+
+
+def _check_password(password: str) -> None:
+    if len(password) < PASSWORD_MIN:
+        raise OrganizerError(f"Use a password of at least {PASSWORD_MIN} characters.")
+
+
+def set_password(session: Session, email: str, password: str) -> Organizer:
+    """Give an organizer a new password and end every session they have open."""
+    organizer = find_organizer(session, email)
+    if organizer is None:
+        raise OrganizerError(f"{email} is not an organizer.")
+    _check_password(password)
+    organizer.password_hash = generate_password_hash(password, "scrypt")
+    end_sessions(session, organizer)
+    return organizer
+
+
+def end_sessions(session: Session, organizer: Organizer) -> None:
+    """End every session of an organizer: their cookies no longer match."""
+    organizer.session_version = new_session_version()
+    session.flush()
 
 
 def find_organizer(session: Session, email: str) -> Organizer | None:
@@ -55,12 +76,17 @@ def list_organizers(session: Session) -> list[Organizer]:
 
 
 def remove_organizer(session: Session, email: str) -> None:
-    """Delete an organizer account."""
+    """Delete an organizer account (their sessions end with the row)."""
     organizer = find_organizer(session, email)
     if organizer is None:
         raise OrganizerError(f"{email} is not an organizer.")
     session.delete(organizer)
     session.flush()
+
+
+def check_password(organizer: Organizer, password: str) -> bool:
+    """Tell whether the password is this organizer's."""
+    return check_password_hash(organizer.password_hash, password)
 
 
 def authenticate(session: Session, email: str, password: str) -> Organizer | None:

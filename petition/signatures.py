@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from typing import Any, cast
 
 from itsdangerous import BadSignature, URLSafeSerializer
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -22,6 +22,9 @@ from petition.postal import region_for_postal_code
 # Providers that ignore dots in the local part and deliver "+tag" to the same inbox.
 GMAIL_DOMAINS = frozenset({"gmail.com", "googlemail.com"})
 DELETE_TOKEN_SALT = "petition.delete-signature"
+# A repeat this soon after the signature itself is the same form sent twice (a double
+# click): it gets no email, whose fresh link would make the first email's link stale.
+DOUBLE_SUBMIT = timedelta(seconds=60)
 
 
 class SignatureNotFoundError(LookupError):
@@ -83,9 +86,11 @@ def sign_campaign(
     district_id: str = "",
     token_ttl: timedelta,
     notice_interval: timedelta,
+    suspect: bool = False,
 ) -> SignResult:
-    """Record a pending signature, or note a repeat attempt by the same person."""
+    """Record a pending signature (held as suspect when asked), or note a repeat attempt."""
     now = utcnow()
+    state = SignatureState.SUSPECT if suspect else SignatureState.PENDING
     signature = Signature(
         campaign_id=campaign.id,
         name=name,
@@ -96,10 +101,10 @@ def sign_campaign(
         region=region_for_postal_code(country, postal_code) or "",
         district_id=district_id,
         updates=updates,
-        state=SignatureState.PENDING,
+        state=state,
         delete_nonce=secrets.token_hex(16),
         ip_hash=ip_hash,
-        last_notified_at=now,
+        last_notified_at=None,
         created_at=now,
     )
     token = _new_confirm_token(signature, now, token_ttl)
@@ -111,7 +116,7 @@ def sign_campaign(
         return _record_repeat(
             session, campaign, signature.email_canonical, now, token_ttl, notice_interval
         )
-    tally(session, signature, SignatureState.PENDING, 1)
+    tally(session, signature, state, 1)
     return SignResult(signature=signature, created=True, confirm_token=token, notify=True)
 
 
@@ -131,11 +136,14 @@ def _record_repeat(
     ).one()
     existing.duplicate_attempts += 1
     last = existing.last_notified_at
-    notify = last is None or now - last >= notice_interval
+    if last is None:  # no repeat notice yet: only a double submission goes unanswered
+        notify = now - existing.created_at >= DOUBLE_SUBMIT
+    else:
+        notify = now - last >= notice_interval
     token = None
     if notify:
         existing.last_notified_at = now
-        if existing.state == SignatureState.PENDING:
+        if is_unconfirmed(existing):
             token = _new_confirm_token(existing, now, token_ttl)
     session.flush()
     return SignResult(signature=existing, created=False, confirm_token=token, notify=notify)
@@ -154,23 +162,32 @@ def find_signature_by_confirm_token(session: Session, token: str) -> Signature:
     return signature
 
 
+def is_unconfirmed(signature: Signature) -> bool:
+    """Tell whether the signer has yet to confirm (pending, or held and never confirmed)."""
+    if signature.state == SignatureState.SUSPECT:
+        return signature.confirmed_at is None
+    return signature.state == SignatureState.PENDING
+
+
 def is_confirmation_expired(signature: Signature) -> bool:
-    """Tell whether a still-pending signature's confirmation link is too old."""
-    return signature.state == SignatureState.PENDING and signature.token_expires_at < utcnow()
+    """Tell whether an unconfirmed signature's confirmation link is too old."""
+    return is_unconfirmed(signature) and signature.token_expires_at < utcnow()
 
 
 def confirm_signature(session: Session, token: str) -> Signature:
     """Confirm the signature behind a token; confirming twice is harmless.
 
     :raises SignatureNotFoundError: unknown token.
-    :raises TokenExpiredError: the link is too old and the signature still pending.
+    :raises TokenExpiredError: the link is too old and the signature still unconfirmed.
     """
     signature = find_signature_by_confirm_token(session, token)
-    if signature.state != SignatureState.PENDING:
+    if not is_unconfirmed(signature):
         return signature
     if is_confirmation_expired(signature):
         raise TokenExpiredError(token)
     now = utcnow()
+    if signature.state == SignatureState.SUSPECT:
+        return _confirm_held(session, signature, now)
     # Conditional update: of two simultaneous clicks only one moves the tallies.
     moved = cast(
         CursorResult[Any],
@@ -185,6 +202,24 @@ def confirm_signature(session: Session, token: str) -> Signature:
     if moved:
         tally(session, signature, SignatureState.PENDING, -1)
         tally(session, signature, SignatureState.CONFIRMED, 1)
+    return signature
+
+
+def _confirm_held(session: Session, signature: Signature, now: datetime) -> Signature:
+    """Confirm a held signature in place; it counts once an organizer releases it."""
+    # Conditional, like a pending confirmation: a release that came first wins, and the
+    # signer then confirms the released (pending) signature with a second click.
+    session.execute(
+        update(Signature)
+        .where(
+            Signature.id == signature.id,
+            Signature.state == SignatureState.SUSPECT,
+            Signature.confirmed_at.is_(None),
+        )
+        .values(confirmed_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    session.refresh(signature)
     return signature
 
 
@@ -217,7 +252,10 @@ def purge_unconfirmed(session: Session, expired_before: datetime, batch: int = 5
         stale = session.scalars(
             select(Signature)
             .where(
-                Signature.state == SignatureState.PENDING,
+                or_(
+                    Signature.state == SignatureState.PENDING,
+                    (Signature.state == SignatureState.SUSPECT) & Signature.confirmed_at.is_(None),
+                ),
                 Signature.token_expires_at < expired_before,
             )
             .limit(batch)

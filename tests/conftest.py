@@ -125,6 +125,33 @@ def make_app(tmp_path: Any) -> Callable[..., Flask]:
 
 
 @pytest.fixture
+def make_shipped_app(database_url: str) -> Iterator[Callable[..., Flask]]:
+    """Build an app on the shipped defaults (limits, cookies, intervals), tables created.
+
+    ``infra`` may only name where outside services are (a Redis URL, a key prefix that
+    keeps runs apart in it); never a limit, a flag or an interval.
+    """
+    made: list[Flask] = []
+
+    def make(**infra: Any) -> Flask:
+        assert set(infra) <= {"REDIS_URL", "RATELIMIT_STORAGE_URL", "RATELIMIT_KEY_PREFIX"}
+        app = create_app({"TESTING": True, "SECRET_KEY": "test-secret",
+                          "DATABASE_URL": database_url, **infra})  # fmt: skip
+        engine = get_engine(app)
+        Base.metadata.drop_all(engine)
+        Base.metadata.create_all(engine)
+        app.extensions[MAIL_KEY] = FakeMailBackend()
+        load_campaigns(app)
+        made.append(app)
+        return app
+
+    yield make
+    for app in made:
+        Base.metadata.drop_all(get_engine(app))
+        get_engine(app).dispose()
+
+
+@pytest.fixture
 def app(make_app: Callable[..., Flask], database_url: str) -> Iterator[Flask]:
     """A fresh app whose database has every table and the campaign loaded."""
     app = make_app(DATABASE_URL=database_url)
@@ -272,6 +299,25 @@ def auth(app: Flask, client: FlaskClient):
             )
 
     return Auth()
+
+
+@pytest.fixture
+def auth_for() -> Callable[[Flask], FlaskClient]:
+    """Return a client of the given app logged in as a new organizer."""
+    from petition.db import get_session
+    from petition.organizers import create_organizer
+
+    def login(app: Flask) -> FlaskClient:
+        with app.app_context():
+            create_organizer(get_session(), *ORGANIZER)
+            get_session().commit()
+        client = app.test_client()
+        token = csrf_token(client, "/organizer/login")
+        data = {"email": ORGANIZER[0], "password": ORGANIZER[1], "csrf_token": token}
+        assert client.post("/organizer/login", data=data).status_code == 303
+        return client
+
+    return login
 
 
 FIXTURES = Path(__file__).parent / "fixtures"

@@ -268,7 +268,7 @@ def test_redis_shares_answers_and_the_rate_budget(fake_service: FakeService) -> 
     fake_service.answer(CENSUS_PATH, "census_onelineaddress_ny12.json")
     secret = uuid.uuid4().hex  # keys of this run only
     config = {**DEFAULTS, "SECRET_KEY": secret, "US_GEOCODER_URL": fake_service.url,
-              "CA_POSTCODE_URL": fake_service.url, "RATELIMIT_STORAGE_URI": REDIS_URL}  # fmt: skip
+              "CA_POSTCODE_URL": fake_service.url, "RATELIMIT_STORAGE_URL": REDIS_URL}  # fmt: skip
     workers = [Geocoders(config, RedisCache(REDIS_URL)) for _ in range(2)]
     client = redis.Redis.from_url(REDIS_URL)
     client.delete("petition:refine:ca:backoff")
@@ -286,7 +286,7 @@ def test_redis_shares_answers_and_the_rate_budget(fake_service: FakeService) -> 
 
 def test_represent_budget_survives_a_dead_store(fake_service: FakeService) -> None:
     fake_service.answer("/postcodes/K1A0A6/", "represent_postcode_K1A0A6.json")
-    geo = make_geocoders(fake_service, RATELIMIT_STORAGE_URI="redis://127.0.0.1:1/0")
+    geo = make_geocoders(fake_service, RATELIMIT_STORAGE_URL="redis://127.0.0.1:1/0")
     assert geo.ca_riding("K1A0A6") == Refinement("35079")  # nothing listens on port 1
 
 

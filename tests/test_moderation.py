@@ -32,8 +32,11 @@ from petition.moderation import (
     ModerationError,
     invalidate_signatures,
     invalidated_count,
+    list_held_addresses,
     list_moderation_actions,
     preview_invalidation,
+    preview_release,
+    release_signatures,
     revert_moderation,
 )
 from petition.signatures import SignResult, confirm_signature, delete_signature, sign_campaign
@@ -62,6 +65,7 @@ def _sign_result(
     at: datetime = DAY2,
     confirm: bool = False,
     slug: str = "artsakh",
+    suspect: bool = False,
 ) -> SignResult:
     """Sign (and optionally confirm) as if at the given time; commit."""
     session = get_session()
@@ -78,6 +82,7 @@ def _sign_result(
             ip_hash=ip_hash,
             token_ttl=TTL,
             notice_interval=INTERVAL,
+            suspect=suspect,
         )
         if confirm:
             assert result.confirm_token
@@ -418,3 +423,56 @@ def test_confirm_racing_invalidation_moves_tallies_once(
 )
 def test_describe(criteria: Criteria, described: str) -> None:
     assert criteria.describe() == described
+
+
+@pytest.fixture
+def held(app_ctx: None, monkeypatch: pytest.MonkeyPatch) -> dict[str, Signature]:
+    """Held signatures from two addresses, one confirmed, beside one that counts."""
+    return {
+        "h1": _sign(monkeypatch, "h1@example.org", ip_hash="ip-office", suspect=True, confirm=True),
+        "h2": _sign(monkeypatch, "h2@example.org", ip_hash="ip-office", suspect=True),
+        "h3": _sign(monkeypatch, "h3@example.org", ip_hash="ip-cafe", suspect=True, at=DAY3),
+        "ok": _sign(monkeypatch, "ok@example.org", confirm=True),
+    }
+
+
+S = SignatureState.SUSPECT
+
+
+def test_held_signatures_confirm_in_place_and_count_nowhere(held: dict[str, Signature]) -> None:
+    assert _states(held) == {"h1": S, "h2": S, "h3": S, "ok": C}
+    assert get_session().get_one(Signature, held["h1"].id).confirmed_at is not None
+    assert read_counts(get_session(), _campaign().id, COUNTED_STATES).total == 1
+    assert_tallies_match_signatures()
+    addresses = list_held_addresses(get_session(), _campaign().id)
+    assert [(a.ip_hash, a.count) for a in addresses] == [("ip-office", 2), ("ip-cafe", 1)]
+
+
+def test_release_by_address_then_all_then_undo(held: dict[str, Signature]) -> None:
+    session, campaign_id = get_session(), _campaign().id
+    assert preview_release(session, campaign_id, Criteria()) == 3
+    office = release_signatures(session, campaign_id, Criteria(ip_hash="ip-office"), ORGANIZER)
+    session.commit()
+    assert office.count == 2 and office.kind == "release"
+    assert _states(held) == {"h1": C, "h2": P, "h3": S, "ok": C}
+    assert read_counts(session, campaign_id, COUNTED_STATES).total == 2
+    assert_tallies_match_signatures()
+    rest = release_signatures(session, campaign_id, Criteria(), ORGANIZER)
+    assert rest.criteria == "released: all held signatures" and rest.count == 1
+    with pytest.raises(ModerationError, match="No held signature"):
+        release_signatures(session, campaign_id, Criteria(), ORGANIZER)
+    revert_moderation(session, office.id, ORGANIZER)
+    session.commit()
+    assert _states(held) == {"h1": S, "h2": S, "h3": P, "ok": C}
+    assert read_counts(session, campaign_id, COUNTED_STATES).total == 1
+    assert_tallies_match_signatures()
+
+
+def test_held_signatures_can_be_invalidated_and_restored(held: dict[str, Signature]) -> None:
+    session, campaign_id = get_session(), _campaign().id
+    action = invalidate_signatures(session, campaign_id, Criteria(ip_hash="ip-office"), ORGANIZER)
+    assert _states(held)["h1"] == X and preview_release(session, campaign_id, Criteria()) == 1
+    revert_moderation(session, action.id, ORGANIZER)
+    session.commit()
+    assert _states(held) == {"h1": S, "h2": S, "h3": S, "ok": C}
+    assert_tallies_match_signatures()

@@ -19,6 +19,7 @@ from petition.signatures import (
     delete_signature,
     find_signature_by_delete_token,
     make_delete_token,
+    purge_unconfirmed,
     sign_campaign,
 )
 
@@ -92,13 +93,17 @@ def test_repeat_stores_nothing_new(app_ctx: None) -> None:
 
 
 def test_repeat_notices_are_throttled(app_ctx: None) -> None:
-    _sign()
+    first = _sign()
     second = _sign()
-    assert not second.notify and second.confirm_token is None
-    get_session().get(Signature, second.signature.id).last_notified_at = utcnow() - INTERVAL
+    assert not second.notify and second.confirm_token is None  # a double submission
+    first.signature.created_at = utcnow() - timedelta(minutes=2)
     get_session().commit()
     third = _sign()
-    assert third.notify and third.confirm_token  # pending: a fresh link
+    assert third.notify and third.confirm_token  # pending: a fresh link at once
+    assert not _sign().notify  # a notice went out just now
+    get_session().get(Signature, first.signature.id).last_notified_at = utcnow() - INTERVAL
+    get_session().commit()
+    assert _sign().notify
 
 
 def test_confirm_moves_tallies_once(app_ctx: None) -> None:
@@ -127,7 +132,7 @@ def test_confirm_expired_token(app_ctx: None) -> None:
 def test_replaced_token_no_longer_confirms(app_ctx: None) -> None:
     old = _sign().confirm_token
     signature = get_session().scalars(select(Signature)).one()
-    signature.last_notified_at = None
+    signature.created_at = utcnow() - timedelta(minutes=2)  # not a double submission
     get_session().commit()
     new = _sign().confirm_token
     with pytest.raises(SignatureNotFoundError):
@@ -179,3 +184,15 @@ def test_purge_unconfirmed_keeps_confirmed_and_recent(app_ctx: None) -> None:
     assert emails == {"recent@example.org", "kept@example.org"}
     pending = read_counts(session, get_campaign(session, "artsakh").id, {SignatureState.PENDING})
     assert pending.total == 1
+
+
+def test_held_signatures_are_purged_only_while_unconfirmed(app_ctx: None) -> None:
+    kept = _sign("kept@example.org", suspect=True)
+    confirm_signature(get_session(), kept.confirm_token)
+    gone = _sign("gone@example.org", suspect=True)
+    for result in (kept, gone):
+        result.signature.token_expires_at = utcnow() - timedelta(days=40)
+    get_session().commit()
+    assert purge_unconfirmed(get_session(), utcnow() - timedelta(days=30)) == 1
+    [left] = get_session().scalars(select(Signature)).all()
+    assert left.email == "kept@example.org" and left.state == SignatureState.SUSPECT

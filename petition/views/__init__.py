@@ -39,6 +39,8 @@ def register(app: Flask) -> None:
         hops = int(app.config["TRUSTED_PROXIES"])
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
 
+    hsts = _hsts_header(app)
+
     @app.after_request
     def security_headers(response: Response) -> Response:
         # Everything the pages need is served from this site: no CDN, fonts or scripts.
@@ -48,18 +50,20 @@ def register(app: Flask) -> None:
         for name, value in SECURITY_HEADERS:
             if name.lower() not in present:
                 response.headers.add(name, value)
+        if hsts and "strict-transport-security" not in present:
+            response.headers.add("Strict-Transport-Security", hsts)
         return response
 
     @app.errorhandler(HTTPException)
-    def http_error(error: HTTPException) -> tuple[str | dict[str, str], int]:
+    def http_error(error: HTTPException) -> tuple[str | dict[str, str], int, dict[str, str]]:
         code = error.code or 500
-        if code == 429 and request.endpoint == "campaigns.sign":
-            return campaigns.render_rate_limited()
+        # Only Retry-After (429, 503) is kept from the exception's own headers.
+        headers = {k: v for k, v in error.get_headers() if k == "Retry-After"}
         if code == 429 and request.endpoint == "organizer.login":
-            return organizer.render_login_limited()
+            return (*organizer.render_login_limited(), headers)
         if request.path.startswith("/api/"):
-            return {"error": error.description or error.name}, code
-        return render_template("errors/http.html", error=error), code
+            return {"error": error.description or error.name}, code, headers
+        return render_template("errors/http.html", error=error), code, headers
 
     @app.errorhandler(500)
     def server_error(_error: Exception) -> tuple[str, int]:
@@ -67,3 +71,12 @@ def register(app: Flask) -> None:
         if request.path.startswith("/api/"):
             return {"error": "Internal server error"}, 500  # type: ignore[return-value]
         return render_template("errors/500.html"), 500
+
+
+def _hsts_header(app: Flask) -> str:
+    """Return the Strict-Transport-Security value production sends over https, or ""."""
+    seconds = int(app.config["HSTS_SECONDS"])
+    https = app.config["BASE_URL"].startswith("https://")
+    if app.config["ENV"] != "production" or not https or seconds <= 0:
+        return ""
+    return f"max-age={seconds}; includeSubDomains"

@@ -18,7 +18,7 @@ from petition.letters import (
     print_params,
     webmail_urls,
 )
-from petition.limits import limit_address_lookups
+from petition.limits import limit, limit_address_lookups
 from petition.representatives import LookupInputError
 from petition.views.context import (
     current_content,
@@ -52,6 +52,7 @@ def counts(slug: str) -> dict[str, object]:
 
 @bp.get("/representatives")
 @public
+@limit("LOOKUP_RATE_LIMIT", "lookup")
 @limit_address_lookups
 def representatives() -> tuple[dict[str, object], int]:
     """Return the districts and representatives for a country and postal code."""
@@ -68,6 +69,7 @@ def representatives() -> tuple[dict[str, object], int]:
 
 
 @bp.get("/letters")
+@limit("LOOKUP_RATE_LIMIT", "lookup")
 def letters() -> tuple[dict[str, object], int]:
     """Return a pre-filled letter to a representative, with every link that sends it."""
     try:

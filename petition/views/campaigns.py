@@ -28,7 +28,7 @@ from petition.counts import counts_cache_key
 from petition.db import get_session
 from petition.forms import ConfirmForm, SignForm
 from petition.httpcache import private, public, shared_page
-from petition.limits import limiter, sign_rate_limit
+from petition.limits import hit, limit
 from petition.mail import queue_email
 from petition.models import Signature
 from petition.organizers import record_integrity_event
@@ -43,6 +43,7 @@ from petition.signatures import (
     find_signature_by_delete_token,
     hash_ip,
     is_confirmation_expired,
+    is_unconfirmed,
     make_delete_token,
     sign_campaign,
 )
@@ -54,17 +55,6 @@ logger = logging.getLogger("petition.campaigns")
 
 # Longer tokens than any we issue are refused before touching the database.
 TOKEN_MAX = 200
-
-
-def render_rate_limited() -> tuple[str, int]:
-    """Show the form again, with what was typed, when an address signs too often."""
-    record_integrity_event(get_session(), "rate_limited")
-    get_session().commit()
-    error = (
-        "Too many signatures have come from your network in a short time. "
-        "Your details are still here: please try again in a few minutes."
-    )
-    return _render_home(SignForm(), error), 429
 
 
 def _render_home(
@@ -95,9 +85,8 @@ def home() -> Response:
 
 
 @bp.post("/")
-@limiter.limit(sign_rate_limit, methods=["POST"])
 def sign() -> Response | tuple[str, int]:
-    """Take a signature; repeat signers see the same page and get an email instead."""
+    """Take a signature; repeat and over-limit signers see the same page as anyone."""
     form = SignForm()
     if not form.validate_on_submit():
         return _render_home(form), 400
@@ -123,6 +112,8 @@ def _record_signature(form: SignForm) -> None:
     session = get_session()
     content = current_content()
     campaign = sync_campaign(session, content)
+    # Over the limit, the signature is kept but held for review: never refused.
+    suspect = not hit("SIGN_RATE_LIMIT", "sign")
     result = sign_campaign(
         session,
         campaign,
@@ -135,11 +126,14 @@ def _record_signature(form: SignForm) -> None:
         district_id=settled_district(current_index(), form.country.data, form.postal_code.data),
         token_ttl=timedelta(days=config["TOKEN_TTL_DAYS"]),
         notice_interval=timedelta(minutes=config["DUPLICATE_NOTICE_MINUTES"]),
+        suspect=suspect,
     )
     if result.notify:
         _queue_sign_email(result, content)
     if not result.created:
         record_integrity_event(session, "duplicate_signature")
+    elif suspect:
+        record_integrity_event(session, "rate_limited")
     session.commit()
 
 
@@ -241,6 +235,7 @@ def _render_confirm(form: ConfirmForm, signature: Signature) -> tuple[str, int]:
         content=content,
         form=form,
         state=signature.state.value,
+        unconfirmed=is_unconfirmed(signature),
         expired=expired,
         counts=public_counts(content),
         share_url=current_app.config["BASE_URL"] + "/",
@@ -250,12 +245,14 @@ def _render_confirm(form: ConfirmForm, signature: Signature) -> tuple[str, int]:
 
 
 @bp.get("/confirm/<token>")
+@limit("CONFIRM_RATE_LIMIT", "confirm")
 def confirm(token: str) -> tuple[str, int]:
     """Show the confirm button; a GET never confirms, so link scanners cannot."""
     return _render_confirm(ConfirmForm(), _signature_for(token))
 
 
 @bp.post("/confirm/<token>")
+@limit("CONFIRM_RATE_LIMIT", "confirm")
 def confirm_submit(token: str) -> Response | tuple[str, int]:
     """Confirm the signature, then show the moved counter."""
     signature = _signature_for(token)
@@ -279,6 +276,7 @@ def confirm_submit(token: str) -> Response | tuple[str, int]:
 
 
 @bp.get("/delete/<token>")
+@limit("CONFIRM_RATE_LIMIT", "confirm")
 def delete(token: str) -> str:
     """Show the delete button; a GET never deletes."""
     _signature_for(token, deleting=True)
@@ -286,6 +284,7 @@ def delete(token: str) -> str:
 
 
 @bp.post("/delete/<token>")
+@limit("CONFIRM_RATE_LIMIT", "confirm")
 def delete_submit(token: str) -> str | tuple[str, int]:
     """Delete the signature and everything it added to the counts."""
     signature = _signature_for(token, deleting=True)

@@ -7,7 +7,6 @@ import logging
 from typing import Any
 
 from flask import abort, current_app, request
-from flask_limiter.util import get_remote_address
 from sqlalchemy.exc import SQLAlchemyError
 
 from petition.cache import get_cache
@@ -18,6 +17,7 @@ from petition.db import get_session, in_transaction, write_sessionmaker
 from petition.forms import ADDRESS_MAX
 from petition.geocoders import current_geocoders
 from petition.i18n import page_language
+from petition.limits import client_address
 from petition.models import COUNTED_STATES, COUNTED_STATES_WITH_PENDING
 from petition.representatives import LookupResult, lookup_representatives
 from petition.views.refs import current_index
@@ -79,7 +79,7 @@ def run_lookup(
 
     :raises LookupInputError: bad query.
     """
-    refiner = current_geocoders().for_client(get_remote_address()) if online else None
+    refiner = current_geocoders().for_client(client_address()) if online else None
     # The index answers without a database session, which would only cost time here.
     return lookup_representatives(None, country, postal_code, district or None,
                                   index=current_index(), refiner=refiner,

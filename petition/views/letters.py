@@ -42,7 +42,7 @@ from petition.letters import (
     record_letter_event_once,
     send_links,
 )
-from petition.limits import limiter
+from petition.limits import limit
 from petition.models import utcnow
 from petition.refindex import Rep
 from petition.text import clean_text
@@ -55,11 +55,6 @@ bp = Blueprint("letters", __name__)
 QUEUE_MAX = 12
 # How long a page's "opened" links stay countable.
 OPEN_TOKEN_MAX_AGE = 2 * 24 * 3600
-
-
-def letter_rate_limit() -> str:
-    """Most letters one address may have counted (settings: LETTER_RATE_LIMIT)."""
-    return str(current_app.config["LETTER_RATE_LIMIT"])
 
 
 def _rep_or_404(rep_id: str) -> Rep:
@@ -271,7 +266,7 @@ def next_letter(rep_id: str) -> Response:
 
 
 @bp.post("/letters/opened/<token>")
-@limiter.limit(letter_rate_limit)
+@limit("LETTER_RATE_LIMIT", "letter", methods=("POST",))
 def opened(token: str) -> tuple[str, int]:
     """Count a letter the browser really sent on its way: the `ping` of a link on the
     ready page, or the composer's beacon. Answers 204; repeats within the window count

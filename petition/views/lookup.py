@@ -9,7 +9,7 @@ from werkzeug.wrappers import Response
 
 from petition.db import get_session
 from petition.forms import AddressLookupForm, LookupForm, ReportForm
-from petition.limits import limit_address_lookups, limiter
+from petition.limits import limit, limit_address_lookups
 from petition.reports import record_data_report
 from petition.representatives import LookupInputError, LookupResult
 from petition.views.context import current_content, run_lookup
@@ -36,6 +36,7 @@ def source_dates(as_of: dict[str, str]) -> list[tuple[str, date]]:
 
 
 @bp.get("/representatives")
+@limit("LOOKUP_RATE_LIMIT", "lookup")
 def lookup() -> tuple[str, int]:
     """Show the lookup form, and the representatives for a country and postal code."""
     form = LookupForm(formdata=request.args)
@@ -55,6 +56,7 @@ def lookup() -> tuple[str, int]:
 
 
 @bp.post("/representatives")
+@limit("LOOKUP_RATE_LIMIT", "lookup")
 @limit_address_lookups
 def lookup_address() -> Response | tuple[str, int]:
     """Settle a split ZIP from a street address; show the district by its id, not the address."""
@@ -95,7 +97,7 @@ def render_lookup(
 
 
 @bp.route("/representatives/report", methods=["GET", "POST"])
-@limiter.limit("10 per hour", methods=["POST"])
+@limit("REPORT_RATE_LIMIT", "report", methods=("POST",))
 def report() -> Response | tuple[str, int]:
     """Take a report that something in the representative data is wrong."""
     form = ReportForm(formdata=request.form if request.method == "POST" else request.args)

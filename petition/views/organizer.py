@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import datetime, time
+from math import ceil
 
 from flask import (
     Blueprint,
@@ -20,7 +21,16 @@ from flask import (
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
-from petition.auth import load_organizer, log_in, log_out, login_required
+from petition.auth import (
+    is_known_device_login,
+    load_organizer,
+    log_in,
+    log_out,
+    login_required,
+    login_wait,
+    note_failed_login,
+    remember_device,
+)
 from petition.cache import get_cache
 from petition.campaigns import sync_campaign
 from petition.charts import bar_chart, line_chart
@@ -36,34 +46,35 @@ from petition.exports import (
     count_rows,
     signature_chunks,
 )
-from petition.forms import ConfirmForm, LoginForm, ModerationForm
+from petition.forms import ConfirmForm, LoginForm, ModerationForm, PasswordForm, ReleaseForm
 from petition.letters import CHANNEL_MEANINGS
-from petition.limits import limiter
-from petition.models import COUNTED_STATES, Campaign
+from petition.limits import limit
+from petition.models import COUNTED_STATES, Campaign, ModerationAction
 from petition.moderation import (
     Criteria,
     ModerationError,
     invalidate_signatures,
+    list_held_addresses,
     list_moderation_actions,
     preview_invalidation,
+    preview_release,
+    release_signatures,
     revert_moderation,
 )
-from petition.organizers import authenticate, record_audit, record_integrity_event
+from petition.organizers import (
+    OrganizerError,
+    authenticate,
+    check_password,
+    end_sessions,
+    record_audit,
+    record_integrity_event,
+    set_password,
+)
 from petition.views.context import current_content
 from petition.views.refs import current_index
 
 bp = Blueprint("organizer", __name__, url_prefix="/organizer")
 bp.before_request(load_organizer)
-
-
-def login_limit() -> str:
-    """The configured limit on login attempts."""
-    return str(current_app.config["LOGIN_RATE_LIMIT"])
-
-
-def login_email_key() -> str:
-    """Rate-limit key per email address tried, whoever tries it."""
-    return "login:" + request.form.get("email", "").strip().lower()[:320]
 
 
 def current_campaign() -> Campaign:
@@ -79,18 +90,23 @@ def _safe_next(target: str | None) -> str:
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(login_limit, methods=["POST"])
-@limiter.limit(login_limit, methods=["POST"], key_func=login_email_key)
-def login() -> Response | tuple[str, int]:
+@limit("LOGIN_RATE_LIMIT", "login", methods=("POST",), unless=is_known_device_login)
+def login() -> Response | tuple[str, int] | tuple[str, int, dict[str, str]]:
     """Log an organizer in; a wrong email or password gets the same answer."""
     form = LoginForm()
     if request.method == "POST" and form.validate():
+        wait = login_wait(form.email.data)
+        if wait:
+            return (*render_login_limited(wait), {"Retry-After": str(ceil(wait))})
         session = get_session()
         organizer = authenticate(session, form.email.data, form.password.data)
         if organizer is not None:
             session.commit()
             log_in(organizer)
-            return redirect(_safe_next(request.args.get("next")), code=303)
+            response = redirect(_safe_next(request.args.get("next")), code=303)
+            remember_device(response, form.email.data)
+            return response
+        note_failed_login(form.email.data)
         record_integrity_event(session, "failed_login")
         session.commit()
         form.password.errors = ["The email or the password is wrong."]
@@ -99,12 +115,16 @@ def login() -> Response | tuple[str, int]:
     return render_template("organizer/login.html", content=current_content(), form=form), status
 
 
-def render_login_limited() -> tuple[str, int]:
+def render_login_limited(wait: float = 0) -> tuple[str, int]:
     """Answer too many login attempts, and count them for the integrity panel."""
     record_integrity_event(get_session(), "rate_limited")
     get_session().commit()
     form = LoginForm()
-    form.password.errors = ["Too many attempts. Wait a few minutes and try again."]
+    if wait:
+        message = f"Too many failed attempts at this account: wait {ceil(wait)} seconds."
+    else:
+        message = "Too many attempts from your network. Wait a few minutes and try again."
+    form.password.errors = [message]
     return render_template("organizer/login.html", content=current_content(), form=form), 429
 
 
@@ -114,9 +134,33 @@ def logout() -> Response:
     """End the organizer session."""
     if not ConfirmForm().validate_on_submit():
         abort(400, "The page expired: log out again.")
+    end_sessions(get_session(), g.organizer)
+    get_session().commit()
     log_out()
     flash("You are logged out.")
     return redirect(url_for("organizer.login"), code=303)
+
+
+@bp.route("/password", methods=["GET", "POST"])
+@login_required
+def password() -> Response | tuple[str, int]:
+    """Change the password; every other session of this organizer ends."""
+    form = PasswordForm()
+    if request.method == "POST" and form.validate():
+        if not check_password(g.organizer, form.current.data):
+            form.current.errors = ["This is not your current password."]
+        else:
+            try:
+                organizer = set_password(get_session(), g.organizer.email, form.new.data)
+            except OrganizerError as exc:
+                form.new.errors = [str(exc)]
+            else:
+                get_session().commit()
+                log_in(organizer)  # this browser stays logged in, with the new version
+                flash("Password changed. Every other session has been logged out.")
+                return redirect(url_for("organizer.dashboard"), code=303)
+    status = 400 if request.method == "POST" else 200
+    return render_template("organizer/password.html", content=current_content(), form=form), status
 
 
 @bp.get("/")
@@ -251,6 +295,9 @@ def moderation() -> tuple[str, int]:
         preview=preview,
         actions=list_moderation_actions(session, campaign.id),
         revert_form=ConfirmForm(),
+        held_total=preview_release(session, campaign.id, Criteria()),
+        held=list_held_addresses(session, campaign.id),
+        release_form=ReleaseForm(),
     )
     return page, status
 
@@ -268,19 +315,43 @@ def _moderate(form: ModerationForm, campaign_id: int) -> tuple[int | None, int]:
     return None, 200
 
 
+@bp.post("/moderation/release")
+@login_required
+def release() -> Response:
+    """Count held signatures: those from one hashed address, or all of them."""
+    form = ReleaseForm()
+    if not form.validate_on_submit():
+        abort(400, "The page expired: press the button again.")
+    criteria = Criteria(ip_hash=form.ip_hash.data or None)
+    return _finish_moderation(
+        lambda: release_signatures(
+            get_session(), current_campaign().id, criteria, g.organizer.email
+        ),
+        "Released {:,} held signatures.",
+    )
+
+
 @bp.post("/moderation/<int:action_id>/revert")
 @login_required
 def revert(action_id: int) -> Response:
-    """Undo a bulk invalidation."""
+    """Undo a bulk invalidation or release."""
     if not ConfirmForm().validate_on_submit():
         abort(400, "The page expired: press the button again.")
+    return _finish_moderation(
+        lambda: revert_moderation(get_session(), action_id, g.organizer.email),
+        "Restored {:,} signatures.",
+    )
+
+
+def _finish_moderation(run: Callable[[], ModerationAction], done: str) -> Response:
+    """Run a moderation step, commit it, and say how many signatures it moved."""
     try:
-        action = revert_moderation(get_session(), action_id, g.organizer.email)
+        action = run()
     except ModerationError as exc:
         abort(400, str(exc))
     get_session().commit()
     _forget_public_counts()
-    flash(f"Restored {action.count:,} signatures.")
+    flash(done.format(action.count))
     return redirect(url_for("organizer.moderation"), code=303)
 
 
