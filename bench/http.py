@@ -18,8 +18,8 @@ how many signatures and queued emails the database holds after the sign run, the
 RSS after the run and the time from starting gunicorn to the first answered request.
 
 The project runs with its shipped settings except: a bench secret key, WARNING logs, the
-per-address sign limit raised to SIGN_LIMIT (every wrk request comes from 127.0.0.1 and the
-figures are meant to measure the app, not the limiter refusing them), and online lookups
+per-address sign and lookup limits raised to SIGN_LIMIT (every wrk request comes from
+127.0.0.1 and the figures are meant to measure the app, not the limiter refusing them), and online lookups
 off (the app never calls the Census geocoder or Represent while measured).
 """
 
@@ -250,6 +250,7 @@ def bench_database(label: str, url: str, args: argparse.Namespace, tmp: Path) ->
     """Measure the bare app and the project on one database and print the table."""
     env = {**os.environ, "PETITION_DATABASE_URL": url, "PETITION_SECRET_KEY": "bench",
            "PETITION_LOG_LEVEL": "WARNING", "PETITION_SIGN_RATE_LIMIT": SIGN_LIMIT,
+           "PETITION_LOOKUP_RATE_LIMIT": SIGN_LIMIT,
            "PETITION_ONLINE_LOOKUPS": "false",
            "PETITION_BASE_URL": f"http://{HOST}:{args.port + 1}"}  # fmt: skip
     for step in (["db", "upgrade"], ["data", "load"]):
