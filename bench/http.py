@@ -19,8 +19,8 @@ RSS after the run and the time from starting gunicorn to the first answered requ
 
 The project runs with its shipped settings except: a bench secret key, WARNING logs, the
 per-address sign and lookup limits raised to SIGN_LIMIT (every wrk request comes from
-127.0.0.1 and the figures are meant to measure the app, not the limiter refusing them), and online lookups
-off (the app never calls the Census geocoder or Represent while measured).
+127.0.0.1 and the figures are meant to measure the app, not the limiter refusing them),
+and online lookups off (the app never calls the Census geocoder or Represent meanwhile).
 """
 
 from __future__ import annotations
