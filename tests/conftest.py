@@ -140,7 +140,7 @@ def make_shipped_app(database_url: str) -> Iterator[Callable[..., Flask]]:
         engine = get_engine(app)
         Base.metadata.drop_all(engine)
         Base.metadata.create_all(engine)
-        app.extensions[MAIL_KEY] = FakeMailBackend()
+        app.extensions[MAIL_KEY] = FakeMailBackend(app)  # requests never send mail: the worker does
         load_campaigns(app)
         made.append(app)
         return app

@@ -1,7 +1,7 @@
 """outbox claim tokens and the signature each message is about
 
 Revision ID: 5b1e0c2d7a90
-Revises: c0093120a366
+Revises: 5b1d7e0c4a21
 Create Date: 2026-12-01 10:50:00
 """
 
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "5b1e0c2d7a90"
-down_revision: str | Sequence[str] | None = "c0093120a366"
+down_revision: str | Sequence[str] | None = "5b1d7e0c4a21"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
