@@ -8,6 +8,7 @@ from flask import Blueprint, abort, current_app, request, url_for
 from werkzeug.wrappers import Response
 
 from petition.content import CampaignContent
+from petition.httpcache import public
 from petition.letters import (
     MAILTO_LIMIT,
     LetterInputError,
@@ -39,6 +40,7 @@ def allow_cross_origin(response: Response) -> Response:
 
 
 @bp.get("/campaigns/<slug>/counts")
+@public
 def counts(slug: str) -> dict[str, object]:
     """Return the campaign's public counts (confirmed signatures)."""
     campaigns: dict[str, CampaignContent] = current_app.extensions["petition.campaigns"]
@@ -49,6 +51,7 @@ def counts(slug: str) -> dict[str, object]:
 
 
 @bp.get("/representatives")
+@public
 @limit("LOOKUP_RATE_LIMIT", "lookup")
 @limit_address_lookups
 def representatives() -> tuple[dict[str, object], int]:
