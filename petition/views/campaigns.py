@@ -18,6 +18,7 @@ from flask import (
     url_for,
 )
 from flask import session as browser_session
+from flask_babel import gettext as _
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.wrappers import Response
 
@@ -103,7 +104,7 @@ def sign() -> Response | tuple[str, int]:
     except SQLAlchemyError:
         logger.exception("Could not record a signature")
         get_session().rollback()
-        error = (
+        error = _(
             "We could not save your signature just now. Your details are still here: "
             "please try again in a minute."
         )
@@ -237,8 +238,10 @@ def _signature_for(token: str, *, deleting: bool = False) -> Signature:
     except SignatureNotFoundError:
         abort(
             404,
-            "This link is not valid. It may have been replaced by a newer email, "
-            "or the signature may have been deleted.",
+            _(
+                "This link is not valid. It may have been replaced by a newer email, "
+                "or the signature may have been deleted."
+            ),
         )
 
 

@@ -7,6 +7,8 @@ import logging
 from typing import Any
 
 from flask import abort, current_app, request
+from flask_babel import force_locale
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import SQLAlchemyError
 
 from petition.cache import get_cache
@@ -16,7 +18,7 @@ from petition.counts import counts_cache_key, fold_tallies, public_counts_data
 from petition.db import get_session, in_transaction, write_sessionmaker
 from petition.forms import ADDRESS_MAX
 from petition.geocoders import current_geocoders
-from petition.i18n import page_language
+from petition.i18n import SOURCE_LANGUAGE, page_language
 from petition.limits import client_address
 from petition.models import COUNTED_STATES, COUNTED_STATES_WITH_PENDING, Campaign
 from petition.representatives import LookupResult, lookup_representatives
@@ -97,8 +99,16 @@ def content_in(slug: str, language: str | None = None) -> CampaignContent:
     campaigns: dict[str, CampaignContent] = current_app.extensions["petition.campaigns"]
     content = campaigns.get(slug)
     if content is None:
-        abort(404, "No campaign with this name.")
+        abort(404, _l("No campaign with this name."))
     translations: dict[str, dict[str, CampaignContent]] = current_app.extensions[
         "petition.campaign_translations"
     ]
     return translations.get(slug, {}).get(language or "", content)
+
+
+def api_error(error: Any, message: Any, **fields: str) -> dict[str, Any]:
+    """A JSON API error: `error` in English whatever the language asked for (stable, for
+    programs), `message` in the language of the Accept-Language header (for people)."""
+    with force_locale(SOURCE_LANGUAGE):
+        english = str(error)
+    return {"error": english, "message": str(message), **fields}
