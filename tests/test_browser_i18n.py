@@ -317,22 +317,28 @@ def test_no_english_left_on_any_page(browser, base_url, ref_app, english_site, l
     assert left == {}, f"English left on the '{lang}' pages:\n{report(left)}"
 
 
+def home_page_texts(browser: Any, app: Any, lang: str) -> set[str]:
+    """Serve this app (tables created) and read its home page in a language."""
+    Base.metadata.create_all(get_engine(app))
+    app.extensions["petition.mail"] = FakeMailBackend(app)
+    load_campaigns(app)
+    url, server = serve(app)
+    context = browser.new_context(java_script_enabled=False)
+    try:
+        page = context.new_page()
+        page.goto(f"{url}/?lang={lang}")
+        assert page.evaluate("document.documentElement.lang") == lang
+        return texts_of(page)
+    finally:
+        context.close()
+        server.shutdown()
+
+
 def test_the_check_finds_what_a_catalogue_misses(browser, make_app, tmp_path, monkeypatch):
     """A French catalogue with half the home page's strings: the other half is reported."""
     from tests.test_i18n import extracted_messages
 
-    english_app = make_app()
-    Base.metadata.create_all(get_engine(english_app))
-    load_campaigns(english_app)
-    url, server = serve(english_app)
-    try:
-        context = browser.new_context(java_script_enabled=False)
-        page = context.new_page()
-        page.goto(f"{url}/?lang=en")
-        english = texts_of(page)
-        context.close()
-    finally:
-        server.shutdown()
+    english = home_page_texts(browser, make_app(DATABASE_URL=f"sqlite:///{tmp_path}/en.db"), "en")
     on_page = sorted(m for m in extracted_messages() if m in english and " " in m)
     assert len(on_page) >= 2, "the home page shows too few marked strings to split"
     translated_half, missed_half = on_page[::2], on_page[1::2]
@@ -346,20 +352,8 @@ def test_the_check_finds_what_a_catalogue_misses(browser, make_app, tmp_path, mo
     write_mo(buffer, catalog)
     (folder / "messages.mo").write_bytes(buffer.getvalue())
     monkeypatch.setattr(petition.i18n, "TRANSLATIONS", str(tmp_path / "translations"))
-    french_app = make_app(DATABASE_URL=f"sqlite:///{tmp_path / 'fr.db'}")
-    Base.metadata.create_all(get_engine(french_app))
-    french_app.extensions["petition.mail"] = FakeMailBackend(french_app)
-    load_campaigns(french_app)
-    url, server = serve(french_app)
-    try:
-        context = browser.new_context(java_script_enabled=False)
-        page = context.new_page()
-        page.goto(f"{url}/?lang=fr")
-        assert page.evaluate("document.documentElement.lang") == "fr"
-        french = texts_of(page)
-        context.close()
-    finally:
-        server.shutdown()
+    french_app = make_app(DATABASE_URL=f"sqlite:///{tmp_path}/fr.db")
+    french = home_page_texts(browser, french_app, "fr")
 
     left = english_left(english, french, allowed_in("fr", french_app, None))
     assert set(missed_half) <= set(left)
