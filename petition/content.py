@@ -287,6 +287,14 @@ def _overlay(english: Any, other: Any, where: str, missing: list[str]) -> Any:
     return english
 
 
+def missing_texts(english: dict[str, Any], translation: dict[str, Any]) -> list[str]:
+    """The texts of a decoded campaign file that a translation of it leaves out, by field
+    ("privacy.text", "faq[if-nobody-acts].answer"); against {} every translatable text."""
+    missing: list[str] = []
+    _overlay(english, translation, "", missing)
+    return missing
+
+
 def load_campaign_translations(
     data_dir: str | Path, campaigns: dict[str, CampaignContent]
 ) -> tuple[dict[str, dict[str, CampaignContent]], list[str]]:

@@ -432,3 +432,28 @@ def live_app(make_app, database_url, tmp_path):
     http.shutdown()
     thread.join(timeout=10)
     Base.metadata.drop_all(get_engine(app))
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    """Debian's chromium for one test module (skipped without it, failed in CI)."""
+    from tests.browser import launch_chromium
+
+    with launch_chromium() as launched:
+        yield launched
+
+
+@pytest.fixture(scope="module")
+def base_url(ref_app: Flask) -> Iterator[str]:
+    """The fixture-data app served on a local port for the browser tests (on SQLite)."""
+    from petition.cache import get_cache
+    from petition.counts import counts_cache_key
+    from tests.browser import serve
+
+    if ref_app.config["DATABASE_URL"].startswith("postgresql"):
+        pytest.skip("one browser run is enough: it runs on SQLite")
+    url, server = serve(ref_app)
+    yield url
+    server.shutdown()
+    # The shared app's counts were cached by these pages: later tests count afresh.
+    get_cache(ref_app).delete(counts_cache_key("artsakh"))

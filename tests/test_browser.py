@@ -8,8 +8,6 @@ Webmail and official sites are answered by a stand-in page (tests never reach th
 
 from __future__ import annotations
 
-import os
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -17,16 +15,11 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 import pytest
 from sqlalchemy import func, select
-from werkzeug.serving import make_server
 
 from petition.db import get_session
 from petition.models import LetterEvent
+from tests.browser import DESKTOP, PHONE
 
-# Debian's chromium; PETITION_TEST_CHROMIUM points elsewhere (to check the CI rule below).
-CHROMIUM = os.environ.get("PETITION_TEST_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
-PHONE = {"width": 390, "height": 844}
-DESKTOP = {"width": 1280, "height": 900}
 PS = "P.S. My family left Stepanakert in 2023 & never returned? #home"
 MEP = "ep:197648"  # Alexander Bernhuber (AT): email, no contact form, EP postal address
 MP = "ourcommons:111116"  # Lori Idlout (Nunavut): email and Hill address
@@ -37,35 +30,6 @@ CHANNELS = {
     SENATOR: ["contact_form", "copy", "print"],
 }
 STAND_IN = "<!doctype html><title>Stand-in</title><p>Not the real site: tests stay offline."
-
-if not os.path.exists(CHROMIUM):
-    if os.environ.get("CI") == "true":
-        pytest.fail(f"{CHROMIUM} is missing: CI installs Debian's chromium", pytrace=False)
-    pytest.skip(
-        "Debian's chromium is not installed (apt install chromium)", allow_module_level=True
-    )
-
-
-@pytest.fixture(scope="module")
-def base_url(ref_app) -> Iterator[str]:
-    if ref_app.config["DATABASE_URL"].startswith("postgresql"):
-        pytest.skip("one browser run is enough: it runs on SQLite")
-    server = make_server("127.0.0.1", 0, ref_app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(timeout=10)
-
-
-@pytest.fixture(scope="module")
-def browser(base_url) -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
-        yield browser
-        browser.close()
 
 
 @dataclass

@@ -7,24 +7,16 @@ itself; the copy button puts the link on the clipboard; a photo that fails shows
 
 from __future__ import annotations
 
-import os
-import threading
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from werkzeug.serving import make_server
 from werkzeug.wrappers import Response
 
-from petition.cache import get_cache
-from petition.counts import counts_cache_key
 from petition.db import Base, get_engine
+from tests.browser import DESKTOP, PHONE, serve
 from tests.conftest import FakeMailBackend, csrf_token, load_campaigns
 
-CHROMIUM = os.environ.get("PETITION_TEST_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
-PHONE = {"width": 390, "height": 844}
-DESKTOP = {"width": 1280, "height": 900}
 # Every page this work changed (the header, footer and preview tags are on all of them).
 PAGES = [
     "/",
@@ -39,40 +31,6 @@ PAGES = [
     "/thanks",
 ]
 BLOCKING = {"serious", "critical"}
-
-if not os.path.exists(CHROMIUM):
-    if os.environ.get("CI") == "true":
-        pytest.fail(f"{CHROMIUM} is missing: CI installs Debian's chromium", pytrace=False)
-    pytest.skip(
-        "Debian's chromium is not installed (apt install chromium)", allow_module_level=True
-    )
-
-
-def serve(wsgi_app) -> tuple[str, Any]:
-    server = make_server("127.0.0.1", 0, wsgi_app, threaded=True)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    return f"http://127.0.0.1:{server.server_port}", server
-
-
-@pytest.fixture(scope="module")
-def base_url(ref_app) -> Iterator[str]:
-    if ref_app.config["DATABASE_URL"].startswith("postgresql"):
-        pytest.skip("one browser run is enough: it runs on SQLite")
-    url, server = serve(ref_app)
-    yield url
-    server.shutdown()
-    # The shared app's counts were cached by these pages: later tests count afresh.
-    get_cache(ref_app).delete(counts_cache_key("artsakh"))
-
-
-@pytest.fixture(scope="module")
-def browser(base_url) -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
-        yield browser
-        browser.close()
 
 
 def new_page(browser, *, js: bool = True, viewport=PHONE):
