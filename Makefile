@@ -34,7 +34,7 @@ CATALOGUES := $(wildcard petition/translations/*/LC_MESSAGES/messages.po)
 catalogues: $(CATALOGUES:.po=.mo)
 
 petition/translations/%/LC_MESSAGES/messages.mo: petition/translations/%/LC_MESSAGES/messages.po $(VENV)/.installed
-	$(BIN)/pybabel compile --statistics -d petition/translations -l $* --use-fuzzy=false 2>&1 | grep -v '^compiling' || true
+	$(BIN)/pybabel compile --statistics -d petition/translations -l $* 2>&1 | grep -v '^compiling' || true
 	test -f $@
 
 # The marks pybabel looks for beyond its own (_, gettext, ngettext, pgettext, N_ ...):

@@ -85,7 +85,9 @@ PRIVATE_PREFIXES = ("/organizer/", "/api/")
 # Proper nouns that may stand alone as a text, the same in every language, and what this
 # test types in as a signer and a letter writer.
 PROPER_NOUNS = ("Artsakh", "AGPL-3.0-or-later", "Bluesky", "Facebook", "Gmail", "Outlook.com",
-                "Telegram", "WhatsApp")  # fmt: skip
+                "Telegram", "WhatsApp",
+                # A European Parliament group whose official name is English in French too.
+                "Renew Europe", "Renew")  # fmt: skip
 TYPED = ("Anahit Petrosyan", "Ani Hakobyan", "Iqaluit")
 # Email addresses, links, codes and initials (CA, NU, UTC, LI) and anything with a digit in
 # it (numbers, postal codes, dates in digits, hashes).

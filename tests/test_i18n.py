@@ -103,7 +103,8 @@ def with_tables(app):
     return app
 
 
-def test_without_catalogues_the_site_is_english_only(make_app) -> None:
+def test_without_catalogues_the_site_is_english_only(make_app, tmp_path, monkeypatch) -> None:
+    monkeypatch.setattr(petition.i18n, "TRANSLATIONS", str(tmp_path))  # no catalogue there
     app = with_tables(make_app())
     page = app.test_client().get("/?lang=fr", headers={"Accept-Language": "fr"})
     html = page.get_data(as_text=True)
