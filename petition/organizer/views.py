@@ -20,11 +20,11 @@ from flask import (
 )
 from werkzeug.wrappers import Response
 
-from petition.auth import load_organizer, login_required
 from petition.db import get_session
-from petition.exports import EXPORT_FORMATS, RowCounter, csv_lines, json_chunks
 from petition.forms import ResponseForm
 from petition.models import Campaign, Position, utcnow
+from petition.organizer.accounts import record_audit
+from petition.organizer.auth import load_organizer, login_required
 from petition.organizer.constituents import (
     CHANNELS,
     EXPORT_COLUMNS,
@@ -38,6 +38,7 @@ from petition.organizer.constituents import (
     select_counts,
 )
 from petition.organizer.downloads import audited_stream, download
+from petition.organizer.exports import EXPORT_FORMATS, RowCounter, csv_lines, json_chunks
 from petition.organizer.packs import (
     PACK_BODIES,
     PACK_FORMATS,
@@ -50,7 +51,6 @@ from petition.organizer.packs import (
     render_pdf,
     responses_url,
 )
-from petition.organizers import record_audit
 from petition.responses import POSITION_LABELS, ResponseError, list_responses, record_response
 from petition.views.context import current_campaign, current_content
 from petition.views.refs import current_index

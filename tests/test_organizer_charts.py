@@ -1,4 +1,4 @@
-"""Tests for petition.charts: SVG bar and line charts parsed back as XML."""
+"""Tests for petition.organizer.charts: SVG bar and line charts parsed back as XML."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from datetime import date, timedelta
 import pytest
 from markupsafe import Markup
 
-from petition.charts import (
+from petition.organizer.charts import (
     CHAR_WIDTH_RATIO,
     FONT_SIZE,
     MAX_LINE_MARKERS,

@@ -19,7 +19,22 @@ from flask import (
 )
 from werkzeug.wrappers import Response
 
-from petition.auth import (
+from petition.cache import get_cache
+from petition.counts import counts_cache_key
+from petition.db import get_session
+from petition.forms import MAX_ID, ConfirmForm, LoginForm, ModerationForm, PasswordForm, ReleaseForm
+from petition.letters import CHANNEL_MEANINGS
+from petition.limits import limit
+from petition.models import COUNTED_STATES, ModerationAction
+from petition.organizer.accounts import (
+    OrganizerError,
+    authenticate,
+    check_password,
+    end_sessions,
+    record_integrity_event,
+    set_password,
+)
+from petition.organizer.auth import (
     is_known_device_login,
     load_organizer,
     log_in,
@@ -29,12 +44,10 @@ from petition.auth import (
     note_failed_login,
     remember_device,
 )
-from petition.cache import get_cache
-from petition.charts import bar_chart, line_chart
-from petition.counts import counts_cache_key
-from petition.dashboard import build_dashboard
-from petition.db import get_session
-from petition.exports import (
+from petition.organizer.charts import bar_chart, line_chart
+from petition.organizer.dashboard import build_dashboard
+from petition.organizer.downloads import audited_stream, download
+from petition.organizer.exports import (
     COUNT_DIMENSIONS,
     EXPORT_FORMATS,
     ExportRefusedError,
@@ -44,11 +57,7 @@ from petition.exports import (
     csv_lines,
     signature_chunks,
 )
-from petition.forms import MAX_ID, ConfirmForm, LoginForm, ModerationForm, PasswordForm, ReleaseForm
-from petition.letters import CHANNEL_MEANINGS
-from petition.limits import limit
-from petition.models import COUNTED_STATES, ModerationAction
-from petition.moderation import (
+from petition.organizer.moderation import (
     Criteria,
     ModerationError,
     invalidate_signatures,
@@ -58,15 +67,6 @@ from petition.moderation import (
     preview_release,
     release_signatures,
     revert_moderation,
-)
-from petition.organizer.downloads import audited_stream, download
-from petition.organizers import (
-    OrganizerError,
-    authenticate,
-    check_password,
-    end_sessions,
-    record_integrity_event,
-    set_password,
 )
 from petition.reports import (
     REPORT_COLUMNS,
