@@ -6,7 +6,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from petition.models import AuditEntry, IntegrityEvent, Organizer, new_session_version, utcnow
+from petition.models import IntegrityEvent, Organizer, new_session_version, utcnow
 
 PASSWORD_MIN = 12
 # Checked against when the email is unknown, so a wrong email costs as long as a wrong
@@ -92,14 +92,4 @@ def authenticate(session: Session, email: str, password: str) -> Organizer | Non
 def record_integrity_event(session: Session, kind: str) -> None:
     """Count an event for the integrity panel (failed login, rate-limited attempt)."""
     session.add(IntegrityEvent(kind=kind))
-    session.flush()
-
-
-def record_audit(
-    session: Session, organizer_email: str, action: str, detail: str, rows: int
-) -> None:
-    """Write who did what, and to how many rows, to the audit log."""
-    session.add(
-        AuditEntry(organizer_email=organizer_email, action=action, detail=detail, rows=rows)
-    )
     session.flush()

@@ -13,7 +13,7 @@ from flask.cli import AppGroup
 from petition.content import CampaignContent
 from petition.db import get_session
 from petition.models import utcnow
-from petition.organizer.accounts import record_audit
+from petition.organizer.audit import record_audit
 from petition.organizer.cli_export import cli_user, configured_campaign
 from petition.organizer.constituents import count_by_representative
 from petition.organizer.packs import (

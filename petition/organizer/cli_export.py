@@ -13,7 +13,7 @@ from flask.cli import AppGroup
 from petition.campaigns import get_campaign
 from petition.db import get_session
 from petition.models import COUNTED_STATES, Campaign
-from petition.organizer.accounts import record_audit
+from petition.organizer.audit import record_audit
 from petition.organizer.exports import (
     COUNT_DIMENSIONS,
     EXPORT_FORMATS,

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from petition.counts import tally_many
 from petition.models import ModerationAction, Signature, SignatureState, utcnow
-from petition.organizer.accounts import record_audit
+from petition.organizer.audit import record_audit
 from petition.tallies import state_totals
 
 # Signatures locked, re-tallied and updated per round trip, so that 100,000 matches

@@ -23,7 +23,7 @@ from werkzeug.wrappers import Response
 from petition.db import get_session
 from petition.forms import ResponseForm
 from petition.models import Campaign, Position, utcnow
-from petition.organizer.accounts import record_audit
+from petition.organizer.audit import record_audit
 from petition.organizer.auth import load_organizer, login_required
 from petition.organizer.constituents import (
     CHANNELS,
