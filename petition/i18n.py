@@ -12,7 +12,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from babel import Locale
-from flask import Flask, current_app, g, request
+from flask import Flask, current_app, g, has_request_context, request
 from flask_babel import Babel, get_locale
 from werkzeug.wrappers import Response
 
@@ -42,7 +42,10 @@ def language_from_query() -> str | None:
 
 
 def select_locale() -> str:
-    """The language of this request's page (Flask-Babel's locale selector)."""
+    """The language of this request's page (Flask-Babel's locale selector); English
+    outside a request (commands, the mail worker), unless force_locale says otherwise."""
+    if not has_request_context():
+        return SOURCE_LANGUAGE
     available = site_languages()
     cookie = request.cookies.get(LANG_COOKIE, "")
     return (
