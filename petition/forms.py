@@ -7,6 +7,9 @@ from typing import Any
 import pycountry
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app, request
+from flask_babel import format_number
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
@@ -271,19 +274,22 @@ class LoginForm(Form):
     """Organizer login."""
 
     email = EmailField(
-        "Email", filters=[clean_text], validators=[DataRequired("Enter your email.")]
+        _l("Email"), filters=[clean_text], validators=[DataRequired(_l("Enter your email."))]
     )
-    password = PasswordField("Password", validators=[DataRequired("Enter your password.")])
+    password = PasswordField(_l("Password"), validators=[DataRequired(_l("Enter your password."))])
 
 
 class PasswordForm(Form):
     """An organizer's new password, with the current one."""
 
-    current = PasswordField("Current password", validators=[DataRequired("Enter it.")])
-    new = PasswordField("New password", validators=[DataRequired("Choose a new password.")])
+    current = PasswordField(_l("Current password"), validators=[DataRequired(_l("Enter it."))])
+    new = PasswordField(_l("New password"), validators=[DataRequired(_l("Choose a new password."))])
     repeat = PasswordField(
-        "New password again",
-        validators=[DataRequired("Type it again."), EqualTo("new", "The two do not match.")],
+        _l("New password again"),
+        validators=[
+            DataRequired(_l("Type it again.")),
+            EqualTo("new", _l("The two do not match.")),
+        ],
     )
 
 
@@ -291,24 +297,28 @@ class ModerationForm(Form):
     """Which signatures to invalidate; at least one criterion."""
 
     email_domain = StringField(
-        "Email domain",
+        _l("Email domain"),
         filters=[clean_text],
         validators=[Length(max=253)],
-        description="e.g. mailinator.com",
+        description=_l("e.g. mailinator.com"),
     )
-    ip_hash = StringField("Hashed IP address", filters=[clean_text], validators=[Length(max=64)])
-    created_from = DateField("Signed on or after", validators=[Optional()])
-    created_to = DateField("Signed on or before", validators=[Optional()])
-    ids = StringField("Signature ids", filters=[clean_text], validators=[Length(max=20000)],
-                      description="Separated by commas or spaces.")  # fmt: skip
+    ip_hash = StringField(
+        _l("Hashed IP address"), filters=[clean_text], validators=[Length(max=64)]
+    )
+    created_from = DateField(_l("Signed on or after"), validators=[Optional()])
+    created_to = DateField(_l("Signed on or before"), validators=[Optional()])
+    ids = StringField(_l("Signature ids"), filters=[clean_text], validators=[Length(max=20000)],
+                      description=_l("Separated by commas or spaces."))  # fmt: skip
 
     def validate_ids(self, field: Field) -> None:
         parts = field.data.replace(",", " ").split() if field.data else []
         # isdigit() alone also takes "²" and other digits int() refuses.
         if not all(part.isascii() and part.isdigit() for part in parts):
-            raise ValidationError("Give signature ids as numbers separated by commas.")
+            raise ValidationError(_("Give signature ids as numbers separated by commas."))
         if any(int(part) > MAX_ID for part in parts):
-            raise ValidationError(f"No signature has an id above {MAX_ID:,}.")
+            raise ValidationError(
+                _("No signature has an id above %(max)s.", max=format_number(MAX_ID))
+            )
         field.data = " ".join(parts)
 
 
@@ -324,10 +334,10 @@ class ConfirmForm(Form):
 
 # What organizers can record of a representative's answer, in the order the form offers it.
 POSITION_CHOICES = [
-    SelectChoice("supports", "Supports the demands"),
-    SelectChoice("partly", "Supports some of them"),
-    SelectChoice("opposes", "Opposes them"),
-    SelectChoice("no_reply", "Asked, no reply yet"),
+    SelectChoice("supports", _l("Supports the demands")),
+    SelectChoice("partly", _l("Supports some of them")),
+    SelectChoice("opposes", _l("Opposes them")),
+    SelectChoice("no_reply", _l("Asked, no reply yet")),
 ]
 QUOTE_MAX = 1000
 SOURCE_URL_MAX = 500
@@ -336,20 +346,20 @@ SOURCE_URL_MAX = 500
 class ResponseForm(Form):
     """A representative's answer to the campaign, as an organizer records it."""
 
-    position = SelectField("Position", choices=POSITION_CHOICES)
-    responded_on = DateField("Date of the answer (or of the request)", validators=[Optional()])
+    position = SelectField(_l("Position"), choices=POSITION_CHOICES)
+    responded_on = DateField(_l("Date of the answer (or of the request)"), validators=[Optional()])
     quote = TextAreaField(
-        "Short quote",
+        _l("Short quote"),
         filters=[clean_text],
-        validators=[Length(max=QUOTE_MAX, message="Keep the quote under 1,000 characters.")],
+        validators=[Length(max=QUOTE_MAX, message=_l("Keep the quote under 1,000 characters."))],
     )
     source_url = StringField(
-        "Source link",
+        _l("Source link"),
         filters=[clean_text],
         validators=[Length(max=SOURCE_URL_MAX)],
-        description="Where the answer can be read: a letter, a statement, a post (https://…).",
+        description=_l("Where the answer can be read: a letter, a statement, a post (https://…)."),
     )
 
     def validate_source_url(self, field: Field) -> None:
         if field.data and not is_web_url(field.data):
-            raise ValidationError("Give a web address starting with https:// or http://.")
+            raise ValidationError(_("Give a web address starting with https:// or http://."))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -34,7 +35,8 @@ def create_organizer(session: Session, email: str, password: str) -> Organizer:
 
 def _check_password(password: str) -> None:
     if len(password) < PASSWORD_MIN:
-        raise OrganizerError(f"Use a password of at least {PASSWORD_MIN} characters.")
+        # Lazy: shown on the password page in its language, and by the CLI in English.
+        raise OrganizerError(_l("Use a password of at least %(min)s characters.", min=PASSWORD_MIN))
 
 
 def set_password(session: Session, email: str, password: str) -> Organizer:

@@ -18,6 +18,7 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
 from petition.db import get_session
@@ -126,7 +127,7 @@ def respond(rep_id: str) -> Response | tuple[str, int]:
             form.source_url.errors = [str(exc)]
         else:
             get_session().commit()
-            flash(f"Response of {rep.name} recorded.")
+            flash(_("Response of %(name)s recorded.", name=rep.name))
             return redirect(url_for("representatives.index", body=rep.body), code=303)
     status = 400 if request.method == "POST" else 200
     page = render_template("organizer/response.html", content=current_content(), rep=rep,
