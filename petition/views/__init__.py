@@ -11,6 +11,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.wrappers import Response
 
 from petition.db import get_session
+from petition.organizer.formats import format_share, format_when
 from petition.text import initials
 
 logger = logging.getLogger("petition.views")
@@ -40,6 +41,8 @@ def register(app: Flask) -> None:
     app.register_blueprint(share.bp)
     app.register_blueprint(site.bp)
     app.add_template_filter(initials)
+    app.add_template_filter(format_when, "when")
+    app.add_template_filter(format_share, "share")
     if app.config["TRUSTED_PROXIES"]:
         # Behind a reverse proxy, take the client address from X-Forwarded-For.
         hops = int(app.config["TRUSTED_PROXIES"])
