@@ -37,8 +37,14 @@ petition/translations/%/LC_MESSAGES/messages.mo: petition/translations/%/LC_MESS
 	$(BIN)/pybabel compile --statistics -d petition/translations -l $* --use-fuzzy=false 2>&1 | grep -v '^compiling' || true
 	test -f $@
 
+# The marks pybabel looks for beyond its own (_, gettext, ngettext, pgettext, N_ ...):
+# Flask-Babel's lazy forms. tests/test_i18n.py extracts with the same list.
+EXTRA_KEYWORDS := _l lazy_gettext lazy_ngettext:1,2 lazy_pgettext:1c,2
 messages: $(VENV)/.installed
-	$(BIN)/pybabel extract -F babel.cfg --no-location --sort-output -k _l -o petition/translations/messages.pot petition templates
+	mkdir -p petition/translations
+	$(BIN)/pybabel extract -F babel.cfg --no-location --sort-output --project=petition \
+	  --add-comments=Translators: $(addprefix -k ,$(EXTRA_KEYWORDS)) \
+	  -o petition/translations/messages.pot .
 	$(if $(CATALOGUES),$(BIN)/pybabel update --no-fuzzy-matching -i petition/translations/messages.pot -d petition/translations)
 
 migrate: install

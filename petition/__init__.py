@@ -34,6 +34,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         compress,
         db,
         geocoders,
+        httpcache,
         i18n,
         jsonprovider,
         limits,
@@ -59,6 +60,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     db.init_app(app)
     mail.init_app(app)
     cache.init_app(app)
+    httpcache.init_app(app)
     geocoders.init_app(app)
     limits.init_app(app)
     compress.init_app(app)

@@ -7,10 +7,10 @@ import sys
 from datetime import timedelta
 from functools import partial
 from pathlib import Path
+from types import ModuleType
+from typing import TYPE_CHECKING
 
 import click
-from alembic import command
-from alembic.config import Config
 from flask import Flask, current_app
 from flask.cli import AppGroup
 
@@ -51,6 +51,9 @@ from petition.refdata.tables import COUNTRY_CODES, REPRESENTATIVES_FILE
 from petition.reports import list_open_reports, resolve_data_report
 from petition.signatures import purge_unconfirmed
 
+if TYPE_CHECKING:
+    from alembic.config import Config
+
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 
 db_cli = AppGroup("db", help="Apply, revert and create database migrations (Alembic).")
@@ -62,6 +65,8 @@ organizer_cli = AppGroup("organizer", help="Manage organizer accounts.")
 
 def alembic_config() -> Config:
     """Return the Alembic configuration for the migrations folder."""
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
     # Date-prefixed files sort in the order they were written.
@@ -72,18 +77,25 @@ def alembic_config() -> Config:
     return config
 
 
+def alembic_commands() -> ModuleType:
+    """Import Alembic when a db command runs: at import time it slows every worker's start."""
+    from alembic import command
+
+    return command
+
+
 @db_cli.command("upgrade")
 @click.argument("revision", default="head")
 def db_upgrade(revision: str) -> None:
     """Upgrade the database to REVISION (default: head)."""
-    command.upgrade(alembic_config(), revision)
+    alembic_commands().upgrade(alembic_config(), revision)
 
 
 @db_cli.command("downgrade")
 @click.argument("revision", default="-1")
 def db_downgrade(revision: str) -> None:
     """Revert the database to REVISION (default: one step back)."""
-    command.downgrade(alembic_config(), revision)
+    alembic_commands().downgrade(alembic_config(), revision)
 
 
 @db_cli.command("revision")
@@ -91,13 +103,13 @@ def db_downgrade(revision: str) -> None:
 @click.option("--autogenerate", is_flag=True, help="Compare the models with the database.")
 def db_revision(message: str, autogenerate: bool) -> None:
     """Write a new migration file."""
-    command.revision(alembic_config(), message=message, autogenerate=autogenerate)
+    alembic_commands().revision(alembic_config(), message=message, autogenerate=autogenerate)
 
 
 @db_cli.command("current")
 def db_current() -> None:
     """Show the database's current revision."""
-    command.current(alembic_config(), verbose=False)
+    alembic_commands().current(alembic_config(), verbose=False)
 
 
 @data_cli.command("load")

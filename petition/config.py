@@ -105,6 +105,13 @@ SETTINGS: tuple[Setting, ...] = (
         "How long public counts are served from cache before they are read again.",
     ),
     Setting(
+        "CACHE_STALE_SECONDS",
+        30,
+        "Seconds a reverse proxy may keep serving a public page or the counts past "
+        "their max-age (the count interval) while it fetches a fresh copy "
+        "(`stale-while-revalidate`).",
+    ),
+    Setting(
         "REDIS_URL",
         None,
         "Share the counts cache between processes through Redis, "

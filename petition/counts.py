@@ -1,4 +1,7 @@
-"""Signature tallies: their writes (one upsert per change), and the cached public counts."""
+"""Signature tallies: their writes (a journal row per change, folded later) and the public counts.
+
+Reads go through `petition.tallies`, which adds the journal not folded yet.
+"""
 
 from __future__ import annotations
 
@@ -7,14 +10,18 @@ from collections.abc import Iterable
 from datetime import date
 from typing import Any
 
+from sqlalchemy import delete, func, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session, sessionmaker
 
+from petition.db import NO_WAIT_OPTION
 from petition.models import (
     Signature,
     SignatureCount,
     SignatureDayCount,
     SignatureState,
+    TallyJournal,
     utcnow,
 )
 from petition.tallies import Counts, count_letters, read_counts
@@ -42,58 +49,100 @@ def state_day(signature: Signature, state: SignatureState) -> date:
 
 
 def tally(session: Session, signature: Signature, state: SignatureState, delta: int) -> None:
-    """Add delta to the tallies a signature counts in, for one state."""
-    place = {
-        "campaign_id": signature.campaign_id,
-        "country": signature.country,
-        "region": signature.region,
-        "district_id": signature.district_id,
-        "state": state,
-    }
-    _upsert_add(session, SignatureCount, place, delta)
-    day = {"campaign_id": signature.campaign_id, "day": state_day(signature, state),
-           "state": state}  # fmt: skip
-    _upsert_add(session, SignatureDayCount, day, delta)
+    """Journal delta for the tallies a signature counts in, for one state.
+
+    An insert, never an update of a shared tally row: concurrent signers do not queue
+    behind each other. fold_tally_journal moves the rows into the tallies later.
+    """
+    tally_many(session, [signature], state, delta)
 
 
 def tally_many(
     session: Session, signatures: Iterable[Signature], state: SignatureState, delta: int
 ) -> None:
-    """Like tally for many signatures at once: one upsert per tally row they touch."""
-    places: Counter[tuple[int, str, str, str]] = Counter()
-    days: Counter[tuple[int, date]] = Counter()
-    for signature in signatures:
-        key = (signature.campaign_id, signature.country, signature.region, signature.district_id)
-        places[key] += delta
-        days[(signature.campaign_id, state_day(signature, state))] += delta
-    for (campaign_id, country, region, district_id), change in sorted(places.items()):
+    """Like tally for many signatures at once: one journal row per place and day they touch."""
+    changes: Counter[tuple[int, str, str, str, date]] = Counter()
+    for s in signatures:
+        changes[(s.campaign_id, s.country, s.region, s.district_id, state_day(s, state))] += delta
+    now = utcnow()
+    rows = [{"campaign_id": campaign_id, "country": country, "region": region,
+             "district_id": district_id, "day": day, "state": state, "delta": change,
+             "created_at": now}
+            for (campaign_id, country, region, district_id, day), change in changes.items()
+            if change]  # fmt: skip
+    if rows:
+        session.execute(insert(TallyJournal), rows)
+
+
+# Key of the PostgreSQL advisory lock that lets one process fold the journal at a time.
+FOLD_LOCK_KEY = 0x7E7171
+
+
+def fold_tally_journal(session: Session, *, wait: bool = True) -> int:
+    """Move the journal's rows into the running tallies; return how many were folded.
+
+    One folder at a time (SQLite serialises writers; PostgreSQL takes an advisory lock,
+    and without `wait` gives up at once when another process is folding). The rows are
+    deleted with RETURNING, so a row is added to the tallies exactly once.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        lock = func.pg_advisory_xact_lock if wait else func.pg_try_advisory_xact_lock
+        if session.scalar(select(lock(FOLD_LOCK_KEY))) is False:
+            return 0
+    j = TallyJournal
+    rows = session.execute(
+        delete(j).returning(
+            j.campaign_id, j.country, j.region, j.district_id, j.day, j.state, j.delta
+        )  # fmt: skip
+    ).all()
+    places: Counter[tuple[int, str, str, str, SignatureState]] = Counter()
+    days: Counter[tuple[int, date, SignatureState]] = Counter()
+    for campaign_id, country, region, district_id, day, state, delta in rows:
+        places[(campaign_id, country, region, district_id, state)] += delta
+        days[(campaign_id, day, state)] += delta
+    # Sorted, so two transactions touching the same tally rows lock them in one order.
+    for (campaign_id, country, region, district_id, state), change in sorted(places.items()):
         keys = {"campaign_id": campaign_id, "country": country, "region": region,
                 "district_id": district_id, "state": state}  # fmt: skip
         _upsert_add(session, SignatureCount, keys, change)
-    for (campaign_id, day), change in sorted(days.items()):
+    for (campaign_id, day, state), change in sorted(days.items()):
         keys = {"campaign_id": campaign_id, "day": day, "state": state}
         _upsert_add(session, SignatureDayCount, keys, change)
+    return len(rows)
 
 
-def cached_counts(
+def fold_tallies(factory: sessionmaker[Session], *, wait: bool = True) -> int:
+    """Fold the journal in a transaction of its own, as the count refresher does.
+
+    Without `wait`, a busy database (another folder, or on SQLite any writer) means no
+    fold this time: readers add the journal up anyway, so counts stay exact.
+    """
+    with factory() as session:
+        try:
+            if not wait:
+                session.connection(execution_options={NO_WAIT_OPTION: True})
+            folded = fold_tally_journal(session, wait=wait)
+        except OperationalError as exc:
+            if wait or "database is locked" not in str(exc):
+                raise
+            return 0
+        session.commit()
+    return folded
+
+
+def public_counts_data(
     session: Session,
-    cache: Any,
     campaign_id: int | None,
     *,
     slug: str,
     goal: int,
     states: frozenset[SignatureState],
-    ttl: float,
     min_count: int = 1,
 ) -> dict[str, Any]:
-    """Return the public counts as JSON-ready data, read at most once per ttl."""
-    key = counts_cache_key(slug)
-    cached = cache.get(key)
-    if cached is not None:
-        return dict(cached)
+    """Return the public counts as JSON-ready data."""
     counts = read_counts(session, campaign_id, states) if campaign_id else Counts(total=0)
     letters = count_letters(session, campaign_id) if campaign_id else 0
-    data = {
+    return {
         "campaign": slug,
         "total": counts.total,
         "goal": goal,
@@ -106,8 +155,6 @@ def cached_counts(
         "letters_sent": letters,
         "updated_at": utcnow().isoformat(timespec="seconds") + "Z",
     }
-    cache.set(key, data, ttl)
-    return data
 
 
 def counts_cache_key(slug: str) -> str:

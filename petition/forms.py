@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
 import pycountry
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app, request
-from flask_babel import format_number
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -34,6 +34,7 @@ from wtforms.validators import (
 )
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from petition.i18n import Count, country_names, page_language, sort_key
 from petition.postal import (
     EU_MEMBER_STATES,
     POSTAL_CODE_REQUIRED,
@@ -49,32 +50,40 @@ REPORT_MAX = 2000
 SUBMIT_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 MAX_ID = 2**31 - 1  # the largest id an INTEGER column holds on PostgreSQL
 ADDRESS_MAX = 200  # the geocoder reads one line; longer is not an address
-FIRST_GROUP = "Canada, United States, European Union"
-OTHER_GROUP = "Other countries"
+COUNTRY_CODES = frozenset(c.alpha_2 for c in pycountry.countries)
 
 
-def _country_name(code: str) -> str:
-    country = pycountry.countries.get(alpha_2=code)
-    if country is None:
-        return code
-    return str(getattr(country, "common_name", None) or country.name)
+@lru_cache(maxsize=16)
+def country_order(lang: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """Country codes as the sign form lists them in a language: Canada, the United States
+    and the EU 27 by name, then every other country by name (sorted once per language)."""
+    names = country_names(lang)
+
+    def by_name(code: str) -> str:
+        return sort_key(names.get(code, code))
+
+    eu = tuple(sorted(EU_MEMBER_STATES, key=by_name))
+    rest = tuple(sorted((c for c in COUNTRY_CODES if c not in EU_MEMBER_STATES | {"CA", "US"}),
+                        key=by_name))  # fmt: skip
+    return eu, rest
 
 
 def country_choices() -> list[SelectChoice]:
-    """Canada, the United States and the EU 27 first, then every other country."""
-    first = ["CA", "US", *sorted(EU_MEMBER_STATES, key=_country_name)]
-    rest = sorted(
-        (c.alpha_2 for c in pycountry.countries if c.alpha_2 not in first),
-        key=_country_name,
-    )
+    """Canada, the United States and the EU 27 first, then every other country, named
+    in the page's language."""
+    lang = page_language()
+    names, (eu, rest) = country_names(lang), country_order(lang)
+    first_group, other_group = _("Canada, United States, European Union"), _("Other countries")
     return [
-        SelectChoice("", "Choose your country"),
-        *(SelectChoice(c, _country_name(c), optgroup=FIRST_GROUP) for c in first),
-        *(SelectChoice(c, _country_name(c), optgroup=OTHER_GROUP) for c in rest),
+        SelectChoice("", _("Choose your country")),
+        *(SelectChoice(c, names.get(c, c), optgroup=first_group) for c in ("CA", "US", *eu)),
+        *(SelectChoice(c, names.get(c, c), optgroup=other_group) for c in rest),
     ]
 
 
-COUNTRY_CODES = frozenset(c.alpha_2 for c in pycountry.countries)
+def _under(limit: int) -> Any:
+    """The message of a field longer than `limit` characters, in the page's language."""
+    return _l("Keep it under %(max)s characters.", max=Count(limit))
 
 
 class Form(FlaskForm):  # type: ignore[misc]  # flask-wtf ships no type hints
@@ -93,77 +102,91 @@ class Form(FlaskForm):  # type: ignore[misc]  # flask-wtf ships no type hints
 def check_email(field: Field) -> None:
     """Validate an email field with email-validator and store its normalized form."""
     if len(field.data) > EMAIL_MAX:
-        raise ValidationError("This email address is too long.")
+        raise ValidationError(_("This email address is too long."))
     try:
         result = validate_email(
             field.data,
             check_deliverability=current_app.config["EMAIL_CHECK_DELIVERABILITY"],
         )
     except EmailNotValidError as exc:
-        raise ValidationError(f"Enter a valid email address: {exc}") from exc
+        # Translators: %(reason)s is email-validator's explanation, in English; a
+        # translation may leave it out.
+        raise ValidationError(_("Enter a valid email address: %(reason)s", reason=exc)) from exc
     field.data = result.normalized
 
 
-class SignForm(Form):
-    name = StringField(
-        "Your name",
+def name_field() -> StringField:
+    """The signer's or writer's name, required."""
+    return StringField(
+        _l("Your name"),
         filters=[clean_text],
         validators=[
-            DataRequired("Enter your name."),
-            Length(max=NAME_MAX, message=f"Keep your name under {NAME_MAX} characters."),
+            DataRequired(_l("Enter your name.")),
+            Length(max=NAME_MAX, message=_l("Keep your name under %(max)s characters.",
+                                            max=Count(NAME_MAX))),
         ],
-    )
+    )  # fmt: skip
+
+
+class SignForm(Form):
+    name = name_field()
     email = EmailField(
-        "Email address",
+        _l("Email address"),
         filters=[clean_text],
-        validators=[DataRequired("Enter your email address.")],
-        description="We send you a link to confirm your signature.",
+        validators=[DataRequired(_l("Enter your email address."))],
+        description=_l("We send you a link to confirm your signature."),
     )
-    country = SelectField("Country", choices=country_choices(), validate_choice=False)
+    country = SelectField(_l("Country"), choices=country_choices, validate_choice=False)
     postal_code = StringField(
-        "Postal code",
+        _l("Postal code"),
         filters=[clean_text],
-        description="Needed in Canada, the United States and the EU to count you "
-        "in your riding, district or country.",
+        description=_l(
+            "Needed in Canada, the United States and the EU to count you "
+            "in your riding, district or country."
+        ),
     )
-    updates = BooleanField("Send me occasional campaign updates by email (optional)")
+    updates = BooleanField(_l("Send me occasional campaign updates by email (optional)"))
     privacy = BooleanField(
-        "I have read the privacy notice",
-        validators=[InputRequired("Tick this box to show you have read the privacy notice.")],
+        _l("I have read the privacy notice"),
+        validators=[InputRequired(_l("Tick this box to show you have read the privacy notice."))],
     )
     # Honeypot: hidden from people, filled by naive bots; see views.campaigns.sign.
-    website = StringField("Leave this field empty")
+    website = StringField(_l("Leave this field empty"))
 
     def validate_email(self, field: Field) -> None:
         check_email(field)
 
     def validate_country(self, field: Field) -> None:
         if not field.data:
-            raise ValidationError("Choose your country.")
+            raise ValidationError(_("Choose your country."))
         if field.data not in COUNTRY_CODES:
-            raise ValidationError("Choose a country from the list.")
+            raise ValidationError(_("Choose a country from the list."))
 
     def validate_postal_code(self, field: Field) -> None:
         country = self.country.data if self.country.data in COUNTRY_CODES else ""
         field.data = normalize_postal_code(country, field.data or "")
         if not field.data:
             if country in POSTAL_CODE_REQUIRED:
-                raise ValidationError("Enter your postal code.")
+                raise ValidationError(_("Enter your postal code."))
             return
         if not is_valid_postal_code(country, field.data, allow_fsa=False):
             example = postal_code_example(country)
-            hint = f" like {example}" if example else ""
-            raise ValidationError(f"Enter a valid postal code{hint}.")
+            if example:
+                raise ValidationError(_("Enter a valid postal code like %(example)s.",
+                                        example=example))  # fmt: skip
+            raise ValidationError(_("Enter a valid postal code."))
 
 
 def lookup_country_choices() -> list[SelectChoice]:
-    """Canada, the United States, then the EU member states by name."""
-    eu = sorted(EU_MEMBER_STATES, key=_country_name)
+    """Canada, the United States, then the EU member states by name (the page's language)."""
+    lang = page_language()
+    names, (eu, _rest) = country_names(lang), country_order(lang)
+    union = _("European Union")
     return [
-        SelectChoice("", "Choose your country"),
-        SelectChoice("CA", _country_name("CA")),
-        SelectChoice("US", _country_name("US")),
-        *(SelectChoice(c, _country_name(c), optgroup="European Union") for c in eu),
+        SelectChoice("", _("Choose your country")),
+        SelectChoice("CA", names["CA"]),
+        SelectChoice("US", names["US"]),
+        *(SelectChoice(c, names.get(c, c), optgroup=union) for c in eu),
     ]
 
 
@@ -173,19 +196,19 @@ class LookupForm(Form):
     class Meta:
         csrf = False  # a GET search changes nothing
 
-    country = SelectField("Country", choices=lookup_country_choices(), validate_choice=False)
-    postal_code = StringField("Postal code", filters=[clean_text])
+    country = SelectField(_l("Country"), choices=lookup_country_choices, validate_choice=False)
+    postal_code = StringField(_l("Postal code"), filters=[clean_text])
 
 
 class AddressLookupForm(LookupForm):
     """A split ZIP's street address, posted so that it never appears in a URL."""
 
     address = StringField(
-        "Street address",
+        _l("Street address"),
         filters=[clean_text],
         validators=[
-            DataRequired("Enter your street address, like 350 5th Ave, New York."),
-            Length(max=ADDRESS_MAX, message=f"Keep it under {ADDRESS_MAX} characters."),
+            DataRequired(_l("Enter your street address, like 350 5th Ave, New York.")),
+            Length(max=ADDRESS_MAX, message=_under(ADDRESS_MAX)),
         ],
     )
 
@@ -197,19 +220,20 @@ class ReportForm(Form):
     postal_code = StringField(filters=[clean_text], validators=[Length(max=16)])
     representative = StringField(filters=[clean_text], validators=[Length(max=64)])
     message = TextAreaField(
-        "What is wrong?",
+        _l("What is wrong?"),
         filters=[clean_multiline],
         validators=[
-            DataRequired("Tell us what is wrong."),
-            Length(max=REPORT_MAX, message=f"Keep it under {REPORT_MAX} characters."),
+            DataRequired(_l("Tell us what is wrong.")),
+            Length(max=REPORT_MAX, message=_under(REPORT_MAX)),
         ],
-        description="For example: this MP retired, this email bounces, my postal code is "
-        "in another riding.",
+        description=_l(
+            "For example: this MP retired, this email bounces, my postal code is in another riding."
+        ),
     )
     email = EmailField(
-        "Your email (optional)",
+        _l("Your email (optional)"),
         filters=[clean_text],
-        description="Only if you want an answer.",
+        description=_l("Only if you want an answer."),
     )
 
     def validate_email(self, field: Field) -> None:
@@ -217,42 +241,66 @@ class ReportForm(Form):
             check_email(field)
 
 
+class DemandsField(SelectMultipleField):  # type: ignore[misc]  # wtforms' hints are partial
+    """Demand numbers; anything else is refused in our own words (WTForms' own message has
+    no Armenian)."""
+
+    def process_formdata(self, valuelist: list[str]) -> None:
+        try:
+            super().process_formdata(valuelist)
+        except ValueError as exc:
+            raise ValueError(_("Choose demands from the list.")) from exc
+
+
 class LetterForm(Form):
     """The writer's details, the demands to include, and the editable letter."""
 
-    name = StringField(
-        "Your name",
+    name = name_field()
+    email = EmailField(
+        _l("Your email (optional)"),
         filters=[clean_text],
-        validators=[DataRequired("Enter your name."), Length(max=NAME_MAX)],
+        description=_l("Added under your name so the office can answer."),
     )
-    email = EmailField("Your email (optional)", filters=[clean_text],
-                       description="Added under your name so the office can answer.")  # fmt: skip
     address = TextAreaField(
-        "Your street address (optional)",
-        validators=[Length(max=300, message="Keep your address under 300 characters.")],
-        description="Printed letters need it; offices reply by post.",
+        _l("Your street address (optional)"),
+        validators=[
+            Length(
+                max=300, message=_l("Keep your address under %(max)s characters.", max=Count(300))
+            )
+        ],
+        description=_l("Printed letters need it; offices reply by post."),
     )
-    city = StringField("City or town", filters=[clean_text], validators=[Length(max=100)])
-    postal_code = StringField("Postal code", filters=[clean_text], validators=[Length(max=16)])
-    demands = SelectMultipleField(
-        "Which demands to include",
+    city = StringField(
+        _l("City or town"),
+        filters=[clean_text],
+        validators=[Length(max=100, message=_under(100))],
+    )
+    postal_code = StringField(
+        _l("Postal code"),
+        filters=[clean_text],
+        validators=[Length(max=16, message=_under(16))],
+    )
+    demands = DemandsField(
+        _l("Which demands to include"),
         coerce=int,
         widget=ListWidget(prefix_label=False),
         option_widget=CheckboxInput(),
         validate_choice=False,
     )
     personal = TextAreaField(
-        "A sentence of your own",
-        validators=[Length(max=1000, message="Keep it under 1,000 characters.")],
-        description="Why this matters to you. Offices give personal letters more weight "
-        "than identical ones.",
+        _l("A sentence of your own"),
+        validators=[Length(max=1000, message=_under(1000))],
+        description=_l(
+            "Why this matters to you. Offices give personal letters more weight "
+            "than identical ones."
+        ),
     )
     lang = SelectField(
-        "Language of the letter",
-        description="Your own sentence and your details stay as you wrote them.",
+        _l("Language of the letter"),
+        description=_l("Your own sentence and your details stay as you wrote them."),
     )
-    subject = StringField("Subject", validators=[Length(max=200)])
-    body = TextAreaField("Letter", validators=[Length(max=20000)])
+    subject = StringField(_l("Subject"), validators=[Length(max=200, message=_under(200))])
+    body = TextAreaField(_l("Letter"), validators=[Length(max=20000, message=_under(20000))])
 
     def validate_email(self, field: Field) -> None:
         if field.data:
@@ -261,13 +309,13 @@ class LetterForm(Form):
     def validate_city(self, field: Field) -> None:
         if not field.data and not self.postal_code.data:
             raise ValidationError(
-                "Enter your city or postal code: offices answer their own constituents."
+                _("Enter your city or postal code: offices answer their own constituents.")
             )
 
     def validate_demands(self, field: Field) -> None:
         allowed = {int(choice.value) for choice in field.choices or []}
         if not set(field.data or []) <= allowed:
-            raise ValidationError("Choose demands from the list.")
+            raise ValidationError(_("Choose demands from the list."))
 
 
 class LoginForm(Form):
@@ -316,9 +364,7 @@ class ModerationForm(Form):
         if not all(part.isascii() and part.isdigit() for part in parts):
             raise ValidationError(_("Give signature ids as numbers separated by commas."))
         if any(int(part) > MAX_ID for part in parts):
-            raise ValidationError(
-                _("No signature has an id above %(max)s.", max=format_number(MAX_ID))
-            )
+            raise ValidationError(_("No signature has an id above %(max)s.", max=Count(MAX_ID)))
         field.data = " ".join(parts)
 
 

@@ -19,11 +19,12 @@ import json
 import logging
 import re
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import requests
 from flask import Flask, current_app
+from flask_babel import gettext
 from limits import parse, parse_many
 from limits.storage import storage_from_string
 from limits.strategies import MovingWindowRateLimiter
@@ -46,6 +47,26 @@ REPRESENT_BACKOFF = 60  # seconds without calls after a 429 that names no Retry-
 CONGRESS = 119
 _CD_LAYER = re.compile(r"([0-9]+)(?:st|nd|rd|th) Congressional Districts")
 SERVICE_NAMES = {"us": "address service", "ca": "postal code service"}
+
+
+def N_(message: str) -> str:  # noqa: N802  # gettext's name for "extract, translate later"
+    """Mark a reason for extraction; it is cached in English and translated when shown."""
+    return message
+
+
+# Why a service gave no answer, by service ("us", "ca") and problem.
+FAILURES = {
+    ("us", "timeout"): N_("The address service did not answer in time."),
+    ("ca", "timeout"): N_("The postal code service did not answer in time."),
+    ("us", "unreachable"): N_("The address service could not be reached."),
+    ("ca", "unreachable"): N_("The postal code service could not be reached."),
+    ("us", "busy"): N_("The address service is busy right now."),
+    ("ca", "busy"): N_("The postal code service is busy right now."),
+    ("us", "error"): N_("The address service answered with an error."),
+    ("ca", "error"): N_("The postal code service answered with an error."),
+    ("us", "unreadable"): N_("The address service gave an unreadable answer."),
+    ("ca", "unreadable"): N_("The postal code service gave an unreadable answer."),
+}
 USER_AGENT = "petition (write-to-your-representative; refinement of split postal codes)"
 
 
@@ -54,7 +75,12 @@ class Refinement:
     """What a service said: a district id, or none and the reason in one line."""
 
     district_id: str = ""
-    reason: str = ""
+    reason: str = ""  # in English (cached so), marked with N_ for the catalogues
+    reason_args: dict[str, str] = field(default_factory=dict)
+
+    def reason_text(self) -> str:
+        """The reason in the page's language."""
+        return str(gettext(self.reason, **self.reason_args)) if self.reason else ""
 
 
 class Geocoders:
@@ -101,7 +127,7 @@ class Geocoders:
         """Return the congressional district of a street address in a ZIP code."""
         query = normalize_address(address)
         if not self.enabled or not query:
-            return Refinement(reason="" if self.enabled else "Online lookups are turned off.")
+            return Refinement(reason="" if self.enabled else N_("Online lookups are turned off."))
         # The ZIP goes with the address: "100 Main St" means different places elsewhere.
         line = f"{query}, {zip5}" if zip5 not in query else query
         key = self._key("us", line)
@@ -121,13 +147,13 @@ class Geocoders:
         """Return the federal riding a full 6-character postal code's centroid lies in."""
         code = postal_code.replace(" ", "").upper()
         if not self.enabled:
-            return Refinement(reason="Online lookups are turned off.")
+            return Refinement(reason=N_("Online lookups are turned off."))
         key = self._key("ca", code)
         cached = self._cache.get(key)
         if isinstance(cached, dict):
             return Refinement(**cached)
         if self._cache.get("refine:ca:backoff") or not self._within_budget(client):
-            return Refinement(reason="The postal code service is busy right now.")
+            return Refinement(reason=FAILURES["ca", "busy"])
         data, failure = self._get_json("ca", f"{self.ca_base}/postcodes/{code}/", {})
         if failure:
             return failure
@@ -144,26 +170,26 @@ class Geocoders:
             response, body = self._download(url, params)
         except requests.Timeout:
             logger.warning("%s timed out", service)
-            return None, Refinement(reason=f"The {service} did not answer in time.")
+            return None, Refinement(reason=FAILURES[which, "timeout"])
         except requests.RequestException as exc:
             logger.warning("%s unreachable: %s", service, type(exc).__name__)
-            return None, Refinement(reason=f"The {service} could not be reached.")
+            return None, Refinement(reason=FAILURES[which, "unreachable"])
         if response.status_code == 429:
             self._cache.set(f"refine:{which}:backoff", 1, _retry_after(response))
             logger.warning("%s answered 429: backing off", service)
-            return None, Refinement(reason=f"The {service} is busy right now.")
+            return None, Refinement(reason=FAILURES[which, "busy"])
         if response.status_code == 404 and which == "ca":
-            return None, Refinement(reason="The postal code service does not know this code.")
+            return None, Refinement(reason=N_("The postal code service does not know this code."))
         if response.status_code != 200:
             logger.warning("%s answered HTTP %s", service, response.status_code)
-            return None, Refinement(reason=f"The {service} answered with an error.")
+            return None, Refinement(reason=FAILURES[which, "error"])
         try:
             if body is None:
                 raise ValueError("answer too large")
             return json.loads(body), None
         except ValueError:
             logger.warning("%s answered something that is not JSON", service)
-            return None, Refinement(reason=f"The {service} gave an unreadable answer.")
+            return None, Refinement(reason=FAILURES[which, "unreadable"])
 
     def _download(self, url: str, params: dict[str, str]) -> tuple[requests.Response, bytes | None]:
         """GET with one deadline for the whole answer (requests' own timeout is per read).
@@ -217,9 +243,9 @@ def parse_census(data: Any) -> Refinement:
     try:
         matches = data["result"]["addressMatches"]
     except (KeyError, TypeError):
-        return Refinement(reason="The address service gave an unreadable answer.")
+        return Refinement(reason=FAILURES["us", "unreadable"])
     if not isinstance(matches, list) or not matches:
-        return Refinement(reason="The address service did not find this address.")
+        return Refinement(reason=N_("The address service did not find this address."))
     geographies = matches[0].get("geographies") if isinstance(matches[0], dict) else None
     layers = {}
     for name, rows in (geographies if isinstance(geographies, dict) else {}).items():
@@ -229,14 +255,16 @@ def parse_census(data: Any) -> Refinement:
     if CONGRESS not in layers:
         other = ", ".join(f"{n}th" for n in sorted(layers)) or "none"
         return Refinement(
-            reason=f"The address service gave no district of the {CONGRESS}th Congress "
-            f"(it gave: {other})."
-        )
+            # Translators: %(congress)s and %(other)s are English ordinals such as "119th".
+            reason=N_("The address service gave no district of the %(congress)s Congress "
+                      "(it gave: %(other)s)."),
+            reason_args={"congress": f"{CONGRESS}th", "other": other},
+        )  # fmt: skip
     geoid = str(layers[CONGRESS].get("GEOID", ""))
     state = FIPS_TO_STATE.get(geoid[:2])
     code = geoid[2:]
     if state is None or not code.isdigit() or len(code) != 2:
-        return Refinement(reason="The address service gave a district we cannot read.")
+        return Refinement(reason=N_("The address service gave a district we cannot read."))
     return Refinement(district_id=district_code(state, 0 if code == "98" else int(code)))
 
 
@@ -248,7 +276,7 @@ def parse_represent(data: Any) -> Refinement:
     a single federal riding there is used too (several are a real split: no answer).
     """
     if not isinstance(data, dict):
-        return Refinement(reason="The postal code service gave an unreadable answer.")
+        return Refinement(reason=FAILURES["ca", "unreadable"])
     for key in ("boundaries_centroid", "boundaries_concordance"):
         ridings = {
             str(b.get("external_id") or "")
@@ -258,8 +286,8 @@ def parse_represent(data: Any) -> Refinement:
         if len(ridings) == 1 and (riding := ridings.pop()).isdigit():
             return Refinement(district_id=riding)
         if ridings:
-            return Refinement(reason="This postal code spans more than one riding.")
-    return Refinement(reason="The postal code service does not place this code in a riding.")
+            return Refinement(reason=N_("This postal code spans more than one riding."))
+    return Refinement(reason=N_("The postal code service does not place this code in a riding."))
 
 
 def _is_federal(boundary: dict[str, Any]) -> bool:

@@ -7,11 +7,16 @@ ships are offered, so a page never claims a language it is not written in.
 
 from __future__ import annotations
 
+import unicodedata
+from collections.abc import Mapping
+from functools import lru_cache
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 from urllib.parse import urlencode
 
 from babel import Locale
+from babel.numbers import format_decimal, format_percent
 from flask import Flask, current_app, g, has_request_context, request
 from flask_babel import Babel, get_locale
 from werkzeug.wrappers import Response
@@ -21,6 +26,9 @@ SOURCE_LANGUAGE = "en"
 TRANSLATIONS = "translations"  # beside this file: translations/<lang>/LC_MESSAGES/messages.po
 LANG_COOKIE = "lang"
 LANG_COOKIE_DAYS = 365
+API_PREFIX = "/api/"
+# Pages whose `?lang=` names the language of a letter, not of the page.
+LETTER_LANG_ENDPOINTS = frozenset({"letters.print_letter"})
 
 
 def catalogue_languages(folder: Path) -> list[str]:
@@ -36,17 +44,22 @@ def site_languages() -> list[str]:
 
 
 def language_from_query() -> str | None:
-    """The `?lang=` of this request, when it names one of the site's languages."""
+    """The `?lang=` of this request, when it names one of the site's languages (on the
+    letter API and the letter's print page it names the letter's language instead)."""
+    if request.path.startswith(API_PREFIX) or request.endpoint in LETTER_LANG_ENDPOINTS:
+        return None
     wanted = request.args.get("lang", "")[:8].lower()
     return wanted if wanted in site_languages() else None
 
 
 def select_locale() -> str:
-    """The language of this request's page (Flask-Babel's locale selector); English
-    outside a request (commands, the mail worker), unless force_locale says otherwise."""
+    """The language of this request's page (Flask-Babel's locale selector); outside a
+    request (commands, the mail worker), the original language."""
     if not has_request_context():
         return SOURCE_LANGUAGE
     available = site_languages()
+    if request.path.startswith(API_PREFIX):  # programs: the Accept-Language header only
+        return request.accept_languages.best_match(available) or SOURCE_LANGUAGE
     cookie = request.cookies.get(LANG_COOKIE, "")
     return (
         language_from_query()
@@ -82,6 +95,46 @@ def language_links() -> list[dict[str, Any]]:
     ]
 
 
+def format_count(number: int) -> str:
+    """A whole number written the page's way: 1,204 in English, 1 204 in French."""
+    return str(format_decimal(number, locale=get_locale() or SOURCE_LANGUAGE))
+
+
+def format_share(share: float) -> str:
+    """A share written as a percentage the page's way: 1% in English, 1 % in French."""
+    return str(format_percent(share, locale=get_locale() or SOURCE_LANGUAGE))
+
+
+class Count:
+    """A number written the page's way whenever it is shown: for messages built before the
+    page's language is known (form validators)."""
+
+    def __init__(self, number: int) -> None:
+        self.number = number
+
+    def __str__(self) -> str:
+        return format_count(self.number)
+
+
+def sort_key(text: str) -> str:
+    """A collation key that needs no system locale: case and accents set aside, so that
+    "États-Unis" sorts among the E's (Armenian letters keep their alphabet's order)."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+
+
+@lru_cache(maxsize=16)
+def country_names(lang: str) -> Mapping[str, str]:
+    """Every country's name in a language, by ISO code, from Babel's CLDR data (one
+    table per language, built once)."""
+    return MappingProxyType(dict(Locale.parse(lang).territories))
+
+
+def country_name(code: str, lang: str | None = None) -> str:
+    """A country's name in a language (the page's by default); its code when unknown."""
+    return country_names(lang or page_language()).get(code, code)
+
+
 def remember_language(response: Response) -> Response:
     """Keep a language chosen with `?lang=` for the next pages."""
     chosen = language_from_query() if request else None
@@ -107,9 +160,16 @@ def init_app(app: Flask) -> None:
         default_locale=SOURCE_LANGUAGE,
         default_translation_directories=str(folder),
     )
+    # {% trans %} blocks are extracted and looked up with their whitespace collapsed, as
+    # babel.cfg extracts them (trimmed = true).
+    app.jinja_env.policies["ext.i18n.trimmed"] = True
     app.after_request(remember_language)
 
     @app.context_processor
     def language_context() -> dict[str, Any]:
         g.setdefault("page_lang", page_language())
-        return {"page_lang": g.page_lang, "language_links": language_links}
+        return {
+            "page_lang": g.page_lang,
+            "language_links": language_links,
+            "country_name": country_name,
+        }

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import quote, urlencode
 
 from flask_babel import lazy_gettext as _l
@@ -177,10 +178,12 @@ def default_letter_language(rep: Rep, available: Sequence[str], preferred: Seque
 
 
 class LetterInputError(ValueError):
-    """A letter request names an unknown representative or carries bad values."""
+    """A letter request names an unknown representative or carries bad values; the
+    message is lazy, written in the language of wherever it is shown."""
 
-    def __init__(self, message: str, field: str) -> None:
+    def __init__(self, message: Any, field: str) -> None:
         super().__init__(message)
+        self.message = message
         self.field = field
 
 
@@ -237,9 +240,9 @@ def read_open_token(secret_key: str, token: str, max_age: int) -> tuple[str, str
     except BadData:
         value = None
     if not (isinstance(value, list) and len(value) == 3 and all(isinstance(v, str) for v in value)):
-        raise LetterInputError("This link cannot be counted.", "token")
+        raise LetterInputError(_l("This link cannot be counted."), "token")
     if value[1] not in CHANNELS:
-        raise LetterInputError("This link cannot be counted.", "token")
+        raise LetterInputError(_l("This link cannot be counted."), "token")
     return value[0], value[1], value[2]
 
 
@@ -260,19 +263,20 @@ def build_api_letter(
     """
     rep = reps.get(args.get("representative", "")[:64])
     if rep is None or rep.vacant:
-        raise LetterInputError("Give a known representative id (see /api/v1/representatives).",
+        raise LetterInputError(_l("Give a known representative id (see /api/v1/representatives)."),
                                "representative")  # fmt: skip
     available = letter_languages(templates, rep)
     if not available:
-        raise LetterInputError("There is no letter for this representative.", "representative")
+        raise LetterInputError(_l("There is no letter for this representative."), "representative")
     lang = args.get("lang") or default_letter_language(rep, available, preferred)
     if lang not in available:
-        raise LetterInputError(f"'lang' must be one of {', '.join(available)} for this "
-                               "representative.", "lang")  # fmt: skip
+        raise LetterInputError(_l("'lang' must be one of %(languages)s for this representative.",
+                                  languages=", ".join(available)), "lang")  # fmt: skip
     template = templates[rep.body][lang]
     for key, value in args.items():
         if len(value) > API_PARAM_MAX:
-            raise LetterInputError(f"'{key}' is too long (at most {API_PARAM_MAX}).", key)
+            raise LetterInputError(_l("'%(key)s' is too long (at most %(max)s).", key=key,
+                                      max=API_PARAM_MAX), key)  # fmt: skip
     ids = {d.id for d in demands}
     wanted = args.get("demands")
     try:
@@ -280,8 +284,8 @@ def build_api_letter(
     except ValueError:
         chosen = {-1}
     if not chosen <= ids:
-        raise LetterInputError(f"'demands' takes demand numbers among {sorted(ids)}, "
-                               "separated by commas.", "demands")  # fmt: skip
+        raise LetterInputError(_l("'demands' takes demand numbers among %(numbers)s, separated by "
+                                  "commas.", numbers=sorted(ids)), "demands")  # fmt: skip
     writer = Writer(**{f: clean_text(args.get(f, "")) for f in WRITER_FIELDS if f != "address"},
                     address=args.get("address", ""))  # fmt: skip
     kept = [d for d in demands if d.id in chosen]

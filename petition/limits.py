@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from flask import Flask, current_app, request
+from flask_babel import lazy_gettext as _l
 from limits import RateLimitItem, parse_many
 from limits.storage import MemoryStorage, Storage, storage_from_string
 from limits.storage.memory import Entry
@@ -48,7 +49,7 @@ STORE_TIMEOUT = 0.5
 STORE_RETRY_SECONDS = 30.0
 
 # What a refused page or API call says; Retry-After gives the seconds.
-REFUSED = "Too many requests from your network. Wait a few minutes and try again."
+REFUSED = _l("Too many requests from your network. Wait a few minutes and try again.")
 
 # How often the in-process store drops expired counters (on a counting request).
 SWEEP_SECONDS = 60.0

@@ -8,22 +8,39 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
+
 from petition.refindex import Rep
 
 # Above this many MEPs, the list is compact: grouped by political group, with a filter.
 COMPACT_LIST_OVER = 12
 # The European Parliament's political groups (10th term), as the data abbreviates them.
 EP_GROUPS = {
-    "EPP": "European People's Party",
-    "S&D": "Socialists and Democrats",
-    "PfE": "Patriots for Europe",
-    "ECR": "European Conservatives and Reformists",
-    "Renew": "Renew Europe",
-    "Greens/EFA": "Greens–European Free Alliance",
-    "GUE/NGL": "The Left",
-    "ESN": "Europe of Sovereign Nations",
-    "NI": "Non-attached members",
+    "EPP": _l("European People's Party"),
+    "S&D": _l("Socialists and Democrats"),
+    "PfE": _l("Patriots for Europe"),
+    "ECR": _l("European Conservatives and Reformists"),
+    "Renew": _l("Renew Europe"),
+    "Greens/EFA": _l("Greens–European Free Alliance"),
+    "GUE/NGL": _l("The Left"),
+    "ESN": _l("Europe of Sovereign Nations"),
+    "NI": _l("Non-attached members"),
 }
+# The titles the reference data gives representatives, as the pages put them before a name.
+TITLES = {
+    "Representative": lazy_pgettext("title before a name", "Representative"),
+    "Senator": lazy_pgettext("title before a name", "Senator"),
+    "Delegate": lazy_pgettext("title before a name", "Delegate"),
+    "Resident Commissioner": lazy_pgettext("title before a name", "Resident Commissioner"),
+    "MP": lazy_pgettext("title before a name", "MP"),
+    "MEP": lazy_pgettext("title before a name", "MEP"),
+}
+
+
+def rep_title(address_as: str) -> str:
+    """A representative's title ("MP", "Senator") in the page's language."""
+    return str(TITLES.get(address_as, address_as))
 
 
 class Refiner(Protocol):
@@ -37,10 +54,12 @@ class Refiner(Protocol):
 
 
 class LookupInputError(ValueError):
-    """The query cannot be answered as asked; the message tells the user what to fix."""
+    """The query cannot be answered as asked; the message tells the user what to fix (lazy:
+    written in the language of wherever it is shown)."""
 
-    def __init__(self, message: str, field: str = "postal_code") -> None:
+    def __init__(self, message: Any, field: str = "postal_code") -> None:
         super().__init__(message)
+        self.message = message
         self.field = field  # the query parameter at fault: country, postal_code or district
 
 

@@ -146,6 +146,29 @@ class SignatureDayCount(Base):
     count: Mapped[int] = mapped_column(Integer, default=0)
 
 
+class TallyJournal(Base):
+    """One change to the tallies, written with the signature change that causes it.
+
+    Signing only inserts here, so concurrent signers never wait for each other on a
+    shared tally row; the count refresher folds these rows into SignatureCount and
+    SignatureDayCount (counts.fold_tally_journal), and public counts add the rows not
+    folded yet, so counts stay exact.
+    """
+
+    __tablename__ = "tally_journal"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id", ondelete="CASCADE"))
+    country: Mapped[str] = mapped_column(String(2))
+    region: Mapped[str] = mapped_column(String(8))
+    district_id: Mapped[str] = mapped_column(String(40))
+    # The day the signature entered this state, the day its day tally is kept under.
+    day: Mapped[date] = mapped_column(Date)
+    state: Mapped[SignatureState] = mapped_column(_enum_column(SignatureState))
+    delta: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
 class OutboxMessage(Base):
     """An email waiting to be sent; written in the same transaction as its cause."""
 

@@ -52,7 +52,7 @@ class Rep:
         return data
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # 73,000 of them: no __dict__ each
 class PostalRow:
     kind: str
     region: str
@@ -94,6 +94,10 @@ class ReferenceIndex:
         return self.by_region.get((body, region), [])
 
 
+# Postal rows read from the database at a time while the index is built.
+POSTAL_BATCH = 5000
+
+
 def _postal_order(row: PostalRow) -> tuple[int, int, str]:
     return (0 if row.is_primary else 1, row.rank if row.rank is not None else 99, row.district_id)
 
@@ -116,14 +120,19 @@ def build_index(session: Session) -> ReferenceIndex:
     postal: dict[tuple[str, str], list[PostalRow]] = defaultdict(list)
     kinds: dict[tuple[str, str], list[str]] = defaultdict(list)
     columns = [getattr(PostalArea, f) for f in PostalRow.__dataclass_fields__]
-    for country, key, *values in session.execute(
-        select(PostalArea.country, PostalArea.key, *columns)
-    ):
-        row = PostalRow(*values)
-        postal[(country, key)].append(row)
+    # The tables repeat a few values (kinds, regions, districts, sources, dates) tens of
+    # thousands of times: keep one object of each, which halves the worker's memory.
+    shared: dict[Any, Any] = {}
+    query = select(PostalArea.country, PostalArea.key, *columns)
+    # Streamed in batches: the whole table never sits in memory twice.
+    for country, key, *values in session.execute(query.execution_options(yield_per=POSTAL_BATCH)):
+        row = PostalRow(*(shared.setdefault(v, v) for v in values))
+        postal[(shared.setdefault(country, country), key)].append(row)
         if row.kind in ("county", "province"):
             kinds[(country, row.kind)].append(key)
-    index.postal = {key: sorted(rows, key=_postal_order) for key, rows in postal.items()}
+    for rows in postal.values():
+        rows.sort(key=_postal_order)
+    index.postal = dict(postal)
     index.keys_by_kind = {key: sorted(set(values)) for key, values in kinds.items()}
     for c in session.scalars(select(Constituency)):
         index.constituencies[c.id] = District(c.id, c.country, c.name, c.note, c.source,

@@ -11,9 +11,13 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from sqlalchemy.orm import Session
 
 # Re-exported: callers import the lookup's result types from here.
+from petition.i18n import format_share
 from petition.lookup_results import DistrictResult as DistrictResult
 from petition.lookup_results import LookupInputError as LookupInputError
 from petition.lookup_results import LookupResult as LookupResult
@@ -28,25 +32,28 @@ from petition.postal import (
 from petition.refdata.us_plans import ANY_DISTRICT
 from petition.refindex import District, PostalRow, ReferenceIndex, Rep, build_index
 
-COVERED = "Canada, the United States and the 27 member states of the European Union"
 MAX_INPUT = 64  # longer input is refused before any parsing
 _ROUTING_KEY = re.compile(r"(?:[AC-FHKNPRTV-Y][0-9]{2}|D6W)", re.ASCII)
 COVERED_COUNTRIES = frozenset({"US", "CA"} | EU_MEMBER_STATES)
 # A district covering less of a ZIP's land than this is shown as "less likely".
 LESS_LIKELY_SHARE = 0.01
-LESS_LIKELY_NOTE = "Less likely: under 1% of this ZIP code's land lies in this district."
 # Member states whose MEPs represent sub-national constituencies.
 EU_CONSTITUENCY_STATES = frozenset({"IE", "BE", "IT", "PL"})
 # Postal areas where nobody lives: named, never placed in a riding.
 UNINHABITED = {
-    ("CA", "H0H"): "H0H 0H0 is Santa Claus's address at the North Pole, for Canada Post's "
-    "letters to Santa: nobody lives there, so it has no riding. Enter your home postal code.",
+    ("CA", "H0H"): _l(
+        "H0H 0H0 is Santa Claus's address at the North Pole, for Canada Post's "
+        "letters to Santa: nobody lives there, so it has no riding. Enter your home postal code."
+    ),
 }
+# Which service settled a split code: a name for programs (the API's `refined_by`), in English.
 REFINED_BY = {"US": "the US Census Bureau's geocoder", "CA": "Open North's Represent"}
 REFINED_NOTE = {
-    "US": "Found from your street address by the US Census Bureau's geocoder; we did not keep "
-    "the address.",
-    "CA": "Found from your full postal code by Open North's Represent.",
+    "US": _l(
+        "Found from your street address by the US Census Bureau's geocoder; we did not keep "
+        "the address."
+    ),
+    "CA": _l("Found from your full postal code by Open North's Represent."),
 }
 
 
@@ -57,28 +64,41 @@ def clean_query(country: str, postal_code: str) -> tuple[str, str]:
     """
     country = (country or "").strip().upper()[:MAX_INPUT]
     if not re.fullmatch(r"[A-Z]{2}", country, re.ASCII):
-        raise LookupInputError(f"Choose a country: we cover {COVERED}.", "country")
+        raise LookupInputError(
+            _l(
+                "Choose a country: we cover Canada, the United States and the 27 member states "
+                "of the European Union."
+            ),
+            "country",
+        )
     if country not in COVERED_COUNTRIES:
         raise LookupInputError(
-            f"We cannot look up representatives there yet: we cover {COVERED}.", "country"
+            _l(
+                "We cannot look up representatives there yet: we cover Canada, the United "
+                "States and the 27 member states of the European Union."
+            ),
+            "country",
         )
     raw = (postal_code or "")[:MAX_INPUT]
     code = normalize_postal_code(country, raw)
     if not code:
-        raise LookupInputError("Enter your postal code.")
+        raise LookupInputError(_l("Enter your postal code."))
     routing_key = country == "IE" and _ROUTING_KEY.fullmatch(code)
     if len(raw) >= MAX_INPUT or not (routing_key or is_valid_postal_code(country, code)):
         raise LookupInputError(_format_hint(country))
     return country, code
 
 
-def _format_hint(country: str) -> str:
+def _format_hint(country: str) -> Any:
+    """What to type, as a lazy message (translated when shown)."""
     if country == "US":
-        return "Enter a 5-digit ZIP code like 20500, or ZIP+4 like 20500-0003."
+        return _l("Enter a 5-digit ZIP code like 20500, or ZIP+4 like 20500-0003.")
     if country == "CA":
-        return "Enter a postal code like K1A 0B1 (or just its first three characters, K1A)."
+        return _l("Enter a postal code like K1A 0B1 (or just its first three characters, K1A).")
     example = postal_code_example(country)
-    return f"Enter a postal code like {example}." if example else "Enter a valid postal code."
+    if example:
+        return _l("Enter a postal code like %(example)s.", example=example)
+    return _l("Enter a valid postal code.")
 
 
 def lookup_representatives(
@@ -127,10 +147,9 @@ def refine_result(
 ) -> None:
     """Settle an unsure result with an online service, keeping the choice list on failure."""
     unsure = len(result.districts) > 1 or result.hint_only
-    asked = _ask_online(result, refiner, address) if unsure and refiner.enabled else None
-    if asked is None:
+    answer = _ask_online(result, refiner, address) if unsure and refiner.enabled else None
+    if answer is None:
         return
-    answer, what = asked
     picked = [d for d in result.districts if d.id == answer.district_id]
     seat = _seat_for(index, result.country, answer.district_id)
     regions = {r.region for d in result.districts for r in d.representatives}
@@ -146,28 +165,34 @@ def refine_result(
     if picked:
         result.districts = picked
         result.refined_by = REFINED_BY[result.country]
-        result.note = REFINED_NOTE[result.country]
+        result.note = str(REFINED_NOTE[result.country])
         return
     if answer.district_id:
         name = seat.district_name if seat else answer.district_id
         answer_reason = (
-            f"The online lookup placed you in {name}, which our data does not list for {what}."
-        )
+            _("The online lookup placed you in %(district)s, which our data does not list for "
+              "ZIP code %(zip)s.", district=name, zip=result.postal_code[:5])
+            if result.country == "US"
+            else _("The online lookup placed you in %(district)s, which our data does not list "
+                   "for postal codes starting with %(fsa)s.", district=name,
+                   fsa=result.postal_code[:3])
+        )  # fmt: skip
     else:
-        answer_reason = answer.reason
-    then = "Choose yours below." if len(result.districts) > 1 else "This is our own data's answer."
+        answer_reason = answer.reason_text()
+    then = (
+        _("Choose yours below.")
+        if len(result.districts) > 1
+        else _("This is our own data's answer.")
+    )
     result.refine_reason = f"{answer_reason} {then}"
 
 
-def _ask_online(result: LookupResult, refiner: Refiner, address: str) -> tuple[Any, str] | None:
-    """Ask the service that can settle this result: (its answer, what we looked up), or None."""
+def _ask_online(result: LookupResult, refiner: Refiner, address: str) -> Any:
+    """Ask the service that can settle this result for its answer, or None."""
     if result.country == "US" and address.strip():
-        return refiner.us_district(
-            address, result.postal_code[:5]
-        ), f"ZIP code {result.postal_code[:5]}"
+        return refiner.us_district(address, result.postal_code[:5])
     if result.country == "CA" and len(result.postal_code) == 7:
-        what = f"postal codes starting with {result.postal_code[:3]}"
-        return refiner.ca_riding(result.postal_code), what
+        return refiner.ca_riding(result.postal_code)
     return None
 
 
@@ -203,23 +228,28 @@ def _lookup_us(index: ReferenceIndex, result: LookupResult) -> None:
     if state_only:
         result.note = state_only[0]
     elif len(result.districts) > 1 and rows:
-        result.note = (
-            f"ZIP code {zip5} is split between {len(result.districts)} congressional "
-            "districts. Choose yours: the House counts letters only from constituents. "
-            + (
-                "Enter your street address below to find it, or check your voter registration card."
-                if result.online
-                else "Your district is shown on your voter registration card, or use the "
+        split = _(
+            "ZIP code %(zip)s is split between %(count)s congressional districts. Choose yours: "
+            "the House counts letters only from constituents.",
+            zip=zip5,
+            count=len(result.districts),
+        )
+        how = (
+            _("Enter your street address below to find it, or check your voter registration card.")
+            if result.online
+            else _(
+                "Your district is shown on your voter registration card, or use the "
                 "House's “Find your representative” page with your full address."
             )
         )
+        result.note = f"{split} {how}"
 
 
 def _lookup_us_unplaced(index: ReferenceIndex, result: LookupResult, zip5: str) -> None:
     """Offer the districts of nearby ZIP codes (same first three digits), else the state's."""
     state = region_for_postal_code("US", zip5)
     if state is None:
-        result.note = f"We cannot place the ZIP code {zip5}: it is not in our tables."
+        result.note = _("We cannot place the ZIP code %(zip)s: it is not in our tables.", zip=zip5)
         return
     nearby = _neighbour_districts(index, "US", zip5[:3], state)
     if any(d.endswith(ANY_DISTRICT) for d in nearby):
@@ -233,19 +263,22 @@ def _lookup_us_unplaced(index: ReferenceIndex, result: LookupResult, zip5: str) 
         return  # military and diplomatic mail: _finish says so
     # Only a state with several districts leaves anything to settle.
     result.hint_only = len(index.seats_in("us-house", state)) > 1
-    where = (
-        f"The districts of the nearby ZIP codes starting with {zip5[:3]} are listed. "
-        if nearby and len(result.districts) > 1
-        else f"The nearby ZIP codes starting with {zip5[:3]} all lie in this district. "
-        if nearby
-        else ""
+    sentences = [
+        _("ZIP code %(zip)s is not in our district table (it may be used only for PO boxes or "
+          "one organisation).", zip=zip5)
+    ]  # fmt: skip
+    if nearby and len(result.districts) > 1:
+        sentences.append(_("The districts of the nearby ZIP codes starting with %(prefix)s are "
+                           "listed.", prefix=zip5[:3]))  # fmt: skip
+    elif nearby:
+        sentences.append(_("The nearby ZIP codes starting with %(prefix)s all lie in this "
+                           "district.", prefix=zip5[:3]))  # fmt: skip
+    sentences.append(
+        _("Choose your district; your senators are the same for the whole state.")
+        if len(result.districts) > 1
+        else _("Your senators are the same for the whole state.")
     )
-    result.note = (
-        f"ZIP code {zip5} is not in our district table (it may be used only for PO boxes or "
-        f"one organisation). {where}"
-        + ("Choose your district; " if len(result.districts) > 1 else "")
-        + "your senators are the same for the whole state."
-    )
+    result.note = " ".join(sentences)
 
 
 def _neighbour_districts(
@@ -267,7 +300,10 @@ def _us_districts(index: ReferenceIndex, row: PostalRow) -> list[DistrictResult]
         return _state_districts(index, row.region)
     district = _district(index, "us-house", row.region, row.district_id, row.share)
     if row.share is not None and row.share < LESS_LIKELY_SHARE:
-        district.note = LESS_LIKELY_NOTE
+        district.note = _(
+            "Less likely: under %(share)s of this ZIP code's land lies in this district.",
+            share=format_share(LESS_LIKELY_SHARE),
+        )
     return [district]
 
 
@@ -284,7 +320,7 @@ def _lookup_ca(index: ReferenceIndex, result: LookupResult) -> None:
     result.choice_kind = "riding"
     fsa = result.postal_code[:3]
     if ("CA", fsa) in UNINHABITED:
-        result.note = UNINHABITED[("CA", fsa)]
+        result.note = str(UNINHABITED[("CA", fsa)])
         return
     rows = index.postal.get(("CA", fsa), [])
     if not rows:
@@ -295,43 +331,65 @@ def _lookup_ca(index: ReferenceIndex, result: LookupResult) -> None:
     _note_sources(result, rows)
     if rows[0].basis == "point":
         result.hint_only = True
-        names = " or ".join(d.name for d in result.districts)
-        result.note = (
-            f"Postal codes starting with {fsa} belong to a few large buildings and "
-            f"organisations rather than streets, so we place them by a reference point, which "
-            f"lies in {names}. If you live elsewhere, enter your home postal code."
+        result.note = _(
+            "Postal codes starting with %(fsa)s belong to a few large buildings and "
+            "organisations rather than streets, so we place them by a reference point, which "
+            "lies in %(ridings)s. If you live elsewhere, enter your home postal code.",
+            fsa=fsa,
+            ridings=_or_list(d.name for d in result.districts),
         )
     elif len(rows) > 1:
         result.preselect = True
-        result.note = (
-            f"Postal codes starting with {fsa} span {len(rows)} ridings; the first is the "
-            f"most likely. {_ca_prompt(result)}"
+        span = _(
+            "Postal codes starting with %(fsa)s span %(count)s ridings; the first is the "
+            "most likely.",
+            fsa=fsa,
+            count=len(rows),
         )
+        result.note = f"{span} {_ca_prompt(result)}"
+
+
+def _or_list(names: Iterable[str]) -> str:
+    """Names joined as alternatives: "A or B", "A, B or C" in the page's language."""
+    items = list(names)
+    if len(items) < 2:
+        return "".join(items)
+    return str(_("%(names)s or %(last)s", names=", ".join(items[:-1]), last=items[-1]))
 
 
 def _ca_prompt(result: LookupResult) -> str:
     """Tell the user how to settle the riding: the full code, or Elections Canada."""
-    elections_canada = "Elections Canada's “Find your riding” at elections.ca"
     if len(result.postal_code) == 3 and result.online:
-        return (
-            "Enter your full 6-character postal code to find yours, or choose it below "
-            f"({elections_canada} also tells you)."
+        return str(
+            _(
+                "Enter your full 6-character postal code to find yours, or choose it below "
+                "(Elections Canada's “Find your riding” at elections.ca also tells you)."
+            )
         )
-    return f"Choose yours below: {elections_canada} tells you from your full postal code."
+    return str(
+        _(
+            "Choose yours below: Elections Canada's “Find your riding” at elections.ca tells "
+            "you from your full postal code."
+        )
+    )
 
 
 def _lookup_ca_unplaced(index: ReferenceIndex, result: LookupResult, fsa: str) -> None:
     """Offer the ridings of neighbouring postal areas (same first two characters)."""
     province = region_for_postal_code("CA", fsa)
     if province is None:
-        result.note = f"We cannot place the postal code {result.postal_code}."
+        result.note = _("We cannot place the postal code %(code)s.", code=result.postal_code)
         return
     ridings = _neighbour_districts(index, "CA", fsa[:2], province)
     result.districts = [_district(index, "ca-commons", province, d) for d in ridings]
     result.hint_only = True
-    neighbours = f"; these are the ridings of the areas starting with {fsa[:2]}" if ridings else ""
-    result.note = f"We have no data for postal codes starting with {fsa}{neighbours}. "
-    result.note += _ca_prompt(result)
+    no_data = (
+        _("We have no data for postal codes starting with %(fsa)s; these are the ridings of the "
+          "areas starting with %(prefix)s.", fsa=fsa, prefix=fsa[:2])
+        if ridings
+        else _("We have no data for postal codes starting with %(fsa)s.", fsa=fsa)
+    )  # fmt: skip
+    result.note = f"{no_data} {_ca_prompt(result)}"
 
 
 def _lookup_eu(index: ReferenceIndex, result: LookupResult) -> None:
@@ -356,8 +414,8 @@ def _lookup_eu(index: ReferenceIndex, result: LookupResult) -> None:
     if result.at_large:
         result.note = _unknown_assignment_note(result, country, rows)
     elif len(result.districts) > 1 and rows:
-        result.note = (
-            rows[0].note or "This postal code lies in more than one constituency: choose yours."
+        result.note = rows[0].note or _(
+            "This postal code lies in more than one constituency: choose yours."
         )
 
 
@@ -377,29 +435,47 @@ def _constituency(index: ReferenceIndex, meps: list[Rep], cid: str) -> DistrictR
 
 def _unplaced_note(country: str, code: str) -> str:
     if country == "IE":
-        return (
-            f"Our data places only Dublin Eircodes (D01–D24, D6W) directly; {code} is not one "
-            "of them. Choose your constituency by your county."
+        return str(
+            _(
+                "Our data places only Dublin Eircodes (D01–D24, D6W) directly; %(code)s is not "
+                "one of them. Choose your constituency by your county.",
+                code=code,
+            )
         )
-    return f"We cannot place the postal code {code}: choose your constituency."
+    return str(_("We cannot place the postal code %(code)s: choose your constituency.", code=code))
 
 
 def _unknown_assignment_note(result: LookupResult, country: str, rows: list[PostalRow]) -> str:
-    names = " or ".join(d.name for d in result.districts)
-    where = f"You live in the {names} constituency. " if rows and names else ""
-    extra = f" {rows[0].note}" if rows and rows[0].note else ""
+    names = _or_list(d.name for d in result.districts)
+    sentences = []
+    if rows and names:
+        sentences.append(_("You live in the %(names)s constituency.", names=names))
     placed = sum(len(d.representatives) for d in result.districts)
     unknown = len(result.at_large)
     if not placed:
-        return (
-            f"{where}Our data does not say which constituency each MEP from this country was "
-            f"elected in, so all {unknown} are listed.{extra}"
+        sentences.append(
+            ngettext(
+                "Our data does not say which constituency each MEP from this country was "
+                "elected in, so all %(num)s are listed.",
+                "Our data does not say which constituency each MEP from this country was "
+                "elected in, so all %(num)s are listed.",
+                unknown,
+            )
         )
-    return (
-        f"{where}Its MEPs are listed first. We could not confirm the constituency of {unknown} "
-        f"other MEP{'s' if unknown != 1 else ''} from this country, so "
-        f"{'they are' if unknown != 1 else 'this MEP is'} listed too.{extra}"
-    )
+    else:
+        sentences.append(_("Its MEPs are listed first."))
+        sentences.append(
+            ngettext(
+                "We could not confirm the constituency of %(num)s other MEP from this country, "
+                "so this MEP is listed too.",
+                "We could not confirm the constituency of %(num)s other MEPs from this country, "
+                "so they are listed too.",
+                unknown,
+            )
+        )
+    if rows and rows[0].note:
+        sentences.append(rows[0].note)
+    return " ".join(sentences)
 
 
 def _apply_choice(index: ReferenceIndex, result: LookupResult, choice: str) -> None:
@@ -409,8 +485,13 @@ def _apply_choice(index: ReferenceIndex, result: LookupResult, choice: str) -> N
         choice = index.postal[("IE", choice)][0].district_id
     picked = [d for d in result.districts if d.id == choice]
     if not picked:
-        options = ", ".join(d.id for d in result.districts) or "none"
-        raise LookupInputError(f"Choose one of the listed districts ({options}).", "district")
+        if result.districts:
+            raise LookupInputError(
+                _l("Choose one of the listed districts (%(options)s).",
+                   options=", ".join(d.id for d in result.districts)),
+                "district",
+            )  # fmt: skip
+        raise LookupInputError(_l("There is no district to choose from here."), "district")
     result.districts = picked
     result.chosen = choice
 
@@ -423,8 +504,8 @@ def _finish(result: LookupResult, index: ReferenceIndex) -> None:
         if len(states) == 1:
             result.at_large = _senators(index, states)
         elif states:
-            result.note += (
-                " This ZIP code crosses a state line: your senators depend on your state."
+            result.note += " " + _(
+                "This ZIP code crosses a state line: your senators depend on your state."
             )
     has_choice = sum(1 for d in result.districts if d.representatives) > 1
     result.ambiguous = has_choice and result.chosen is None
@@ -434,9 +515,10 @@ def _finish(result: LookupResult, index: ReferenceIndex) -> None:
         _add_as_of(result, rep.source, rep.source_date.isoformat())
     result.as_of = dict(sorted(result.as_of.items()))
     if not result.representatives and not result.note:
-        result.note = (
-            f"We cannot place {result.postal_code} in a district: it may be a military, "
-            "diplomatic or special-purpose code. Try the postal code of your home address."
+        result.note = _(
+            "We cannot place %(code)s in a district: it may be a military, diplomatic or "
+            "special-purpose code. Try the postal code of your home address.",
+            code=result.postal_code,
         )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -15,10 +16,10 @@ from petition.text import is_web_url
 
 # Words for each position, on the public page, the lookup and the dashboard.
 POSITION_LABELS = {
-    Position.SUPPORTS: "Supports the demands",
-    Position.PARTLY: "Supports some of the demands",
-    Position.OPPOSES: "Opposes the demands",
-    Position.NO_REPLY: "Asked, no reply yet",
+    Position.SUPPORTS: _l("Supports the demands"),
+    Position.PARTLY: _l("Supports some of the demands"),
+    Position.OPPOSES: _l("Opposes the demands"),
+    Position.NO_REPLY: _l("Asked, no reply yet"),
 }
 
 
@@ -120,4 +121,4 @@ def position_labels(session: Session, campaign_id: int, rep_ids: list[str]) -> d
         RepresentativeResponse.campaign_id == campaign_id,
         RepresentativeResponse.representative_id.in_(rep_ids),
     )
-    return {rep_id: POSITION_LABELS[Position(p)] for rep_id, p in session.execute(query)}
+    return {rep_id: str(POSITION_LABELS[Position(p)]) for rep_id, p in session.execute(query)}

@@ -1,8 +1,11 @@
 """Every read of the running tallies, for the public counts, the dashboard, exports and packs.
 
-The tallies (`signature_counts`, `signature_day_counts`) are written by
-`petition.counts`; this module is the one place that reads them, so every page
-adds them up the same way. Letter events are counted here too.
+The tallies (`signature_counts`, `signature_day_counts`) and the journal of changes
+not folded into them yet (`tally_journal`) are written by `petition.counts`; this
+module is the one place that reads them, so every page adds them up the same way and
+every count is exact whether or not the count refresher has folded the journal. Each
+read is one statement over the union of tallies and journal, so a fold committing
+meanwhile neither hides rows nor counts them twice. Letter events are counted here too.
 """
 
 from __future__ import annotations
@@ -11,10 +14,17 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select, union_all
 from sqlalchemy.orm import Session
+from sqlalchemy.sql import Subquery
 
-from petition.models import LetterEvent, SignatureCount, SignatureDayCount, SignatureState
+from petition.models import (
+    LetterEvent,
+    SignatureCount,
+    SignatureDayCount,
+    SignatureState,
+    TallyJournal,
+)
 
 # A place as the tallies key it: (country, region, district id); "" where unknown.
 Place = tuple[str, str, str]
@@ -29,18 +39,42 @@ class Counts:
     updated_at: datetime | None = None
 
 
+def place_table(campaign_id: int) -> Subquery:
+    """The campaign's place tallies with the journal rows not folded yet, as one table.
+
+    Columns: country, region, district_id, state, count, updated_at.
+    """
+    c, j = SignatureCount, TallyJournal
+    return union_all(
+        select(c.country, c.region, c.district_id, c.state, c.count, c.updated_at)
+        .where(c.campaign_id == campaign_id),
+        select(j.country, j.region, j.district_id, j.state, j.delta, j.created_at)
+        .where(j.campaign_id == campaign_id),
+    ).subquery("place_tallies")  # fmt: skip
+
+
+def day_table(campaign_id: int) -> Subquery:
+    """The campaign's day tallies with the journal rows not folded yet: day, state, count."""
+    d, j = SignatureDayCount, TallyJournal
+    return union_all(
+        select(d.day, d.state, d.count).where(d.campaign_id == campaign_id),
+        select(j.day, j.state, j.delta).where(j.campaign_id == campaign_id),
+    ).subquery("day_tallies")
+
+
+def _columns(table: Subquery, columns: tuple[Any, ...]) -> list[ColumnElement[Any]]:
+    """The table's columns named like the given tally columns (or names)."""
+    return [table.c[c if isinstance(c, str) else c.key] for c in columns]
+
+
 def read_counts(session: Session, campaign_id: int, states: frozenset[SignatureState]) -> Counts:
     """Sum the tallies of the given states by country, by region and by district."""
+    t = place_table(campaign_id)
+    place = (t.c.country, t.c.region, t.c.district_id)
     rows = session.execute(
-        select(
-            SignatureCount.country,
-            SignatureCount.region,
-            SignatureCount.district_id,
-            func.sum(SignatureCount.count),
-            func.max(SignatureCount.updated_at),
-        )
-        .where(SignatureCount.campaign_id == campaign_id, SignatureCount.state.in_(states))
-        .group_by(SignatureCount.country, SignatureCount.region, SignatureCount.district_id)
+        select(*place, func.sum(t.c.count), func.max(t.c.updated_at))
+        .where(t.c.state.in_(states))
+        .group_by(*place)
     ).all()
     by_country: dict[str, int] = {}
     by_region: dict[str, int] = {}
@@ -67,11 +101,8 @@ def read_counts(session: Session, campaign_id: int, states: frozenset[SignatureS
 
 def state_totals(session: Session, campaign_id: int) -> dict[str, int]:
     """Return the campaign's signatures per state (every state, zero when none)."""
-    rows = session.execute(
-        select(SignatureCount.state, func.sum(SignatureCount.count))
-        .where(SignatureCount.campaign_id == campaign_id)
-        .group_by(SignatureCount.state)
-    ).all()
+    t = place_table(campaign_id)
+    rows = session.execute(select(t.c.state, func.sum(t.c.count)).group_by(t.c.state)).all()
     found = {SignatureState(state).value: int(n or 0) for state, n in rows}
     return {s.value: found.get(s.value, 0) for s in SignatureState}
 
@@ -85,14 +116,17 @@ def sum_places(
 ) -> list[tuple[Any, ...]]:
     """Sum the place tallies grouped by the given columns; places now at zero are left out.
 
-    Rows are (*keys, count), ordered by the keys, or largest count first.
+    Columns are SignatureCount's (or their names). Rows are (*keys, count), ordered by
+    the keys, or largest count first.
     """
-    total = func.sum(SignatureCount.count)
-    order = (total.desc(), *columns) if largest_first else columns
+    t = place_table(campaign_id)
+    keys = _columns(t, columns)
+    total = func.sum(t.c.count)
+    order = (total.desc(), *keys) if largest_first else keys
     query = (
-        select(*columns, total)
-        .where(SignatureCount.campaign_id == campaign_id, SignatureCount.state.in_(states))
-        .group_by(*columns)
+        select(*keys, total)
+        .where(t.c.state.in_(states))
+        .group_by(*keys)
         .having(total > 0)
         .order_by(*order)
     )
@@ -112,13 +146,14 @@ def day_totals(
     session: Session, campaign_id: int, states: frozenset[SignatureState]
 ) -> list[tuple[date, int]]:
     """Return the signatures per day they entered one of the states, oldest first."""
-    total = func.sum(SignatureDayCount.count)
+    t = day_table(campaign_id)
+    total = func.sum(t.c.count)
     query = (
-        select(SignatureDayCount.day, total)
-        .where(SignatureDayCount.campaign_id == campaign_id, SignatureDayCount.state.in_(states))
-        .group_by(SignatureDayCount.day)
+        select(t.c.day, total)
+        .where(t.c.state.in_(states))
+        .group_by(t.c.day)
         .having(total != 0)
-        .order_by(SignatureDayCount.day)
+        .order_by(t.c.day)
     )
     return [(day, max(0, int(n))) for day, n in session.execute(query)]  # never below zero
 

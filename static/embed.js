@@ -7,6 +7,7 @@
   if (!root || !window.fetch) { return; }
   var seconds = Math.max(parseInt(root.dataset.pollSeconds, 10) || 30, 5);
   var language = document.documentElement.lang || "en";
+  var plural = window.Intl && Intl.PluralRules ? new Intl.PluralRules(language) : null;
 
   function show(counts) {
     if (root.dataset.empty === "true") {
@@ -17,7 +18,8 @@
     var label = document.getElementById("embed-label");
     var progress = document.getElementById("embed-progress");
     total.textContent = counts.total.toLocaleString(language);
-    label.textContent = counts.total === 1 ? label.dataset.one : label.dataset.other;
+    var one = plural ? plural.select(counts.total) === "one" : counts.total === 1;
+    label.textContent = one ? label.dataset.one : label.dataset.other;
     progress.value = Math.min(counts.total, counts.goal);
     progress.textContent = (Math.round(1000 * counts.total / counts.goal) / 10) + "%";
   }

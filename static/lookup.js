@@ -8,6 +8,14 @@
   var count = box.querySelector("[data-filter-count]");
   var groups = Array.prototype.slice.call(box.querySelectorAll(".mep-group"));
   field.hidden = false;
+  // The page gives the words in its language: data-one and data-other, with {n} for the number.
+  var language = document.documentElement.lang || "en";
+  var plural = window.Intl && Intl.PluralRules ? new Intl.PluralRules(language) : null;
+  function found(n) {
+    var one = plural ? plural.select(n) === "one" : n === 1;
+    var words = one ? count.dataset.one : count.dataset.other;
+    return words.replace("{n}", n.toLocaleString(language));
+  }
   input.addEventListener("input", function () {
     var words = input.value.toLowerCase().split(/\s+/).filter(Boolean);
     var shown = 0;
@@ -23,6 +31,6 @@
       group.open = words.length > 0 && hits > 0;
       shown += hits;
     });
-    count.textContent = words.length ? shown + (shown === 1 ? " member found" : " members found") : "";
+    count.textContent = words.length ? found(shown) : "";
   });
 })();

@@ -17,6 +17,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import create_engine, text
+from werkzeug.serving import make_server
 
 from petition import create_app
 from petition.db import Base, get_engine
@@ -411,3 +412,23 @@ def fake_service() -> Iterator[FakeService]:
     service = FakeService()
     yield service
     service.close()
+
+
+@pytest.fixture
+def live_app(make_app, database_url, tmp_path):
+    """A threaded HTTP server on 127.0.0.1 serving a fresh app; yields (app, base URL)."""
+    if database_url == "sqlite://":  # threads need a shared file, not a private memory DB
+        database_url = f"sqlite:///{tmp_path / 'server.db'}"
+    app = make_app(DATABASE_URL=database_url)
+    app.config["TESTING"] = False
+    Base.metadata.drop_all(get_engine(app))
+    Base.metadata.create_all(get_engine(app))
+    app.extensions[MAIL_KEY] = FakeMailBackend()
+    load_campaigns(app)
+    http = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=http.serve_forever, daemon=True)
+    thread.start()
+    yield app, f"http://127.0.0.1:{http.server_port}"
+    http.shutdown()
+    thread.join(timeout=10)
+    Base.metadata.drop_all(get_engine(app))

@@ -13,6 +13,11 @@ from sqlalchemy import inspect, text
 from petition.cli import alembic_config
 from petition.db import Base, get_engine
 
+INSERT_CAMPAIGN = (
+    "INSERT INTO campaigns (id, slug, title, goal, created_at, updated_at) "
+    "VALUES (1, 'c', 'C', 10, '2026-01-01 00:00:00', '2026-01-01 00:00:00')"
+)
+
 
 @pytest.fixture
 def empty_app(make_app, database_url, tmp_path):
@@ -50,12 +55,7 @@ def test_tallies_are_rebuilt_from_existing_signatures(empty_app) -> None:
     assert runner.invoke(args=["db", "upgrade", "23050214430e"]).exit_code == 0
     engine = get_engine(empty_app)
     with engine.begin() as conn:
-        conn.execute(
-            text(
-                "INSERT INTO campaigns (id, slug, title, goal, created_at, updated_at) "
-                "VALUES (1, 'c', 'C', 10, '2026-01-01 00:00:00', '2026-01-01 00:00:00')"
-            )
-        )
+        conn.execute(text(INSERT_CAMPAIGN))
         for n, (state, confirmed) in enumerate(
             [("pending", None), ("confirmed", "2026-02-03 10:00:00"), ("confirmed", None)]
         ):
@@ -84,3 +84,37 @@ def test_tallies_are_rebuilt_from_existing_signatures(empty_app) -> None:
         ("2026-02-03", "confirmed", 1),
     ]
     assert runner.invoke(args=["db", "downgrade", "23050214430e"]).exit_code == 0
+
+
+def test_downgrade_folds_the_tally_journal(empty_app) -> None:
+    """Leaving the journal behind keeps every count it held."""
+    runner = empty_app.test_cli_runner()
+    assert runner.invoke(args=["db", "upgrade"]).exit_code == 0
+    engine = get_engine(empty_app)
+    with engine.begin() as conn:
+        conn.execute(text(INSERT_CAMPAIGN))
+        conn.execute(
+            text(
+                "INSERT INTO signature_counts (campaign_id, country, region, district_id, state,"
+                " count, updated_at) VALUES (1, 'CA', 'QC', '', 'confirmed', 5,"
+                " '2026-01-02 00:00:00')"
+            )
+        )
+        for state, delta in [("confirmed", 1), ("confirmed", 1), ("pending", 1)]:
+            conn.execute(
+                text(
+                    "INSERT INTO tally_journal (campaign_id, country, region, district_id, day,"
+                    " state, delta, created_at) VALUES (1, 'CA', 'QC', '', '2026-01-03', :s, :d,"
+                    " '2026-01-03 10:00:00')"
+                ),
+                {"s": state, "d": delta},
+            )
+    assert runner.invoke(args=["db", "downgrade", "5b1e0c2d7a90"]).exit_code == 0
+    with engine.connect() as conn:
+        counts = conn.execute(
+            text("SELECT state, count FROM signature_counts ORDER BY state")
+        ).all()
+        days = conn.execute(text("SELECT state, count FROM signature_day_counts ORDER BY state"))
+        assert [tuple(r) for r in counts] == [("confirmed", 7), ("pending", 1)]
+        assert [tuple(r) for r in days] == [("confirmed", 2), ("pending", 1)]
+    assert "tally_journal" not in inspect(engine).get_table_names()

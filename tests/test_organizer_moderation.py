@@ -12,7 +12,7 @@ from flask import Flask
 from sqlalchemy import func, select
 
 from petition.campaigns import get_campaign
-from petition.counts import tally
+from petition.counts import fold_tally_journal, tally
 from petition.db import EXTENSION_KEY as DB_KEY
 from petition.db import get_engine, get_session
 from petition.models import (
@@ -109,7 +109,8 @@ def signers(app_ctx: None, monkeypatch: pytest.MonkeyPatch) -> dict[str, Signatu
 
 
 def _tallies() -> dict[tuple[object, ...], int]:
-    """Return the non-zero place tallies."""
+    """Return the non-zero place tallies, once the journal is folded into them."""
+    fold_tally_journal(get_session())
     rows = get_session().scalars(select(SignatureCount)).all()
     return {
         (r.campaign_id, r.country, r.region, r.district_id, r.state): r.count
@@ -119,7 +120,8 @@ def _tallies() -> dict[tuple[object, ...], int]:
 
 
 def _day_tallies() -> dict[tuple[object, ...], int]:
-    """Return the non-zero day tallies."""
+    """Return the non-zero day tallies, once the journal is folded into them."""
+    fold_tally_journal(get_session())
     rows = get_session().scalars(select(SignatureDayCount)).all()
     return {(r.campaign_id, r.day, r.state): r.count for r in rows if r.count}
 

@@ -385,6 +385,7 @@ def test_letter_api_languages(ref_client) -> None:
     bad = ref_client.get(f"/api/v1/letters?representative={MP}&lang=de")
     assert bad.status_code == 400 and bad.json == {
         "error": "'lang' must be one of en, fr for this representative.",
+        "message": "'lang' must be one of en, fr for this representative.",
         "field": "lang",
     }
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -10,9 +12,17 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from petition.models import IntegrityEvent, Organizer, new_session_version, utcnow
 
 PASSWORD_MIN = 12
-# Checked against when the email is unknown, so a wrong email costs as long as a wrong
-# password and the timing does not tell whether an account exists.
-_DUMMY_HASH = generate_password_hash("not-a-real-password", method="scrypt")
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    """Return a hash checked against when the email is unknown.
+
+    A wrong email then costs as long as a wrong password, and the timing does not tell
+    whether an account exists. Computed on first use, not at import: scrypt takes
+    about 0.3 s, which every worker would otherwise spend before answering anything.
+    """
+    return generate_password_hash("not-a-real-password", method="scrypt")
 
 
 class OrganizerError(ValueError):
@@ -84,7 +94,7 @@ def check_password(organizer: Organizer, password: str) -> bool:
 def authenticate(session: Session, email: str, password: str) -> Organizer | None:
     """Return the organizer if the password matches; spend the same time either way."""
     organizer = find_organizer(session, email)
-    hashed = organizer.password_hash if organizer else _DUMMY_HASH
+    hashed = organizer.password_hash if organizer else _dummy_hash()
     if not check_password_hash(hashed, password) or organizer is None:
         return None
     organizer.last_login_at = utcnow()

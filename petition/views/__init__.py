@@ -5,23 +5,54 @@ from __future__ import annotations
 import logging
 
 from flask import Flask, render_template, request
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import InterfaceError, OperationalError, SQLAlchemyError
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.wrappers import Response
 
 from petition.db import get_session
+from petition.lookup_results import rep_title
 from petition.organizer.formats import format_share, format_when
 from petition.text import initials
+from petition.views.context import api_error
 
 logger = logging.getLogger("petition.views")
 
 # Seconds a client is asked to wait when the database is unreachable.
 RETRY_AFTER_SECONDS = 60
 
+# The errors a visitor may meet, named and explained in the page's language; werkzeug's
+# own English words are the msgids, so English pages read as before.
+ERROR_TITLES = {
+    400: _l("Bad Request"),
+    403: _l("Forbidden"),
+    404: _l("Page not found"),
+    405: _l("Method Not Allowed"),
+    410: _l("Gone"),
+    413: _l("Request Entity Too Large"),
+    429: _l("Too Many Requests"),
+}
+ERROR_TEXTS = {
+    400: _l("The browser (or proxy) sent a request that this server could not understand."),
+    403: _l("You do not have the permission to see this page."),
+    404: _l("There is no page at this address. Check the link, or start from the petition."),
+    405: _l("The method is not allowed for the requested URL."),
+    410: _l("This page is no longer available."),
+    413: _l("The data value transmitted exceeds the capacity limit."),
+    429: _l("Too many requests from your network. Wait a few minutes and try again."),
+}
+
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; img-src 'self' data: https:; style-src 'self'; "
     "form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'"
+)
+
+SECURITY_HEADERS = (
+    ("Content-Security-Policy", CONTENT_SECURITY_POLICY),
+    ("X-Content-Type-Options", "nosniff"),
+    ("Referrer-Policy", "same-origin"),
 )
 
 
@@ -41,6 +72,7 @@ def register(app: Flask) -> None:
     app.register_blueprint(share.bp)
     app.register_blueprint(site.bp)
     app.add_template_filter(initials)
+    app.add_template_filter(rep_title)
     app.add_template_filter(format_when, "when")
     app.add_template_filter(format_share, "share")
     if app.config["TRUSTED_PROXIES"]:
@@ -53,11 +85,14 @@ def register(app: Flask) -> None:
     @app.after_request
     def security_headers(response: Response) -> Response:
         # Everything the pages need is served from this site: no CDN, fonts or scripts.
-        response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("Referrer-Policy", "same-origin")
-        if hsts:
-            response.headers.setdefault("Strict-Transport-Security", hsts)
+        # One pass over the names: werkzeug answers a missing header with an exception,
+        # which costs more than the rest of this hook.
+        present = {name.lower() for name, _value in response.headers.items()}
+        for name, value in SECURITY_HEADERS:
+            if name.lower() not in present:
+                response.headers.add(name, value)
+        if hsts and "strict-transport-security" not in present:
+            response.headers.add("Strict-Transport-Security", hsts)
         return response
 
     @app.errorhandler(HTTPException)
@@ -67,9 +102,10 @@ def register(app: Flask) -> None:
         headers = {k: v for k, v in error.get_headers() if k == "Retry-After"}
         if code == 429 and request.endpoint == "organizer.login":
             return (*organizer.render_login_limited(), headers)
+        title, text = describe_error(error)
         if request.path.startswith("/api/"):
-            return {"error": error.description or error.name}, code, headers
-        return render_template("errors/http.html", error=error), code, headers
+            return api_error(error.description or error.name, text), code, headers
+        return render_template("errors/http.html", title=title, text=text), code, headers
 
     @app.errorhandler(OperationalError)
     @app.errorhandler(InterfaceError)
@@ -80,15 +116,27 @@ def register(app: Flask) -> None:
         _rollback()
         headers = {"Retry-After": str(RETRY_AFTER_SECONDS)}
         if request.path.startswith("/api/"):
-            return {"error": "The database is unavailable; try again in a minute."}, 503, headers
+            message = _l("The database is unavailable; try again in a minute.")
+            return api_error(message, message), 503, headers
         return render_template("errors/unavailable.html"), 503, headers
 
     @app.errorhandler(500)
     def server_error(_error: Exception) -> tuple[str, int]:
         _rollback()
         if request.path.startswith("/api/"):
-            return {"error": "Internal server error"}, 500  # type: ignore[return-value]
+            return api_error("Internal server error", _("Internal server error")), 500  # type: ignore[return-value]
         return render_template("errors/500.html"), 500
+
+
+def describe_error(error: HTTPException) -> tuple[str, str]:
+    """The title and explanation of an error page, in the page's language: ours when the
+    error carries werkzeug's default description, else the description it was raised with."""
+    code = error.code or 500
+    title = str(ERROR_TITLES.get(code, error.name))
+    own = error.description is not None and error.description != type(error).description
+    if own or code not in ERROR_TEXTS:
+        return title, str(error.description or error.name)
+    return title, str(ERROR_TEXTS[code])
 
 
 def _hsts_header(app: Flask) -> str:

@@ -5,9 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, abort, current_app, request, url_for
+from flask_babel import lazy_gettext as _l
 from werkzeug.wrappers import Response
 
 from petition.content import CampaignContent
+from petition.httpcache import public
 from petition.letters import (
     MAILTO_LIMIT,
     LetterInputError,
@@ -20,6 +22,7 @@ from petition.letters import (
 from petition.limits import limit, limit_address_lookups
 from petition.representatives import LookupInputError
 from petition.views.context import (
+    api_error,
     current_content,
     letter_templates,
     public_counts,
@@ -39,16 +42,18 @@ def allow_cross_origin(response: Response) -> Response:
 
 
 @bp.get("/campaigns/<slug>/counts")
+@public
 def counts(slug: str) -> dict[str, object]:
     """Return the campaign's public counts (confirmed signatures)."""
     campaigns: dict[str, CampaignContent] = current_app.extensions["petition.campaigns"]
     content = campaigns.get(slug)
     if content is None:
-        abort(404, "No campaign with this name.")
+        abort(404, _l("No campaign with this name."))
     return public_counts(content)
 
 
 @bp.get("/representatives")
+@public
 @limit("LOOKUP_RATE_LIMIT", "lookup")
 @limit_address_lookups
 def representatives() -> tuple[dict[str, object], int]:
@@ -61,7 +66,7 @@ def representatives() -> tuple[dict[str, object], int]:
             request.args.get("address", ""),
         )
     except LookupInputError as exc:
-        return {"error": str(exc), "field": exc.field}, 400
+        return api_error(exc.message, exc.message, field=exc.field), 400
     return result.to_json(), 200
 
 
@@ -78,7 +83,7 @@ def letters() -> tuple[dict[str, object], int]:
             writer_languages(),
         )
     except LetterInputError as exc:
-        return {"error": str(exc), "field": exc.field}, 400
+        return api_error(exc.message, exc.message, field=exc.field), 400
     mailto = mailto_url(rep.email, letter.subject, letter.body) if rep.email else None
     params: dict[str, Any] = {"rep_id": rep.id, **print_params(request.args), "lang": template.lang}
     print_url = url_for("letters.print_letter", **params) if rep.address else None

@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 from datetime import timedelta
+from typing import Any
 
 from flask import (
     Blueprint,
     abort,
     current_app,
+    make_response,
     redirect,
     render_template,
     request,
     url_for,
 )
 from flask import session as browser_session
+from flask_babel import gettext as _
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.wrappers import Response
 
@@ -24,6 +28,7 @@ from petition.content import CampaignContent
 from petition.counts import counts_cache_key
 from petition.db import get_session
 from petition.forms import ConfirmForm, SignForm
+from petition.httpcache import private, public, shared_page
 from petition.limits import hit, limit
 from petition.mail import queue_email
 from petition.models import Signature
@@ -54,21 +59,35 @@ logger = logging.getLogger("petition.campaigns")
 TOKEN_MAX = 200
 
 
-def _render_home(form: SignForm, error: str | None = None, *, with_counts: bool = True) -> str:
+def _render_home(
+    form: SignForm,
+    error: str | None = None,
+    counts: dict[str, Any] | None = None,
+    *,
+    with_counts: bool = True,
+) -> str:
     content = current_content()
     return render_template(
         "campaigns/home.html",
         content=content,
-        counts=public_counts(content) if with_counts else None,
+        counts=(counts or public_counts(content)) if with_counts else None,
         form=form,
         error=error,
     )
 
 
 @bp.get("/")
-def home() -> str:
+def home() -> Response:
     """Show the situation, the demands, the counter and the sign form."""
-    return _render_home(SignForm())
+    content = current_content()
+    counts = public_counts(content)
+    # Only the counter changes between renderings; the rest, country list included, is
+    # the same for everyone and comes from memory, with this visitor's CSRF token.
+    version = (content.slug, content.language, counts["total"], counts["goal"],
+               counts["letters_sent"])  # fmt: skip
+    page = shared_page(f"home:{content.slug}", version,
+                       lambda: _render_home(SignForm(), counts=counts))  # fmt: skip
+    return private(make_response(page))
 
 
 @bp.post("/")
@@ -85,7 +104,7 @@ def sign() -> Response | tuple[str, int]:
     except SQLAlchemyError:
         logger.exception("Could not record a signature")
         get_session().rollback()
-        error = (
+        error = _(
             "We could not save your signature just now. Your details are still here: "
             "please try again in a minute."
         )
@@ -156,18 +175,19 @@ def _remember_signer(form: SignForm) -> Response:
 
 
 @bp.get("/thanks")
-def thanks() -> str | Response:
+def thanks() -> Response:
     """Tell the signer to check their inbox and what they can do next."""
     signer = browser_session.get("signer")
     if not signer:
         return redirect(url_for("campaigns.home", _anchor="sign"))
-    return render_template(
+    page = render_template(
         "campaigns/thanks.html",
         content=current_content(),
         signer=signer,
         share_url=current_app.config["BASE_URL"] + "/",
         lookup_url=_lookup_url(signer),
     )
+    return private(make_response(page))
 
 
 def _lookup_url(signer: dict[str, str]) -> str | None:
@@ -180,16 +200,21 @@ def _lookup_url(signer: dict[str, str]) -> str | None:
 
 
 @bp.get("/learn-more")
+@public
 def learn_more() -> str:
     """Show the campaign's questions and answers."""
-    return render_template("campaigns/learn_more.html", content=current_content())
+    content = current_content()
+    render = functools.partial(render_template, "campaigns/learn_more.html", content=content)
+    return shared_page("learn_more", content.slug, render)
 
 
 @bp.get("/privacy")
+@public
 def privacy() -> str:
     """Show the privacy notice, with the retention periods these settings give."""
     config, content = current_app.config, current_content()
-    return render_template(
+    render = functools.partial(
+        render_template,
         "campaigns/privacy.html",
         content=content,
         token_ttl_days=config["TOKEN_TTL_DAYS"],
@@ -198,6 +223,7 @@ def privacy() -> str:
         retention_end=retention_end(content.closes, content.retention_months),
         public_min_count=config["PUBLIC_MIN_COUNT"],
     )
+    return shared_page("privacy", content.slug, render)
 
 
 def _signature_for(token: str, *, deleting: bool = False) -> Signature:
@@ -212,8 +238,10 @@ def _signature_for(token: str, *, deleting: bool = False) -> Signature:
     except SignatureNotFoundError:
         abort(
             404,
-            "This link is not valid. It may have been replaced by a newer email, "
-            "or the signature may have been deleted.",
+            _(
+                "This link is not valid. It may have been replaced by a newer email, "
+                "or the signature may have been deleted."
+            ),
         )
 
 

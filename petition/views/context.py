@@ -3,22 +3,28 @@ letter templates and the lookup. Helpers only; no routes, so views never import 
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from flask import abort, current_app, request
+from flask_babel import force_locale
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.exc import SQLAlchemyError
 
 from petition.cache import get_cache
 from petition.campaigns import get_campaign, sync_campaign
 from petition.content import CampaignContent, LetterTemplates
-from petition.counts import cached_counts
-from petition.db import get_session
+from petition.counts import counts_cache_key, fold_tallies, public_counts_data
+from petition.db import get_session, in_transaction, write_sessionmaker
 from petition.forms import ADDRESS_MAX
 from petition.geocoders import current_geocoders
-from petition.i18n import page_language
+from petition.i18n import SOURCE_LANGUAGE, page_language
 from petition.limits import client_address
 from petition.models import COUNTED_STATES, COUNTED_STATES_WITH_PENDING, Campaign
 from petition.representatives import LookupResult, lookup_representatives
 from petition.views.refs import current_index
+
+logger = logging.getLogger("petition.counts")
 
 
 def current_content() -> CampaignContent:
@@ -49,19 +55,28 @@ def writer_languages() -> list[str]:
 
 
 def public_counts(content: CampaignContent) -> dict[str, Any]:
-    """Return the campaign's public counts from the cache."""
+    """Return the campaign's public counts from the cache; on a miss, fold and read them."""
+    cache = get_cache(current_app)
+    cached = cache.get(counts_cache_key(content.slug))
+    if cached is not None:
+        return dict(cached)
+    config = current_app.config
+    if not in_transaction():  # folding takes the write lock: never inside a reading one
+        try:
+            fold_tallies(write_sessionmaker(current_app), wait=False)
+        except SQLAlchemyError:
+            logger.exception("Could not fold the tally journal; counts still add it up")
     campaign = get_campaign(get_session(), content.slug)
-    states = COUNTED_STATES_WITH_PENDING if current_app.config["COUNT_PENDING"] else COUNTED_STATES
-    return cached_counts(
+    data = public_counts_data(
         get_session(),
-        get_cache(current_app),
         campaign.id if campaign else None,
         slug=content.slug,
         goal=content.goal,
-        states=frozenset(states),
-        ttl=current_app.config["COUNTS_CACHE_SECONDS"],
-        min_count=current_app.config["PUBLIC_MIN_COUNT"],
+        states=COUNTED_STATES_WITH_PENDING if config["COUNT_PENDING"] else COUNTED_STATES,
+        min_count=config["PUBLIC_MIN_COUNT"],
     )
+    cache.set(counts_cache_key(content.slug), data, config["COUNTS_CACHE_SECONDS"])
+    return data
 
 
 def run_lookup(
@@ -84,8 +99,16 @@ def content_in(slug: str, language: str | None = None) -> CampaignContent:
     campaigns: dict[str, CampaignContent] = current_app.extensions["petition.campaigns"]
     content = campaigns.get(slug)
     if content is None:
-        abort(404, "No campaign with this name.")
+        abort(404, _l("No campaign with this name."))
     translations: dict[str, dict[str, CampaignContent]] = current_app.extensions[
         "petition.campaign_translations"
     ]
     return translations.get(slug, {}).get(language or "", content)
+
+
+def api_error(error: Any, message: Any, **fields: str) -> dict[str, Any]:
+    """A JSON API error: `error` in English whatever the language asked for (stable, for
+    programs), `message` in the language of the Accept-Language header (for people)."""
+    with force_locale(SOURCE_LANGUAGE):
+        english = str(error)
+    return {"error": english, "message": str(message), **fields}

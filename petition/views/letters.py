@@ -17,6 +17,7 @@ from babel import Locale
 from babel.dates import format_date
 from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
 from flask import session as browser_session
+from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 from wtforms.fields.choices import SelectChoice
 
@@ -60,11 +61,13 @@ OPEN_TOKEN_MAX_AGE = 2 * 24 * 3600
 def _rep_or_404(rep_id: str) -> Rep:
     rep = current_index().reps.get(rep_id[:64])
     if rep is None:
-        abort(404, "We do not know this representative. Look them up again from your postal code.")
+        abort(
+            404, _("We do not know this representative. Look them up again from your postal code.")
+        )
     if rep.vacant:
-        abort(404, "This seat is vacant: there is nobody to write to yet.")
+        abort(404, _("This seat is vacant: there is nobody to write to yet."))
     if not letter_languages(letter_templates(), rep):
-        abort(404, "There is no letter for this representative yet.")
+        abort(404, _("There is no letter for this representative yet."))
     return rep
 
 
@@ -219,13 +222,13 @@ def send(rep_id: str) -> tuple[str, int]:
     channel = request.form.get("channel", "")
     valid = form.validate()
     if not (form.body.data or "").strip():
-        form.body.errors = [*form.body.errors, "The letter is empty."]
+        form.body.errors = [*form.body.errors, _("The letter is empty.")]
         valid = False
     if not valid:
         return render_composer(form, rep, 400)
     _remember_writer(form)
     if channel not in available_channels(rep):
-        return render_composer(form, rep, 400, "Choose one of the ways to send it below.")
+        return render_composer(form, rep, 400, _("Choose one of the ways to send it below."))
     if channel == "print":
         return _print_page(form, rep)
     page = render_template("letters/ready.html", channel=channel, **_page_values(form, rep))
@@ -279,7 +282,7 @@ def opened(token: str) -> tuple[str, int]:
         abort(400, str(exc))
     rep = current_index().reps.get(rep_id)
     if rep is None or rep.vacant or channel not in available_channels(rep):
-        abort(400, "This cannot be counted.")
+        abort(400, _("This cannot be counted."))
     _record(rep, channel, browser)
     return "", 204
 
@@ -309,8 +312,8 @@ def print_letter(rep_id: str) -> tuple[str, int]:
     except LetterInputError as exc:
         abort(400, str(exc))
     if not rep.address:
-        abort(404, "We have no postal address for this representative: write by email or "
-                   "through their contact form.")  # fmt: skip
+        abort(404, _("We have no postal address for this representative: write by email or "
+                     "through their contact form."))  # fmt: skip
     writer = Writer(**{f: clean_text(request.args.get(f, "")) for f in WRITER_FIELDS})
     page = render_template(
         "letters/print.html",

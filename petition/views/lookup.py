@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
 from petition.campaigns import get_campaign
@@ -74,7 +75,7 @@ def lookup_address() -> Response | tuple[str, int]:
                                 postal_code=result.postal_code,
                                 district=result.districts[0].id), code=303)  # fmt: skip
     form.postal_code.data = result.postal_code
-    return render_lookup(form, result, address_error=" ".join(form.address.errors)), (
+    return render_lookup(form, result, address_error=" ".join(map(str, form.address.errors))), (
         400 if form.address.errors else 200
     )
 
@@ -122,7 +123,7 @@ def report() -> Response | tuple[str, int]:
             email=form.email.data or "",
         )
         get_session().commit()
-        flash("Thank you: the organizers will check and correct the data.")
+        flash(_("Thank you: the organizers will check and correct the data."))
         return redirect(url_for("lookup.lookup", country=form.country.data,
                                 postal_code=form.postal_code.data), code=303)  # fmt: skip
     status = 400 if request.method == "POST" else 200

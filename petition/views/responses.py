@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, render_template
+from flask_babel import lazy_gettext as _l
 
 from petition.campaigns import get_campaign
 from petition.content import LETTER_BODIES, CampaignContent
 from petition.db import get_session
 from petition.i18n import page_language
 from petition.models import ANSWERED_POSITIONS
-from petition.postal import place_name
 from petition.responses import POSITION_LABELS, group_responses, list_responses
 from petition.views.refs import current_index
 
@@ -17,10 +17,10 @@ bp = Blueprint("responses", __name__)
 
 # Headings of each body on the public page.
 BODY_NAMES = {
-    "us-house": "US House of Representatives",
-    "us-senate": "US Senate",
-    "ca-commons": "House of Commons of Canada",
-    "eu-parliament": "European Parliament",
+    "us-house": _l("US House of Representatives"),
+    "us-senate": _l("US Senate"),
+    "ca-commons": _l("House of Commons of Canada"),
+    "eu-parliament": _l("European Parliament"),
 }
 
 
@@ -36,8 +36,7 @@ def index(slug: str) -> str:
     return render_template(
         "responses/index.html",
         content=content,
-        groups=(groups := group_responses(responses, current_index().reps, LETTER_BODIES)),
-        country_names={g.country: place_name(g.country) for g in groups},
+        groups=group_responses(responses, current_index().reps, LETTER_BODIES),
         body_names=BODY_NAMES,
         position_labels=POSITION_LABELS,
         answered_positions=ANSWERED_POSITIONS,

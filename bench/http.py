@@ -1,0 +1,381 @@
+"""Every public path under gunicorn and wrk, against a bare Flask app, on SQLite and PostgreSQL.
+
+Usage (from the checkout, needs /usr/bin/wrk):
+
+    .venv/bin/python -m bench.http [--database sqlite|postgresql|both] [--seconds 8]
+        [--workers 2] [--connections 32] [--port 5031] [--pg-url URL]
+
+For each database the script makes a fresh database (a SQLite file in a temporary folder,
+or a private schema on the PostgreSQL database given by --pg-url, dropped afterwards),
+migrates it and loads data/, then starts the bare Flask app of bench/bare_app.py and the
+project one after the other under the same gunicorn settings on 127.0.0.1, and drives
+each path with wrk for --seconds: the home page, the counts JSON, the lookup JSON with a
+varied mix of US, Canadian and EU queries, the sign POST (a session's CSRF token and a
+fresh email per request) and the thank-you page. It prints requests per second, the
+ratio to bare Flask (GET paths to the bare GET, the sign POST to the bare POST answering
+303), p99 latency, the answers outside 2xx/3xx (and for the sign POST, anything but 303),
+how many signatures and queued emails the database holds after the sign run, the worker
+RSS after the run and the time from starting gunicorn to the first answered request.
+
+The project runs with its shipped settings except: a bench secret key, WARNING logs, the
+per-address sign and lookup limits raised to SIGN_LIMIT (every wrk request comes from
+127.0.0.1 and the figures are meant to measure the app, not the limiter refusing them),
+and online lookups off (the app never calls the Census geocoder or Represent meanwhile).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+# Run as a script, Python puts bench/ first on the path, and this file would shadow the
+# standard library's http package (which urllib needs): put the checkout there instead.
+if sys.path and os.path.abspath(sys.path[0]) == os.path.dirname(os.path.abspath(__file__)):
+    sys.path[0] = os.path.dirname(sys.path[0])
+
+import argparse  # noqa: E402  (after the path fix above)
+import re  # noqa: E402
+import subprocess  # noqa: E402
+import tempfile  # noqa: E402
+import time  # noqa: E402
+import uuid  # noqa: E402
+from dataclasses import dataclass  # noqa: E402
+from http.cookiejar import CookieJar  # noqa: E402
+from pathlib import Path  # noqa: E402
+from urllib.error import HTTPError, URLError  # noqa: E402
+from urllib.parse import urlencode  # noqa: E402
+from urllib.request import (  # noqa: E402
+    HTTPCookieProcessor,
+    HTTPRedirectHandler,
+    Request,
+    build_opener,
+)
+
+from bench.lookup_api import QUERIES  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+WRK = "/usr/bin/wrk"
+HOST = "127.0.0.1"  # the only address this script ever sends requests to
+SIGN_LIMIT = "1000000 per minute"
+START_TIMEOUT = 30  # seconds a server gets to answer its first request
+PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+# Where signers come from, in turn: different tally places, as real traffic has.
+SIGNERS = [("US", "10001"), ("CA", "K1A 0B1"), ("FR", "75001"), ("DE", "10115"),
+           ("US", "94103"), ("IE", "D02 X285"), ("AM", "")]  # fmt: skip
+
+# Gives each wrk thread a number, so that emails stay unique across threads.
+LUA_COMMON = """
+local next_id = 1
+function setup(thread)
+  thread:set("id", next_id)
+  next_id = next_id + 1
+end
+function init(args)
+  n, id = 0, wrk.thread:get("id")
+end
+"""
+LUA_GET = """
+local path, cookie = "%(path)s", "%(cookie)s"
+function request()
+  return wrk.format("GET", path, cookie ~= "" and {["Cookie"] = cookie} or nil)
+end
+"""
+LUA_LOOKUP = """
+local queries = {%(queries)s}
+function request()
+  n = n %% #queries + 1
+  return wrk.format("GET", "/api/v1/representatives?" .. queries[n])
+end
+"""
+LUA_SIGN = """
+local signers, head = {%(signers)s}, "csrf_token=%(csrf)s&name=Bench+Signer&email=%(run)s-"
+local headers = {["Content-Type"] = "application/x-www-form-urlencoded", ["Cookie"] = "%(cookie)s"}
+function request()
+  n = n + 1
+  local body = head .. id .. "-" .. n .. "%%40example.org&privacy=y&" .. signers[n %% #signers + 1]
+  return wrk.format("POST", "%(path)s", headers, body)
+end
+"""
+
+
+@dataclass
+class Result:
+    path: str
+    rps: float
+    p99_ms: float
+    requests: int
+    errors: int  # answers outside 2xx and 3xx, as wrk counts them
+    post: bool = False  # compared with the bare POST instead of the bare GET
+
+
+def run_wrk(
+    base: str, lua: str, seconds: int, connections: int, tmp: Path
+) -> tuple[float, float, int, int]:
+    """Drive base with the Lua script; return requests/s, p99 in ms, requests and errors."""
+    script = tmp / f"wrk-{uuid.uuid4().hex[:8]}.lua"
+    script.write_text(LUA_COMMON + lua)
+    cmd = [WRK, "-t2", f"-c{connections}", f"-d{seconds}s", "--timeout", "10s", "--latency",
+           "-s", str(script), base]  # fmt: skip
+    out = subprocess.run(cmd, capture_output=True, text=True, check=True,
+                         timeout=seconds + 60).stdout  # fmt: skip
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
+    value, unit = re.search(r"\s99%\s+([\d.]+)(us|ms|s)", out).groups()  # type: ignore[union-attr]
+    p99 = float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+    requests = int(re.search(r"(\d+) requests in", out).group(1))  # type: ignore[union-attr]
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    socket_errors = re.search(r"Socket errors: (.*)", out)
+    if socket_errors:
+        print(f"  wrk: socket errors on {base}: {socket_errors.group(1)}")
+    return rps, p99, requests, int(errors.group(1)) if errors else 0
+
+
+class NoRedirect(HTTPRedirectHandler):
+    def redirect_request(self, *args: object, **kwargs: object) -> None:
+        return None
+
+
+def expect_ok(base: str, path: str, cookie: str) -> None:
+    """Check that a path answers 200 itself (wrk would count a redirect as a success)."""
+    opener = build_opener(NoRedirect())
+    try:
+        status = opener.open(Request(base + path, headers={"Cookie": cookie}), timeout=30).status
+    except HTTPError as exc:
+        status = exc.code
+    if status != 200:
+        raise SystemExit(f"{path} answered {status} instead of 200")
+
+
+class Server:
+    """One gunicorn on 127.0.0.1:port; remembers how long it took to answer first."""
+
+    def __init__(
+        self, target: str, port: int, workers: int, env: dict[str, str], probe: str
+    ) -> None:
+        self.base = f"http://{HOST}:{port}"
+        cmd = [str(BIN / "gunicorn"), "-w", str(workers), "-b", f"{HOST}:{port}",
+               "--log-level", "warning", target]  # fmt: skip
+        started = time.monotonic()
+        self.proc = subprocess.Popen(cmd, cwd=ROOT, env=env)
+        self.startup = self._wait_first_answer(started, probe)
+        # CPU the processes spent until then: the start-up cost without the machine's load.
+        self.startup_cpu = self.cpu_seconds()
+
+    def _wait_first_answer(self, started: float, probe: str) -> float:
+        opener = build_opener()
+        while time.monotonic() - started < START_TIMEOUT:
+            try:
+                opener.open(self.base + probe, timeout=START_TIMEOUT).read()
+                return time.monotonic() - started
+            except (URLError, ConnectionError):
+                if self.proc.poll() is not None:
+                    raise SystemExit(f"gunicorn exited with {self.proc.returncode}") from None
+                time.sleep(0.02)
+        self.stop()
+        raise SystemExit(f"{self.base} did not answer within {START_TIMEOUT} s")
+
+    def workers(self) -> list[str]:
+        return Path(f"/proc/{self.proc.pid}/task/{self.proc.pid}/children").read_text().split()
+
+    def cpu_seconds(self) -> list[float]:
+        """Return the user and system CPU time so far of the gunicorn master, then each worker."""
+        seconds = []
+        for pid in [str(self.proc.pid), *self.workers()]:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            ticks = int(fields[11]) + int(fields[12])  # utime, stime
+            seconds.append(ticks / os.sysconf("SC_CLK_TCK"))
+        return seconds
+
+    def worker_rss_mb(self) -> list[float]:
+        """Return the resident memory of each worker process, in MB."""
+        sizes = []
+        for pid in self.workers():
+            status = Path(f"/proc/{pid}/status").read_text()
+            kb = int(re.search(r"VmRSS:\s+(\d+) kB", status).group(1))  # type: ignore[union-attr]
+            sizes.append(kb / 1024)
+        return sizes
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        try:
+            self.proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait(timeout=10)
+
+
+def signer_session(base: str) -> tuple[str, str, str]:
+    """Open the home page and sign once; return the CSRF token, a cookie and the thanks cookie."""
+    jar = CookieJar()
+    opener = build_opener(HTTPCookieProcessor(jar))
+    page = opener.open(f"{base}/", timeout=30).read().decode()
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)  # type: ignore[union-attr]
+    cookie = "; ".join(f"{c.name}={c.value}" for c in jar)
+    email = f"setup-{uuid.uuid4().hex}@example.org"
+    form = {"csrf_token": token, "name": "Bench Setup", "email": email, "country": "US",
+            "postal_code": "10001", "privacy": "y"}  # fmt: skip
+    opener.open(f"{base}/", data=urlencode(form).encode(), timeout=30).read()  # follows to /thanks
+    thanks_cookie = "; ".join(f"{c.name}={c.value}" for c in jar)
+    return token, cookie, thanks_cookie
+
+
+def lua_signers() -> str:
+    return ", ".join(f'"{urlencode({"country": c, "postal_code": p})}"' for c, p in SIGNERS)
+
+
+def make_naive_table(url: str) -> None:
+    """Create the table the bare app's naive insert writes to."""
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(url)
+    key = "SERIAL PRIMARY KEY" if engine.dialect.name == "postgresql" else "INTEGER PRIMARY KEY"
+    with engine.begin() as conn:
+        conn.execute(text(f"CREATE TABLE bench_naive (id {key}, email TEXT)"))
+    engine.dispose()
+
+
+def count_rows(url: str) -> tuple[int, int]:
+    """Return how many signatures and queued emails the bench database holds."""
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(url)
+    with engine.connect() as conn:
+        signatures = int(conn.scalar(text("SELECT count(*) FROM signatures")) or 0)
+        emails = int(conn.scalar(text("SELECT count(*) FROM outbox_messages")) or 0)
+    engine.dispose()
+    return signatures, emails
+
+
+def bench_database(label: str, url: str, args: argparse.Namespace, tmp: Path) -> None:
+    """Measure the bare app and the project on one database and print the table."""
+    env = {**os.environ, "PETITION_DATABASE_URL": url, "PETITION_SECRET_KEY": "bench",
+           "PETITION_LOG_LEVEL": "WARNING", "PETITION_SIGN_RATE_LIMIT": SIGN_LIMIT,
+           "PETITION_LOOKUP_RATE_LIMIT": SIGN_LIMIT,
+           "PETITION_ONLINE_LOOKUPS": "false",
+           "PETITION_BASE_URL": f"http://{HOST}:{args.port + 1}"}  # fmt: skip
+    for step in (["db", "upgrade"], ["data", "load"]):
+        subprocess.run([str(BIN / "flask"), "--app", "petition", *step], cwd=ROOT, env=env,
+                       check=True, capture_output=True, timeout=300)  # fmt: skip
+    sec, conns, run = args.seconds, args.connections, uuid.uuid4().hex[:8]
+    get_lua = LUA_GET % {"path": "/api/v1/representatives", "cookie": ""}
+    post = {"signers": lua_signers(), "csrf": "x", "cookie": "", "run": run}
+    post_lua = LUA_SIGN % {**post, "path": "/"}
+    naive_lua = LUA_SIGN % {**post, "path": "/naive"}
+    make_naive_table(url)
+    bare = Server("bench.bare_app:app", args.port, args.workers, env, "/api/v1/representatives")
+    try:
+        app = Server("petition:create_app()", args.port + 1, args.workers, env, "/")
+    except BaseException:
+        bare.stop()
+        raise
+    try:
+        # The bare app is measured before and after the project and the two runs averaged,
+        # so that load from elsewhere on the machine weighs on both sides alike.
+        refs = [run_wrk(bare.base, get_lua, sec, conns, tmp),
+                run_wrk(bare.base, post_lua, sec, conns, tmp)]  # fmt: skip
+        results, stored, queued = measure_project(app.base, url, sec, conns, tmp, run)
+        rss = app.worker_rss_mb()
+        naive = Result("naive one-row insert POST (303)",
+                       *run_wrk(bare.base, naive_lua, sec, conns, tmp), post=True)  # fmt: skip
+        refs += [run_wrk(bare.base, get_lua, sec, conns, tmp),
+                 run_wrk(bare.base, post_lua, sec, conns, tmp)]  # fmt: skip
+    finally:
+        app.stop()
+        bare.stop()
+    bare_get = average("bare Flask GET", refs[0], refs[2])
+    bare_post = average("bare Flask POST (303)", refs[1], refs[3])
+    print_table(label, args, [bare_get, bare_post], [*results, naive])
+    sign = next(r for r in results if r.post)
+    print(
+        f"sign POST: {sign.requests:,} requests answered, {stored:,} signatures stored and "
+        f"{queued:,} emails queued meanwhile (requests cut off by wrk's stop are stored too)"
+    )
+    print(f"bare Flask req/s before and after the project: GET {refs[0][0]:,.0f} and "
+          f"{refs[2][0]:,.0f}, POST {refs[1][0]:,.0f} and {refs[3][0]:,.0f}")  # fmt: skip
+    print("worker RSS: " + ", ".join(f"{mb:.0f} MB" for mb in rss) + " (after every path)")
+    cpu = ", ".join(f"{seconds:.2f}" for seconds in app.startup_cpu)
+    print(f"gunicorn start to first answered request (home page): {app.startup:.2f} s "
+          f"(bare Flask: {bare.startup:.2f} s); CPU seconds used until then by the master "
+          f"and each worker: {cpu}\n")  # fmt: skip
+
+
+def average(path: str, first: tuple[float, float, int, int], second: tuple[float, float, int, int],
+            ) -> Result:  # fmt: skip
+    """Combine two runs of the same path: mean req/s, worse p99, summed counts."""
+    return Result(path, (first[0] + second[0]) / 2, max(first[1], second[1]),
+                  first[2] + second[2], first[3] + second[3])  # fmt: skip
+
+
+def measure_project(
+    base: str, url: str, sec: int, conns: int, tmp: Path, run: str
+) -> tuple[list[Result], int, int]:
+    """Drive every path of the project; return the results and the rows the sign run added."""
+    csrf, cookie, thanks_cookie = signer_session(base)
+    lookup_lua = LUA_LOOKUP % {"queries": ", ".join(f'"{q}"' for q in QUERIES)}
+    run_wrk(base, lookup_lua, 2, conns, tmp)  # warm up: every worker builds its index
+    results = []
+    for name, path in (("home page /", "/"), ("counts JSON", "/api/v1/campaigns/artsakh/counts")):
+        expect_ok(base, path, "")
+        lua = LUA_GET % {"path": path, "cookie": ""}
+        results.append(Result(name, *run_wrk(base, lua, sec, conns, tmp)))
+    results.append(Result("lookup JSON (mix)", *run_wrk(base, lookup_lua, sec, conns, tmp)))
+    before = count_rows(url)
+    sign = {"signers": lua_signers(), "csrf": csrf, "cookie": cookie, "run": run, "path": "/"}
+    sign_lua = LUA_SIGN % sign
+    results.append(Result("sign POST", *run_wrk(base, sign_lua, sec, conns, tmp), post=True))
+    after = count_rows(url)
+    expect_ok(base, "/thanks", thanks_cookie)
+    thanks_lua = LUA_GET % {"path": "/thanks", "cookie": thanks_cookie}
+    results.append(Result("thanks page", *run_wrk(base, thanks_lua, sec, conns, tmp)))
+    return results, after[0] - before[0], after[1] - before[1]
+
+
+def print_table(
+    label: str, args: argparse.Namespace, refs: list[Result], results: list[Result]
+) -> None:
+    print(f"\n{label}: gunicorn -w {args.workers} (sync), wrk -t2 -c{args.connections} "
+          f"-d{args.seconds}s, one run")  # fmt: skip
+    print("| path | req/s | ratio to bare | p99 | non-2xx/3xx |\n|---|---:|---:|---:|---:|")
+    bare_get, bare_post = refs
+    for ref in refs:
+        print(f"| {ref.path} | {ref.rps:,.0f} | (ref) | {ref.p99_ms:.1f} ms | {ref.errors} |")
+    for r in results:
+        ratio = r.rps / (bare_post if r.post else bare_get).rps
+        print(f"| {r.path} | {r.rps:,.0f} | {ratio:.0%} | {r.p99_ms:.1f} ms | {r.errors} |")
+
+
+def with_schema(url: str, schema: str) -> str:
+    sep = "&" if "?" in url else "?"
+    return f"{url}{sep}options=-csearch_path%3D{schema}"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--database", choices=["sqlite", "postgresql", "both"], default="both")
+    parser.add_argument("--seconds", type=int, default=8)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--port", type=int, default=5031, help="bare app; the project uses +1")
+    parser.add_argument("--pg-url", default=PG_URL)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as folder:
+        tmp = Path(folder)
+        if args.database in ("sqlite", "both"):
+            bench_database("SQLite", f"sqlite:///{tmp}/bench.db", args, tmp)
+        if args.database in ("postgresql", "both"):
+            from sqlalchemy import create_engine, text
+
+            schema = f"bench_{uuid.uuid4().hex[:12]}"
+            admin = create_engine(args.pg_url)
+            with admin.begin() as conn:
+                conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+            try:
+                bench_database("PostgreSQL", with_schema(args.pg_url, schema), args, tmp)
+            finally:
+                with admin.begin() as conn:
+                    conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+                admin.dispose()
+
+
+if __name__ == "__main__":
+    main()

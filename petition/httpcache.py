@@ -1,0 +1,146 @@
+"""HTTP caching: headers for reverse proxies, and rendered pages kept in this process.
+
+Public pages and the public APIs say `Cache-Control: public, max-age=<count interval>,
+stale-while-revalidate=<CACHE_STALE_SECONDS>` with an `ETag`, as the UK Parliament
+petitions site does, so a proxy or CDN can answer them for the count interval.
+Pages with a form carry the visitor's CSRF token (and set the session cookie), so
+they are `private, no-cache`: no shared cache ever stores one visitor's token for
+another. The same-for-everyone part of such a page is rendered once and kept here;
+each request only adds its token (see shared_page).
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import threading
+from collections.abc import Callable
+from typing import Any, ParamSpec
+
+from flask import Flask, current_app, g, get_flashed_messages, make_response, request
+from flask.sessions import SecureCookieSessionInterface, SessionMixin
+from flask.wrappers import Response as FlaskResponse
+from flask_wtf.csrf import generate_csrf
+from itsdangerous import URLSafeTimedSerializer
+from werkzeug.wrappers import Response
+
+from petition.i18n import page_language, site_languages
+
+EXTENSION_KEY = "petition.pages"
+PRIVATE = "private, no-cache"
+P = ParamSpec("P")
+
+
+def public_cache_control(app: Flask) -> str:
+    """Return the Cache-Control value of public pages and APIs."""
+    max_age = int(app.config["COUNTS_CACHE_SECONDS"])
+    stale = int(app.config["CACHE_STALE_SECONDS"])
+    return f"public, max-age={max_age}, stale-while-revalidate={stale}"
+
+
+def public(view: Callable[P, Any]) -> Callable[P, Response]:
+    """Mark a view's answer as the same for everyone: public caching, ETag, 304s."""
+
+    @functools.wraps(view)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> Response:
+        response = make_response(view(*args, **kwargs))
+        if response.status_code == 200:
+            response.headers["Cache-Control"] = public_cache_control(current_app)
+            if response.mimetype == "text/html" and len(site_languages()) > 1:
+                # The page's language follows the browser and the `lang` cookie.
+                response.vary.add("Accept-Language")
+                response.vary.add("Cookie")
+            response.set_etag(hashlib.sha1(response.get_data()).hexdigest())
+            if "HTTP_IF_NONE_MATCH" in request.environ:  # only revalidations pay for parsing
+                response.make_conditional(request)
+        return response
+
+    return wrapper
+
+
+def private(response: Response) -> Response:
+    """Mark an answer as this visitor's own: browsers may keep it, shared caches never."""
+    response.headers["Cache-Control"] = PRIVATE
+    return response
+
+
+def keep_personal_answers_private(response: Response) -> None:
+    """Downgrade a public answer that turned out personal (cookie, CSRF token) to private.
+
+    A flashed message shown, a session cookie set or a CSRF token makes a page one
+    visitor's own, whatever its view declared. Runs once the session cookie is written.
+    """
+    # One pass over the names: werkzeug answers a missing header with a costly exception.
+    headers = {name.lower(): value for name, value in response.headers.items()}
+    if "public" not in headers.get("cache-control", ""):
+        return
+    if "set-cookie" in headers or "csrf_token" in g:
+        response.headers["Cache-Control"] = PRIVATE
+        response.headers.pop("ETag", None)
+
+
+class PageCache:
+    """The latest rendering of each shared page, split around the CSRF token."""
+
+    def __init__(self) -> None:
+        self._pages: dict[str, tuple[object, tuple[str, ...]]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, name: str, version: object) -> tuple[str, ...] | None:
+        with self._lock:
+            found = self._pages.get(name)
+        return found[1] if found is not None and found[0] == version else None
+
+    def put(self, name: str, version: object, parts: tuple[str, ...]) -> None:
+        with self._lock:
+            self._pages[name] = (version, parts)  # one version per page: memory stays bounded
+
+
+def shared_page(name: str, version: object, render: Callable[[], str]) -> str:
+    """Return a page that is the same for everyone but its CSRF token, rendering it rarely.
+
+    `version` is everything the page shows that may change while the app runs (the
+    counts, for the home page); the interface language is added here. A rendering is
+    split where the visitor's token stands, and later requests get the same text with
+    their own token. A rendering that shows a flashed message is that visitor's own and
+    is not kept, nor is a page asked for with query arguments other than `lang`.
+    """
+    if request.args.keys() - {"lang"}:
+        # Other query arguments reach the page (its language links keep them): render it.
+        return render()
+    cache: PageCache = current_app.extensions[EXTENSION_KEY]
+    name = f"{name}:{page_language()}"  # a page per interface language
+    parts = cache.get(name, version)
+    if parts is not None:
+        return str(generate_csrf()).join(parts) if len(parts) == 2 else parts[0]
+    html = render()
+    token = g.get("csrf_token")  # flask-wtf keeps the token it put in the page here
+    parts = tuple(html.split(token)) if token else (html,)
+    if len(parts) <= 2 and not get_flashed_messages():
+        cache.put(name, version, parts)
+    return html
+
+
+class SessionInterface(SecureCookieSessionInterface):
+    """Flask's signed-cookie sessions, building the signing serializer once per app.
+
+    Flask builds it twice per request (open and save), and itsdangerous test-serializes
+    an empty dict each time; the keys never change once the app runs.
+    """
+
+    def get_signing_serializer(self, app: Flask) -> URLSafeTimedSerializer | None:
+        key = "petition.session_serializer"
+        if key not in app.extensions:
+            app.extensions[key] = super().get_signing_serializer(app)
+        serializer: URLSafeTimedSerializer | None = app.extensions[key]
+        return serializer
+
+    def save_session(self, app: Flask, session: SessionMixin, response: FlaskResponse) -> None:
+        super().save_session(app, session, response)
+        keep_personal_answers_private(response)
+
+
+def init_app(app: Flask) -> None:
+    """Attach the page cache, and the session interface that keeps personal answers private."""
+    app.extensions[EXTENSION_KEY] = PageCache()
+    app.session_interface = SessionInterface()
