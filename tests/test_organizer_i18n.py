@@ -7,7 +7,8 @@ and the emails go through gettext and Babel's formats.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+import re
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +20,6 @@ from flask_babel import force_locale, gettext
 from petition.db import get_session
 from petition.models import OutboxMessage
 from petition.organizer.charts import bar_chart
-from petition.organizer.formats import format_share, format_when
 from tests.catalogues import install_catalogue
 from tests.conftest import csrf_token
 from tests.seats import add_seats, add_signatures
@@ -67,7 +67,7 @@ def test_organizer_pages_and_their_numbers_follow_the_language(
     page = client.get("/organizer/").get_data(as_text=True)  # the cookie keeps French
     assert '<html lang="fr">' in page and "<h1>Tableau de bord</h1>" in page
     assert "Signatures confirmées par jour" in page  # a chart title set in the view
-    assert f"<strong>0\xa0%</strong> sur 100{NARROW_NBSP}000" in page
+    assert f"<strong>0%</strong> sur 100{NARROW_NBSP}000" in page
     english = client.get("/organizer/?lang=en").get_data(as_text=True)
     assert "<h1>Dashboard</h1>" in english and "<strong>0%</strong> of 100,000" in english
 
@@ -114,16 +114,26 @@ def test_outside_a_request_the_words_are_english_unless_forced(french: None, app
             assert gettext("Organizer login") == "Connexion des organisateurs"
 
 
-def test_formats_follow_the_page_language(french: None, app: Flask) -> None:
+def test_charts_write_dates_and_numbers_the_page_language_s_way(french: None, app: Flask) -> None:
     with app.test_request_context("/?lang=fr"):
-        assert format_when(datetime(2026, 12, 1, 13, 5)) == "1 déc. 2026, 13:05"
-        assert format_share(1234, 10_000) == "12,3\xa0%"
         svg = bar_chart([(date(2026, 11, 2), 1200)], title="T")
         assert f"<title>2 nov. 2026 : 1{NARROW_NBSP}200 signatures</title>" in svg
         assert ">2 nov.</text>" in svg  # the x axis
+        assert ">1,5k</text>" in bar_chart([(date(2026, 11, 2), 1400)], title="T")  # a tick
     with app.test_request_context("/?lang=en"):
-        assert format_when(datetime(2026, 12, 1, 13, 5)) == "Dec 1, 2026, 13:05"
-        assert format_share(1234, 10_000) == "12.3%"
+        svg = bar_chart([(date(2026, 11, 2), 1200)], title="T")
+        assert "<title>2 Nov 2026: 1,200 signatures</title>" in svg
+
+
+def test_times_on_organizer_pages_follow_the_page_language(
+    french: None, client: FlaskClient, auth: Any
+) -> None:
+    auth.login()
+    client.get("/organizer/exports/counts.csv?by=country").get_data()  # an audit entry
+    page = client.get("/organizer/?lang=fr").get_data(as_text=True)
+    assert re.search(r"<td>\d{1,2} [a-zéû]+\.? 20\d\d, \d\d:\d\d</td>", page), "audit time"
+    english = client.get("/organizer/?lang=en").get_data(as_text=True)
+    assert re.search(r"<td>\d{1,2} [A-Z][a-z]{2} 20\d\d, \d\d:\d\d</td>", english)
 
 
 def test_a_delivery_pack_is_in_the_language_of_its_campaign_text(

@@ -13,12 +13,14 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from babel import Locale
 from babel.dates import format_date
 from babel.numbers import format_decimal
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from markupsafe import Markup, escape
 
-from petition.organizer.formats import page_locale
+from petition.i18n import SOURCE_LANGUAGE, format_count
 
 # Drawing units of the viewBox; the SVG itself scales to 100% of its container.
 VIEW_WIDTH = 400
@@ -56,8 +58,10 @@ MAX_LINE_MARKERS = 60
 MARKER_RADIUS = 3
 LINE_WIDTH = 2
 GRID_OPACITY = 0.25
-# Day and abbreviated month (CLDR pattern) on the x axis: "25 Nov", "25 nov.", "25 նոյ".
+# Day and abbreviated month (CLDR patterns, as the site writes dates) on the x axis, and
+# with the year in tooltips and summaries: "25 Nov", "25 nov.", "25 նոյ"; "25 Nov 2026".
 SHORT_DATE = "d MMM"
+DATE = "d MMM y"
 SVG_NAMESPACE = "http://www.w3.org/2000/svg"
 # Characters XML 1.0 forbids; campaign titles must not break the document.
 _XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
@@ -191,8 +195,8 @@ def _summary(series: Sequence[tuple[date, int]], label: str) -> str:
     total = sum(value for _day, value in series)
     best_day, best = max(series, key=lambda point: point[1])
     first, last = series[0][0], series[-1][0]
-    words = {"total": _number(total), "label": label, "best_day": _date(best_day),
-             "best": _number(best), "first": _date(first), "last": _date(last)}  # fmt: skip
+    words = {"total": format_count(total), "label": label, "best_day": _date(best_day),
+             "best": format_count(best), "first": _date(first), "last": _date(last)}  # fmt: skip
     if first == last:
         return str(
             _(
@@ -284,7 +288,7 @@ def _bar(plot: _Plot, index: int, day: date, value: int, label: str) -> Markup:
         "width": _num(plot.slot - gap),
         "height": _num(BASELINE_Y - top),
     }
-    text = _("%(day)s: %(count)s %(label)s", day=_date(day), count=_number(value), label=label)
+    text = _("%(day)s: %(count)s %(label)s", day=_date(day), count=format_count(value), label=label)
     return _tag("rect", attributes, _tooltip(text))
 
 
@@ -305,7 +309,7 @@ def _markers(plot: _Plot, totals: Sequence[tuple[date, int]], label: str) -> lis
                 _(
                     "%(day)s: %(count)s %(label)s in total",
                     day=_date(day),
-                    count=_number(total),
+                    count=format_count(total),
                     label=label,
                 )
             ),  # fmt: skip
@@ -396,20 +400,20 @@ def _compact(value: int) -> str:
     """Return a tick value in short form, such as 500, 1.5k or 2M (1,5k in French)."""
     for factor, suffix in COMPACT_UNITS:
         if value >= factor:
-            return format_decimal(round(value / factor, 1), "0.#", locale=page_locale()) + suffix
+            return format_decimal(round(value / factor, 1), "0.#", locale=_locale()) + suffix
     return str(value)
 
 
-def _number(value: int) -> str:
-    """Return a count with the page language's digit grouping: 1,210 or 1 210."""
-    return str(format_decimal(value, locale=page_locale()))
+def _locale() -> Locale | str:
+    """The page's language (English outside a request)."""
+    return get_locale() or SOURCE_LANGUAGE
 
 
 def _date(day: date) -> str:
-    """Return a day as the page's language writes it in full: "Nov 25, 2026"."""
-    return str(format_date(day, "medium", locale=page_locale()))
+    """Return a day in the page's language: "25 Nov 2026", "25 nov. 2026"."""
+    return str(format_date(day, DATE, locale=_locale()))
 
 
 def _short_date(day: date) -> str:
     """Return a day as "25 Nov"."""
-    return str(format_date(day, SHORT_DATE, locale=page_locale()))
+    return str(format_date(day, SHORT_DATE, locale=_locale()))

@@ -14,7 +14,6 @@ from werkzeug.wrappers import Response
 
 from petition.db import get_session
 from petition.lookup_results import rep_title
-from petition.organizer.formats import format_share, format_when
 from petition.text import initials
 from petition.views.context import api_error
 
@@ -73,8 +72,6 @@ def register(app: Flask) -> None:
     app.register_blueprint(site.bp)
     app.add_template_filter(initials)
     app.add_template_filter(rep_title)
-    app.add_template_filter(format_when, "when")
-    app.add_template_filter(format_share, "share")
     if app.config["TRUSTED_PROXIES"]:
         # Behind a reverse proxy, take the client address from X-Forwarded-For.
         hops = int(app.config["TRUSTED_PROXIES"])
