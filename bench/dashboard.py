@@ -21,7 +21,7 @@ from bench.seed import ensure_campaign, seed_signatures
 from petition import create_app
 from petition.db import Base, get_engine, get_session
 from petition.models import LetterEvent
-from petition.organizers import create_organizer
+from petition.organizer.accounts import create_organizer
 
 RUNS = 5
 LETTERS = 50_000

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from bench.seed import ensure_campaign, seed_signatures
 from petition.db import Base, make_engine
-from petition.exports import SIGNATURE_COLUMNS, RowCounter, csv_lines, iter_signature_rows
+from petition.organizer.exports import SIGNATURE_COLUMNS, RowCounter, csv_lines, iter_signature_rows
 
 TARGET_SECONDS = 15.0
 TARGET_MB = 50.0

@@ -15,19 +15,19 @@ from flask import Flask, current_app
 from flask.cli import AppGroup
 
 from petition.campaigns import sync_campaign
-from petition.cli_export import export_cli
 from petition.cli_privacy import expire_old_ip_hashes, privacy_cli
 from petition.content import CampaignContent
 from petition.mail import CLAIM_BATCH, deliver_due, run_worker
 from petition.models import utcnow
-from petition.organizer.cli import packs_cli
-from petition.organizers import (
+from petition.organizer.accounts import (
     OrganizerError,
     create_organizer,
     list_organizers,
     remove_organizer,
     set_password,
 )
+from petition.organizer.cli import packs_cli
+from petition.organizer.cli_export import export_cli
 from petition.refdata.corrections import (
     CORRECTIONS_FILE,
     Correction,

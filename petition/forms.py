@@ -322,19 +322,22 @@ class LoginForm(Form):
     """Organizer login."""
 
     email = EmailField(
-        "Email", filters=[clean_text], validators=[DataRequired("Enter your email.")]
+        _l("Email"), filters=[clean_text], validators=[DataRequired(_l("Enter your email."))]
     )
-    password = PasswordField("Password", validators=[DataRequired("Enter your password.")])
+    password = PasswordField(_l("Password"), validators=[DataRequired(_l("Enter your password."))])
 
 
 class PasswordForm(Form):
     """An organizer's new password, with the current one."""
 
-    current = PasswordField("Current password", validators=[DataRequired("Enter it.")])
-    new = PasswordField("New password", validators=[DataRequired("Choose a new password.")])
+    current = PasswordField(_l("Current password"), validators=[DataRequired(_l("Enter it."))])
+    new = PasswordField(_l("New password"), validators=[DataRequired(_l("Choose a new password."))])
     repeat = PasswordField(
-        "New password again",
-        validators=[DataRequired("Type it again."), EqualTo("new", "The two do not match.")],
+        _l("New password again"),
+        validators=[
+            DataRequired(_l("Type it again.")),
+            EqualTo("new", _l("The two do not match.")),
+        ],
     )
 
 
@@ -342,24 +345,26 @@ class ModerationForm(Form):
     """Which signatures to invalidate; at least one criterion."""
 
     email_domain = StringField(
-        "Email domain",
+        _l("Email domain"),
         filters=[clean_text],
         validators=[Length(max=253)],
-        description="e.g. mailinator.com",
+        description=_l("e.g. mailinator.com"),
     )
-    ip_hash = StringField("Hashed IP address", filters=[clean_text], validators=[Length(max=64)])
-    created_from = DateField("Signed on or after", validators=[Optional()])
-    created_to = DateField("Signed on or before", validators=[Optional()])
-    ids = StringField("Signature ids", filters=[clean_text], validators=[Length(max=20000)],
-                      description="Separated by commas or spaces.")  # fmt: skip
+    ip_hash = StringField(
+        _l("Hashed IP address"), filters=[clean_text], validators=[Length(max=64)]
+    )
+    created_from = DateField(_l("Signed on or after"), validators=[Optional()])
+    created_to = DateField(_l("Signed on or before"), validators=[Optional()])
+    ids = StringField(_l("Signature ids"), filters=[clean_text], validators=[Length(max=20000)],
+                      description=_l("Separated by commas or spaces."))  # fmt: skip
 
     def validate_ids(self, field: Field) -> None:
         parts = field.data.replace(",", " ").split() if field.data else []
         # isdigit() alone also takes "²" and other digits int() refuses.
         if not all(part.isascii() and part.isdigit() for part in parts):
-            raise ValidationError("Give signature ids as numbers separated by commas.")
+            raise ValidationError(_("Give signature ids as numbers separated by commas."))
         if any(int(part) > MAX_ID for part in parts):
-            raise ValidationError(f"No signature has an id above {MAX_ID:,}.")
+            raise ValidationError(_("No signature has an id above %(max)s.", max=Count(MAX_ID)))
         field.data = " ".join(parts)
 
 
@@ -375,10 +380,10 @@ class ConfirmForm(Form):
 
 # What organizers can record of a representative's answer, in the order the form offers it.
 POSITION_CHOICES = [
-    SelectChoice("supports", "Supports the demands"),
-    SelectChoice("partly", "Supports some of them"),
-    SelectChoice("opposes", "Opposes them"),
-    SelectChoice("no_reply", "Asked, no reply yet"),
+    SelectChoice("supports", _l("Supports the demands")),
+    SelectChoice("partly", _l("Supports some of them")),
+    SelectChoice("opposes", _l("Opposes them")),
+    SelectChoice("no_reply", _l("Asked, no reply yet")),
 ]
 QUOTE_MAX = 1000
 SOURCE_URL_MAX = 500
@@ -387,20 +392,20 @@ SOURCE_URL_MAX = 500
 class ResponseForm(Form):
     """A representative's answer to the campaign, as an organizer records it."""
 
-    position = SelectField("Position", choices=POSITION_CHOICES)
-    responded_on = DateField("Date of the answer (or of the request)", validators=[Optional()])
+    position = SelectField(_l("Position"), choices=POSITION_CHOICES)
+    responded_on = DateField(_l("Date of the answer (or of the request)"), validators=[Optional()])
     quote = TextAreaField(
-        "Short quote",
+        _l("Short quote"),
         filters=[clean_text],
-        validators=[Length(max=QUOTE_MAX, message="Keep the quote under 1,000 characters.")],
+        validators=[Length(max=QUOTE_MAX, message=_l("Keep the quote under 1,000 characters."))],
     )
     source_url = StringField(
-        "Source link",
+        _l("Source link"),
         filters=[clean_text],
         validators=[Length(max=SOURCE_URL_MAX)],
-        description="Where the answer can be read: a letter, a statement, a post (https://…).",
+        description=_l("Where the answer can be read: a letter, a statement, a post (https://…)."),
     )
 
     def validate_source_url(self, field: Field) -> None:
         if field.data and not is_web_url(field.data):
-            raise ValidationError("Give a web address starting with https:// or http://.")
+            raise ValidationError(_("Give a web address starting with https:// or http://."))

@@ -29,12 +29,12 @@ CHANNELS = ("email", "gmail", "outlook", "copy", "contact_form", "print")
 LINK_CHANNELS = ("email", "gmail", "outlook", "contact_form")
 # What one letter event of each channel means: the wording of every count.
 CHANNEL_MEANINGS = {
-    "email": "opened in an email program",
-    "gmail": "opened in Gmail",
-    "outlook": "opened in Outlook.com",
-    "copy": "copied to the clipboard",
-    "contact_form": "taken to the official contact form or website",
-    "print": "opened for printing",
+    "email": _l("opened in an email program"),
+    "gmail": _l("opened in Gmail"),
+    "outlook": _l("opened in Outlook.com"),
+    "copy": _l("copied to the clipboard"),
+    "contact_form": _l("taken to the official contact form or website"),
+    "print": _l("opened for printing"),
 }
 WRITER_FIELDS = ("name", "email", "address", "city", "postal_code")
 # Longest value the letter API takes for any parameter.

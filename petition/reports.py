@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from petition.models import DataReport, utcnow
-from petition.organizers import record_audit
+from petition.organizer.audit import record_audit
 
 
 class ReportNotFoundError(LookupError):

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from petition.models import ANSWERED_POSITIONS, Position, RepresentativeResponse
-from petition.organizers import record_audit
+from petition.organizer.audit import record_audit
 from petition.refindex import Rep
 from petition.text import is_web_url
 

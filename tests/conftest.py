@@ -280,7 +280,7 @@ ORGANIZER = ("organizer@example.org", "correct horse battery staple")
 def auth(app: Flask, client: FlaskClient):
     """Create an organizer and log in and out through the real form (flaskr's auth helper)."""
     from petition.db import get_session
-    from petition.organizers import create_organizer
+    from petition.organizer.accounts import create_organizer
 
     with app.app_context():
         create_organizer(get_session(), *ORGANIZER)
@@ -305,7 +305,7 @@ def auth(app: Flask, client: FlaskClient):
 def auth_for() -> Callable[[Flask], FlaskClient]:
     """Return a client of the given app logged in as a new organizer."""
     from petition.db import get_session
-    from petition.organizers import create_organizer
+    from petition.organizer.accounts import create_organizer
 
     def login(app: Flask) -> FlaskClient:
         with app.app_context():

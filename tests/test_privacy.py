@@ -9,9 +9,9 @@ from datetime import date, timedelta
 from sqlalchemy import func, select
 
 from petition.db import get_session
-from petition.exports import count_rows
 from petition.mail import deliver_due, run_worker
 from petition.models import COUNTED_STATES, OutboxMessage, Signature, utcnow
+from petition.organizer.exports import count_rows
 from petition.privacy import add_months, retention_end
 from tests.conftest import csrf_token
 

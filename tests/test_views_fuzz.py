@@ -19,7 +19,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from petition.db import get_session
-from petition.organizers import create_organizer
+from petition.organizer.accounts import create_organizer
 from tests.conftest import (
     BACKENDS,
     FIXTURE_DATA,

@@ -10,10 +10,11 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
-from petition.cli_export import cli_user, configured_campaign
 from petition.content import CampaignContent
 from petition.db import get_session
 from petition.models import utcnow
+from petition.organizer.audit import record_audit
+from petition.organizer.cli_export import cli_user, configured_campaign
 from petition.organizer.constituents import count_by_representative
 from petition.organizer.packs import (
     PACK_BODIES,
@@ -25,7 +26,6 @@ from petition.organizer.packs import (
     render_pdf,
     responses_url,
 )
-from petition.organizers import record_audit
 from petition.refindex import build_index
 
 packs_cli = AppGroup("packs", help="Delivery packs: a letter to each representative, as PDF.")

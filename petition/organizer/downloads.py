@@ -9,7 +9,7 @@ from flask import g, stream_with_context
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
-from petition.organizers import record_audit
+from petition.organizer.audit import record_audit
 
 Chunk = TypeVar("Chunk", str, bytes)
 

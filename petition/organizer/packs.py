@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import current_app
+from flask_babel import force_locale
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -179,15 +180,21 @@ def pack_for(
 def render_pack_html(
     pack: Pack, content: CampaignContent, *, responses_url: str, stylesheet_url: str | None
 ) -> str:
-    """Render a pack's letter as a standalone HTML page (stylesheet_url None: for the PDF)."""
+    """Render a pack's letter as a standalone HTML page (stylesheet_url None: for the PDF).
+
+    The letter's own words, numbers and dates are in the language of the campaign texts
+    it quotes, whatever the language of the page or command that asks for it.
+    """
     # The Jinja environment alone: no context processors, so no request is needed (CLI).
-    return current_app.jinja_env.get_template("organizer/pack.html").render(
-        pack=pack,
-        content=content,
-        area_label=area_label(pack.count),
-        responses_url=responses_url,
-        stylesheet_url=stylesheet_url,
-    )
+    template = current_app.jinja_env.get_template("organizer/pack.html")
+    with force_locale(content.language):
+        return template.render(
+            pack=pack,
+            content=content,
+            area_label=area_label(pack.count),
+            responses_url=responses_url,
+            stylesheet_url=stylesheet_url,
+        )
 
 
 def pack_stylesheet(static_folder: str) -> str:

@@ -18,13 +18,14 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
-from petition.auth import load_organizer, login_required
 from petition.db import get_session
-from petition.exports import EXPORT_FORMATS, RowCounter, csv_lines, json_chunks
 from petition.forms import ResponseForm
 from petition.models import Campaign, Position, utcnow
+from petition.organizer.audit import record_audit
+from petition.organizer.auth import load_organizer, login_required
 from petition.organizer.constituents import (
     CHANNELS,
     EXPORT_COLUMNS,
@@ -38,6 +39,7 @@ from petition.organizer.constituents import (
     select_counts,
 )
 from petition.organizer.downloads import audited_stream, download
+from petition.organizer.exports import EXPORT_FORMATS, RowCounter, csv_lines, json_chunks
 from petition.organizer.packs import (
     PACK_BODIES,
     PACK_FORMATS,
@@ -50,7 +52,6 @@ from petition.organizer.packs import (
     render_pdf,
     responses_url,
 )
-from petition.organizers import record_audit
 from petition.responses import POSITION_LABELS, ResponseError, list_responses, record_response
 from petition.views.context import current_campaign, current_content
 from petition.views.refs import current_index
@@ -126,7 +127,7 @@ def respond(rep_id: str) -> Response | tuple[str, int]:
             form.source_url.errors = [str(exc)]
         else:
             get_session().commit()
-            flash(f"Response of {rep.name} recorded.")
+            flash(_("Response of %(name)s recorded.", name=rep.name))
             return redirect(url_for("representatives.index", body=rep.body), code=303)
     status = 400 if request.method == "POST" else 200
     page = render_template("organizer/response.html", content=current_content(), rep=rep,

@@ -57,8 +57,9 @@ SECURITY_HEADERS = (
 
 def register(app: Flask) -> None:
     """Attach the blueprints and the site-styled error pages."""
+    from petition.organizer import dashboard_views as organizer
     from petition.organizer import views as organizer_representatives
-    from petition.views import api, campaigns, letters, lookup, organizer, responses, share, site
+    from petition.views import api, campaigns, letters, lookup, responses, share, site
 
     app.register_blueprint(campaigns.bp)
     app.register_blueprint(lookup.bp)

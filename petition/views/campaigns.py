@@ -32,7 +32,7 @@ from petition.httpcache import private, public, shared_page
 from petition.limits import hit, limit
 from petition.mail import queue_email
 from petition.models import Signature
-from petition.organizers import record_integrity_event
+from petition.organizer.accounts import record_integrity_event
 from petition.privacy import list_signature_messages, retention_end
 from petition.representatives import COVERED_COUNTRIES, settled_district
 from petition.signatures import (

@@ -17,9 +17,27 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import format_number, ngettext
+from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
-from petition.auth import (
+from petition.cache import get_cache
+from petition.counts import counts_cache_key
+from petition.db import get_session
+from petition.forms import MAX_ID, ConfirmForm, LoginForm, ModerationForm, PasswordForm, ReleaseForm
+from petition.letters import CHANNEL_MEANINGS
+from petition.limits import limit
+from petition.models import COUNTED_STATES, ModerationAction
+from petition.organizer.accounts import (
+    PASSWORD_MIN,
+    OrganizerError,
+    authenticate,
+    check_password,
+    end_sessions,
+    record_integrity_event,
+    set_password,
+)
+from petition.organizer.auth import (
     is_known_device_login,
     load_organizer,
     log_in,
@@ -29,12 +47,10 @@ from petition.auth import (
     note_failed_login,
     remember_device,
 )
-from petition.cache import get_cache
-from petition.charts import bar_chart, line_chart
-from petition.counts import counts_cache_key
-from petition.dashboard import build_dashboard
-from petition.db import get_session
-from petition.exports import (
+from petition.organizer.charts import bar_chart, line_chart
+from petition.organizer.dashboard import build_dashboard
+from petition.organizer.downloads import audited_stream, download
+from petition.organizer.exports import (
     COUNT_DIMENSIONS,
     EXPORT_FORMATS,
     ExportRefusedError,
@@ -44,11 +60,7 @@ from petition.exports import (
     csv_lines,
     signature_chunks,
 )
-from petition.forms import MAX_ID, ConfirmForm, LoginForm, ModerationForm, PasswordForm, ReleaseForm
-from petition.letters import CHANNEL_MEANINGS
-from petition.limits import limit
-from petition.models import COUNTED_STATES, ModerationAction
-from petition.moderation import (
+from petition.organizer.moderation import (
     Criteria,
     ModerationError,
     invalidate_signatures,
@@ -58,15 +70,6 @@ from petition.moderation import (
     preview_release,
     release_signatures,
     revert_moderation,
-)
-from petition.organizer.downloads import audited_stream, download
-from petition.organizers import (
-    OrganizerError,
-    authenticate,
-    check_password,
-    end_sessions,
-    record_integrity_event,
-    set_password,
 )
 from petition.reports import (
     REPORT_COLUMNS,
@@ -112,7 +115,7 @@ def login() -> Response | tuple[str, int] | tuple[str, int, dict[str, str]]:
         note_failed_login(form.email.data)
         record_integrity_event(session, "failed_login")
         session.commit()
-        form.password.errors = ["The email or the password is wrong."]
+        form.password.errors = [_("The email or the password is wrong.")]
         return render_template("organizer/login.html", content=current_content(), form=form), 401
     status = 400 if request.method == "POST" else 200
     return render_template("organizer/login.html", content=current_content(), form=form), status
@@ -124,9 +127,12 @@ def render_login_limited(wait: float = 0) -> tuple[str, int]:
     get_session().commit()
     form = LoginForm()
     if wait:
-        message = f"Too many failed attempts at this account: wait {ceil(wait)} seconds."
+        message = _(
+            "Too many failed attempts at this account: wait %(seconds)s seconds.",
+            seconds=ceil(wait),
+        )
     else:
-        message = "Too many attempts from your network. Wait a few minutes and try again."
+        message = _("Too many attempts from your network. Wait a few minutes and try again.")
     form.password.errors = [message]
     return render_template("organizer/login.html", content=current_content(), form=form), 429
 
@@ -136,11 +142,11 @@ def render_login_limited(wait: float = 0) -> tuple[str, int]:
 def logout() -> Response:
     """End the organizer session."""
     if not ConfirmForm().validate_on_submit():
-        abort(400, "The page expired: log out again.")
+        abort(400, _("The page expired: log out again."))
     end_sessions(get_session(), g.organizer)
     get_session().commit()
     log_out()
-    flash("You are logged out.")
+    flash(_("You are logged out."))
     return redirect(url_for("organizer.login"), code=303)
 
 
@@ -151,7 +157,7 @@ def password() -> Response | tuple[str, int]:
     form = PasswordForm()
     if request.method == "POST" and form.validate():
         if not check_password(g.organizer, form.current.data):
-            form.current.errors = ["This is not your current password."]
+            form.current.errors = [_("This is not your current password.")]
         else:
             try:
                 organizer = set_password(get_session(), g.organizer.email, form.new.data)
@@ -160,10 +166,12 @@ def password() -> Response | tuple[str, int]:
             else:
                 get_session().commit()
                 log_in(organizer)  # this browser stays logged in, with the new version
-                flash("Password changed. Every other session has been logged out.")
+                flash(_("Password changed. Every other session has been logged out."))
                 return redirect(url_for("organizer.dashboard"), code=303)
     status = 400 if request.method == "POST" else 200
-    return render_template("organizer/password.html", content=current_content(), form=form), status
+    page = render_template("organizer/password.html", content=current_content(), form=form,
+                           password_min=PASSWORD_MIN)  # fmt: skip
+    return page, status
 
 
 @bp.get("/")
@@ -182,8 +190,8 @@ def dashboard() -> str:
         channel_meanings=CHANNEL_MEANINGS,
         letter_repeat_minutes=current_app.config["LETTER_REPEAT_MINUTES"],
         district_names={r.district_id: r.district_name for r in reps.values()},
-        per_day_svg=bar_chart(figures.per_day, title="Confirmed signatures per day"),
-        cumulative_svg=line_chart(figures.per_day, title="Confirmed signatures over time"),
+        per_day_svg=bar_chart(figures.per_day, title=_("Confirmed signatures per day")),
+        cumulative_svg=line_chart(figures.per_day, title=_("Confirmed signatures over time")),
         form=ConfirmForm(),
         organizer=g.organizer,
         open_reports=list_data_reports(get_session(), handled=False, limit=REPORTS_SHOWN),
@@ -208,7 +216,9 @@ def export_counts(ext: str) -> Response:
     """Stream exact counts by country, region, district or day, as CSV or JSON."""
     by = request.args.get("by", "country")
     if ext not in EXPORT_FORMATS or by not in COUNT_DIMENSIONS:
-        abort(400, f"Choose by={'|'.join(COUNT_DIMENSIONS)} and .csv or .json.")
+        abort(
+            400, _("Choose by=%(choices)s and .csv or .json.", choices="|".join(COUNT_DIMENSIONS))
+        )
     campaign = current_campaign()
     rows = count_rows(get_session(), campaign.id, by, COUNTED_STATES)
     counter = RowCounter(rows)
@@ -252,13 +262,13 @@ def report_handled(report_id: int) -> Response:
     if report_id > MAX_ID:
         abort(404)
     if not ConfirmForm().validate_on_submit():
-        abort(400, "The page expired: press the button again.")
+        abort(400, _("The page expired: press the button again."))
     try:
         mark_report_handled(get_session(), report_id, g.organizer.email)
     except ReportNotFoundError:
-        abort(404, "There is no such report.")
+        abort(404, _("There is no such report."))
     get_session().commit()
-    flash(f"Report {report_id} marked as handled.")
+    flash(_("Report %(id)s marked as handled.", id=report_id))
     return redirect(url_for("organizer.dashboard", _anchor="reports"), code=303)
 
 
@@ -309,7 +319,15 @@ def _moderate(form: ModerationForm, campaign_id: int) -> tuple[int | None, int]:
     action = invalidate_signatures(session, campaign_id, criteria, g.organizer.email)
     session.commit()
     _forget_public_counts()
-    flash(f"{action.count:,} signatures invalidated ({action.criteria}).")
+    flash(
+        ngettext(
+            "%(count)s signature invalidated (%(criteria)s).",
+            "%(count)s signatures invalidated (%(criteria)s).",
+            action.count,
+            count=format_number(action.count),
+            criteria=action.criteria,
+        )
+    )
     return None, 200
 
 
@@ -319,13 +337,18 @@ def release() -> Response:
     """Count held signatures: those from one hashed address, or all of them."""
     form = ReleaseForm()
     if not form.validate_on_submit():
-        abort(400, "The page expired: press the button again.")
+        abort(400, _("The page expired: press the button again."))
     criteria = Criteria(ip_hash=form.ip_hash.data or None)
     return _finish_moderation(
         lambda: release_signatures(
             get_session(), current_campaign().id, criteria, g.organizer.email
         ),
-        "Released {:,} held signatures.",
+        lambda n: ngettext(
+            "Released %(count)s held signature.",
+            "Released %(count)s held signatures.",
+            n,
+            count=format_number(n),
+        ),
     )
 
 
@@ -336,14 +359,19 @@ def revert(action_id: int) -> Response:
     if action_id > MAX_ID:  # no row has it, and the database would refuse the number
         abort(404)
     if not ConfirmForm().validate_on_submit():
-        abort(400, "The page expired: press the button again.")
+        abort(400, _("The page expired: press the button again."))
     return _finish_moderation(
         lambda: revert_moderation(get_session(), action_id, g.organizer.email),
-        "Restored {:,} signatures.",
+        lambda n: ngettext(
+            "Restored %(count)s signature.",
+            "Restored %(count)s signatures.",
+            n,
+            count=format_number(n),
+        ),
     )
 
 
-def _finish_moderation(run: Callable[[], ModerationAction], done: str) -> Response:
+def _finish_moderation(run: Callable[[], ModerationAction], done: Callable[[int], str]) -> Response:
     """Run a moderation step, commit it, and say how many signatures it moved."""
     try:
         action = run()
@@ -351,7 +379,7 @@ def _finish_moderation(run: Callable[[], ModerationAction], done: str) -> Respon
         abort(400, str(exc))
     get_session().commit()
     _forget_public_counts()
-    flash(done.format(action.count))
+    flash(done(action.count))
     return redirect(url_for("organizer.moderation"), code=303)
 
 

@@ -1,4 +1,8 @@
-"""Server-side SVG charts of signatures over time for the organizers' dashboard."""
+"""Server-side SVG charts of signatures over time for the organizers' dashboard.
+
+Words, numbers and dates are in the page's language (Flask-Babel); outside a request
+(tests, commands) in English.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +13,14 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from babel import Locale
+from babel.dates import format_date
+from babel.numbers import format_decimal
+from flask_babel import get_locale
+from flask_babel import gettext as _
 from markupsafe import Markup, escape
+
+from petition.i18n import SOURCE_LANGUAGE, format_count
 
 # Drawing units of the viewBox; the SVG itself scales to 100% of its container.
 VIEW_WIDTH = 400
@@ -35,7 +46,8 @@ MIN_TICKS = 3
 MAX_TICKS = 5
 # Tick steps are these multiples of a power of ten, so ticks read as round numbers.
 NICE_MULTIPLIERS = (1, 2, 5)
-# Short units for axis ticks, largest first, so "1.5M" fits the left margin.
+# Short units for axis ticks, largest first, so "1.5M" fits the left margin (the same
+# letters in every language; only the decimal sign follows the page's language).
 COMPACT_UNITS = ((10**9, "B"), (10**6, "M"), (10**3, "k"))
 # Share of each day's slot left empty between bars.
 BAR_GAP_RATIO = 0.2
@@ -46,8 +58,10 @@ MAX_LINE_MARKERS = 60
 MARKER_RADIUS = 3
 LINE_WIDTH = 2
 GRID_OPACITY = 0.25
-# Fixed English abbreviations: strftime("%b") depends on the server locale.
-MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+# Day and abbreviated month (CLDR patterns, as the site writes dates) on the x axis, and
+# with the year in tooltips and summaries: "25 Nov", "25 nov.", "25 նոյ"; "25 Nov 2026".
+SHORT_DATE = "d MMM"
+DATE = "d MMM y"
 SVG_NAMESPACE = "http://www.w3.org/2000/svg"
 # Characters XML 1.0 forbids; campaign titles must not break the document.
 _XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
@@ -75,16 +89,19 @@ class _Plot:
 
 
 def bar_chart(
-    points: Sequence[tuple[date, int]], *, title: str, label: str = "signatures"
+    points: Sequence[tuple[date, int]], *, title: str, label: str | None = None
 ) -> Markup:
     """Render values per day as an SVG bar chart, one bar per day of the range.
 
+    `label` names what is counted (default: signatures, in the page's language).
+
     :raises ValueError: if a value is negative.
     """
+    label = label or _("signatures")
     if not points:
         return _empty_chart("bar", title, label)
     series = _daily_series(points)
-    ticks = nice_ticks(max(value for _, value in series))
+    ticks = nice_ticks(max(value for _day, value in series))
     plot = _Plot(days=len(series), top=ticks[-1])
     bars = [_bar(plot, index, day, value, label) for index, (day, value) in enumerate(series)]
     body = [
@@ -95,12 +112,13 @@ def bar_chart(
 
 
 def line_chart(
-    points: Sequence[tuple[date, int]], *, title: str, label: str = "signatures"
+    points: Sequence[tuple[date, int]], *, title: str, label: str | None = None
 ) -> Markup:
     """Render the running total of values per day as an SVG line chart.
 
     :raises ValueError: if a value is negative.
     """
+    label = label or _("signatures")
     if not points:
         return _empty_chart("line", title, label)
     series = _daily_series(points)
@@ -109,7 +127,7 @@ def line_chart(
     plot = _Plot(days=len(series), top=ticks[-1])
     coordinates = " ".join(
         f"{_num(plot.x_center(index))},{_num(plot.y(total))}"
-        for index, (_, total) in enumerate(totals)
+        for index, (_day, total) in enumerate(totals)
     )
     line = _tag(
         "polyline",
@@ -174,13 +192,25 @@ def _running_totals(series: Sequence[tuple[date, int]]) -> list[tuple[date, int]
 
 def _summary(series: Sequence[tuple[date, int]], label: str) -> str:
     """Return one plain sentence with the date range, the total and the highest day."""
-    total = sum(value for _, value in series)
+    total = sum(value for _day, value in series)
     best_day, best = max(series, key=lambda point: point[1])
-    first, last = series[0][0].isoformat(), series[-1][0].isoformat()
-    span = f"On {first}" if first == last else f"From {first} to {last}"
-    return (
-        f"{span} there were {total:,} {label} in total; "
-        f"the highest day was {best_day.isoformat()} with {best:,}."
+    first, last = series[0][0], series[-1][0]
+    words = {"total": format_count(total), "label": label, "best_day": _date(best_day),
+             "best": format_count(best), "first": _date(first), "last": _date(last)}  # fmt: skip
+    if first == last:
+        return str(
+            _(
+                "On %(first)s there were %(total)s %(label)s in total; "
+                "the highest day was %(best_day)s with %(best)s.",
+                **words,
+            )
+        )
+    return str(
+        _(
+            "From %(first)s to %(last)s there were %(total)s %(label)s in total; "
+            "the highest day was %(best_day)s with %(best)s.",
+            **words,
+        )
     )
 
 
@@ -258,7 +288,8 @@ def _bar(plot: _Plot, index: int, day: date, value: int, label: str) -> Markup:
         "width": _num(plot.slot - gap),
         "height": _num(BASELINE_Y - top),
     }
-    return _tag("rect", attributes, _tooltip(f"{day.isoformat()}: {value:,} {label}"))
+    text = _("%(day)s: %(count)s %(label)s", day=_date(day), count=format_count(value), label=label)
+    return _tag("rect", attributes, _tooltip(text))
 
 
 def _markers(plot: _Plot, totals: Sequence[tuple[date, int]], label: str) -> list[Markup]:
@@ -274,7 +305,14 @@ def _markers(plot: _Plot, totals: Sequence[tuple[date, int]], label: str) -> lis
                 "cy": _num(plot.y(total)),
                 "r": MARKER_RADIUS,
             },
-            _tooltip(f"{day.isoformat()}: {total:,} {label} in total"),
+            _tooltip(
+                _(
+                    "%(day)s: %(count)s %(label)s in total",
+                    day=_date(day),
+                    count=format_count(total),
+                    label=label,
+                )
+            ),  # fmt: skip
         )
         for index, (day, total) in enumerate(totals)
     ]
@@ -283,7 +321,7 @@ def _markers(plot: _Plot, totals: Sequence[tuple[date, int]], label: str) -> lis
 
 def _empty_chart(kind: str, title: str, label: str) -> Markup:
     """Return a chart frame that says there is no data yet."""
-    message = f"No {label} yet"
+    message = _("No %(label)s yet", label=label)
     text = _tag(
         "text",
         {
@@ -359,13 +397,23 @@ def _num(value: float) -> str:
 
 
 def _compact(value: int) -> str:
-    """Return a tick value in short form, such as 500, 1.5k or 2M."""
+    """Return a tick value in short form, such as 500, 1.5k or 2M (1,5k in French)."""
     for factor, suffix in COMPACT_UNITS:
         if value >= factor:
-            return f"{value / factor:.1f}".removesuffix(".0") + suffix
+            return format_decimal(round(value / factor, 1), "0.#", locale=_locale()) + suffix
     return str(value)
+
+
+def _locale() -> Locale | str:
+    """The page's language (English outside a request)."""
+    return get_locale() or SOURCE_LANGUAGE
+
+
+def _date(day: date) -> str:
+    """Return a day in the page's language: "25 Nov 2026", "25 nov. 2026"."""
+    return str(format_date(day, DATE, locale=_locale()))
 
 
 def _short_date(day: date) -> str:
     """Return a day as "25 Nov"."""
-    return f"{day.day} {MONTHS[day.month - 1]}"
+    return str(format_date(day, SHORT_DATE, locale=_locale()))

@@ -5,9 +5,9 @@ from __future__ import annotations
 from flask import Flask
 from flask.testing import FlaskClient
 
-from petition.auth import login_wait, note_failed_login
 from petition.db import get_session
-from petition.organizers import find_organizer
+from petition.organizer.accounts import find_organizer
+from petition.organizer.auth import login_wait, note_failed_login
 from tests.conftest import ORGANIZER, csrf_token
 
 EXPORT = "/organizer/exports/signatures.csv?all=1"

@@ -12,7 +12,9 @@ from flask.cli import AppGroup
 
 from petition.campaigns import get_campaign
 from petition.db import get_session
-from petition.exports import (
+from petition.models import COUNTED_STATES, Campaign
+from petition.organizer.audit import record_audit
+from petition.organizer.exports import (
     COUNT_DIMENSIONS,
     EXPORT_FORMATS,
     ExportRefusedError,
@@ -20,8 +22,6 @@ from petition.exports import (
     count_rows,
     signature_chunks,
 )
-from petition.models import COUNTED_STATES, Campaign
-from petition.organizers import record_audit
 from petition.tallies import read_counts
 
 export_cli = AppGroup("export", help="Export the campaign's counts and signers (CSV or JSON).")

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import functools
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from petition.models import AuditEntry, IntegrityEvent, Organizer, new_session_version, utcnow
+from petition.models import IntegrityEvent, Organizer, new_session_version, utcnow
 
 PASSWORD_MIN = 12
 
@@ -44,7 +45,8 @@ def create_organizer(session: Session, email: str, password: str) -> Organizer:
 
 def _check_password(password: str) -> None:
     if len(password) < PASSWORD_MIN:
-        raise OrganizerError(f"Use a password of at least {PASSWORD_MIN} characters.")
+        # Lazy: shown on the password page in its language, and by the CLI in English.
+        raise OrganizerError(_l("Use a password of at least %(min)s characters.", min=PASSWORD_MIN))
 
 
 def set_password(session: Session, email: str, password: str) -> Organizer:
@@ -102,14 +104,4 @@ def authenticate(session: Session, email: str, password: str) -> Organizer | Non
 def record_integrity_event(session: Session, kind: str) -> None:
     """Count an event for the integrity panel (failed login, rate-limited attempt)."""
     session.add(IntegrityEvent(kind=kind))
-    session.flush()
-
-
-def record_audit(
-    session: Session, organizer_email: str, action: str, detail: str, rows: int
-) -> None:
-    """Write who did what, and to how many rows, to the audit log."""
-    session.add(
-        AuditEntry(organizer_email=organizer_email, action=action, detail=detail, rows=rows)
-    )
     session.flush()

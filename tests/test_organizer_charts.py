@@ -1,4 +1,4 @@
-"""Tests for petition.charts: SVG bar and line charts parsed back as XML."""
+"""Tests for petition.organizer.charts: SVG bar and line charts parsed back as XML."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from datetime import date, timedelta
 import pytest
 from markupsafe import Markup
 
-from petition.charts import (
+from petition.organizer.charts import (
     CHAR_WIDTH_RATIO,
     FONT_SIZE,
     MAX_LINE_MARKERS,
@@ -86,10 +86,10 @@ def test_bar_chart_draws_one_bar_per_day_and_fills_gaps() -> None:
     rects = bars(root)
     assert len(rects) == 10
     tooltips = [rect.findtext("svg:title", namespaces=NS) for rect in rects]
-    assert tooltips[0] == "2026-11-01: 4 signatures"
-    assert tooltips[1] == "2026-11-02: 0 signatures"
-    assert tooltips[4] == "2026-11-05: 9 signatures"
-    assert tooltips[9] == "2026-11-10: 2 signatures"
+    assert tooltips[0] == "1 Nov 2026: 4 signatures"
+    assert tooltips[1] == "2 Nov 2026: 0 signatures"
+    assert tooltips[4] == "5 Nov 2026: 9 signatures"
+    assert tooltips[9] == "10 Nov 2026: 2 signatures"
     assert [float(rect.attrib["height"]) for rect in rects].count(0.0) == 7
 
 
@@ -125,7 +125,7 @@ def test_line_chart_accumulates_to_the_total() -> None:
     running = [value_at(root, float(y), top_value) for _, y in coordinates]
     assert running == pytest.approx([5, 5, 5, 25, 25, 37], abs=0.1)
     tooltips = [c.findtext("svg:title", namespaces=NS) for c in root.iter(f"{{{NS['svg']}}}circle")]
-    assert tooltips[-1] == "2026-11-06: 37 signatures in total"
+    assert tooltips[-1] == "6 Nov 2026: 37 signatures in total"
 
 
 def test_line_chart_drops_markers_on_long_ranges() -> None:
@@ -148,15 +148,15 @@ def test_title_is_escaped_and_still_parses(chart: Chart) -> None:
 
 def test_label_is_escaped_in_tooltips_and_summary() -> None:
     root = parse(bar_chart(days(2), title="T", label="<b>letters</b>"))
-    assert bars(root)[0].findtext("svg:title", namespaces=NS) == "2026-11-01: 2 <b>letters</b>"
+    assert bars(root)[0].findtext("svg:title", namespaces=NS) == "1 Nov 2026: 2 <b>letters</b>"
     assert "<b>letters</b> in total" in (root.findtext("svg:desc", namespaces=NS) or "")
 
 
 def test_desc_summarises_range_total_and_best_day() -> None:
     root = parse(bar_chart(days(3, 1200, 0, 7), title="T"))
     assert root.findtext("svg:desc", namespaces=NS) == (
-        "From 2026-11-01 to 2026-11-04 there were 1,210 signatures in total; "
-        "the highest day was 2026-11-02 with 1,200."
+        "From 1 Nov 2026 to 4 Nov 2026 there were 1,210 signatures in total; "
+        "the highest day was 2 Nov 2026 with 1,200."
     )
 
 
@@ -173,14 +173,14 @@ def test_empty_input_says_no_signatures_yet(chart: Chart) -> None:
 def test_single_point_bar_chart() -> None:
     root = parse(bar_chart([(date(2026, 11, 25), 42)], title="T"))
     (rect,) = bars(root)
-    assert rect.findtext("svg:title", namespaces=NS) == "2026-11-25: 42 signatures"
+    assert rect.findtext("svg:title", namespaces=NS) == "25 Nov 2026: 42 signatures"
     assert axis_texts(root, "x") == ["25 Nov"]
     assert axis_texts(root, "y") == ["0", "20", "40", "60"]
     assert value_at(root, float(rect.attrib["y"]), 60) == pytest.approx(42, abs=0.1)
     # 42 of the 60-high axis on a 180-unit plot.
     assert rect.attrib["height"] == "126"
     assert root.findtext("svg:desc", namespaces=NS) == (
-        "On 2026-11-25 there were 42 signatures in total; the highest day was 2026-11-25 with 42."
+        "On 25 Nov 2026 there were 42 signatures in total; the highest day was 25 Nov 2026 with 42."
     )
 
 
@@ -224,7 +224,7 @@ def test_same_year_uses_short_dates_and_multi_year_uses_iso() -> None:
 def test_huge_values_use_compact_ticks_and_separated_tooltips() -> None:
     root = parse(bar_chart(days(1_000_000, 250_000), title="T"))
     assert axis_texts(root, "y") == ["0", "500k", "1M"]
-    assert bars(root)[0].findtext("svg:title", namespaces=NS) == "2026-11-01: 1,000,000 signatures"
+    assert bars(root)[0].findtext("svg:title", namespaces=NS) == "1 Nov 2026: 1,000,000 signatures"
     cumulative = parse(line_chart(days(1_000_000, 250_000), title="T"))
     assert axis_texts(cumulative, "y") == ["0", "500k", "1M", "1.5M"]
 

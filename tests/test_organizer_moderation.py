@@ -11,7 +11,6 @@ import pytest
 from flask import Flask
 from sqlalchemy import func, select
 
-from petition import moderation
 from petition.campaigns import get_campaign
 from petition.counts import fold_tally_journal, tally
 from petition.db import EXTENSION_KEY as DB_KEY
@@ -27,7 +26,8 @@ from petition.models import (
     SignatureState,
     utcnow,
 )
-from petition.moderation import (
+from petition.organizer import moderation
+from petition.organizer.moderation import (
     Criteria,
     ModerationError,
     invalidate_signatures,

@@ -15,10 +15,11 @@ from sqlalchemy import delete, event, select
 
 from petition import signatures as signatures_module
 from petition.campaigns import get_campaign
-from petition.cli_export import export_cli
 from petition.counts import tally
 from petition.db import Base, get_engine, get_session
-from petition.exports import (
+from petition.models import COUNTED_STATES, AuditEntry, Campaign, Signature, SignatureState
+from petition.organizer.cli_export import export_cli
+from petition.organizer.exports import (
     COUNT_COLUMNS,
     COUNT_DIMENSIONS,
     CSV_CHUNK_ROWS,
@@ -34,7 +35,6 @@ from petition.exports import (
     neutralize_cell,
     signature_chunks,
 )
-from petition.models import COUNTED_STATES, AuditEntry, Campaign, Signature, SignatureState
 from petition.signatures import confirm_signature, sign_campaign
 
 TTL = timedelta(days=7)

@@ -8,12 +8,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, time
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import ColumnElement, func, select, update
 from sqlalchemy.orm import Session
 
 from petition.counts import tally_many
 from petition.models import ModerationAction, Signature, SignatureState, utcnow
-from petition.organizers import record_audit
+from petition.organizer.audit import record_audit
 from petition.tallies import state_totals
 
 # Signatures locked, re-tallied and updated per round trip, so that 100,000 matches
@@ -113,13 +114,15 @@ def _describe_ids(ids: tuple[int, ...]) -> str:
 def _check(criteria: Criteria) -> None:
     """Refuse criteria that would select everything or nothing by mistake."""
     if criteria.is_empty():
-        raise ModerationError("Give at least one criterion.")
+        raise ModerationError(_l("Give at least one criterion."))
     domain = _domain(criteria.email_domain or "")
     if criteria.email_domain and ("@" in domain or not domain.strip(". ")):
-        raise ModerationError(f"{criteria.email_domain!r} is not an email domain.")
+        raise ModerationError(
+            _l("“%(domain)s” is not an email domain.", domain=criteria.email_domain)
+        )
     start, end = criteria.created_from, criteria.created_to
     if start is not None and end is not None and _naive_utc(start) > _naive_utc(end):
-        raise ModerationError("The start of the date range is after its end.")
+        raise ModerationError(_l("The start of the date range is after its end."))
 
 
 def _escape_like(value: str) -> str:
@@ -213,7 +216,7 @@ def invalidate_signatures(
     """
     ids = _lock_ids(session, _conditions(campaign_id, criteria))
     if not ids:
-        raise ModerationError("No signature that still counts matches these criteria.")
+        raise ModerationError(_l("No signature that still counts matches these criteria."))
     previous: list[list[Any]] = []
     for batch in _load_batches(session, ids):
         previous += _invalidate_batch(session, batch)
@@ -282,9 +285,9 @@ def revert_moderation(session: Session, action_id: int, organizer_email: str) ->
     # Locked so that of two simultaneous reverts the second sees reverted_at set.
     action = session.get(ModerationAction, action_id, with_for_update=True)
     if action is None:
-        raise ModerationError(f"There is no moderation action {action_id}.")
+        raise ModerationError(_l("There is no moderation action %(id)s.", id=action_id))
     if action.reverted_at is not None:
-        raise ModerationError(f"Moderation action {action_id} was already reverted.")
+        raise ModerationError(_l("Moderation action %(id)s was already reverted.", id=action_id))
     previous = {int(i): SignatureState(state) for i, state in json.loads(action.previous_states)}
     ids = _lock_still_moved(session, action, sorted(previous))
     for batch in _load_batches(session, ids):
