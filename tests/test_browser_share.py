@@ -106,11 +106,19 @@ def test_pages_fit_and_load_cleanly(browser, base_url, js, viewport) -> None:
         # Nothing wider than the screen, and the site navigation on one line.
         assert page.evaluate("document.documentElement.scrollWidth") <= viewport["width"]
         links = page.eval_on_selector_all(
-            ".site-header nav a", "as => as.map(a => a.getBoundingClientRect().top)"
+            ".site-header nav:not(.languages) a",
+            "as => as.map(a => a.getBoundingClientRect().top)",
         )
         assert len(set(links)) == 1 and len(links) == 4
         nav = page.eval_on_selector(".site-header nav", "n => n.scrollWidth <= n.clientWidth")
         assert nav, "the navigation is cut off"
+    for lang in ("fr", "hy"):  # longer words: the links may wrap, never leave the screen
+        page.goto(f"{base_url}/?lang={lang}")
+        assert page.evaluate("document.documentElement.scrollWidth") <= viewport["width"]
+        rights = page.eval_on_selector_all(
+            ".site-header nav a", "as => as.map(a => a.getBoundingClientRect().right)"
+        )
+        assert len(rights) >= 4 and max(rights) <= viewport["width"], (lang, rights)
     # No favicon error, no CSP violation (representatives' photos are blocked on purpose).
     assert ours == [] and [m for m in console if "Content Security" in m] == []
     context.close()

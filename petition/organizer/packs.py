@@ -97,7 +97,7 @@ def areas_within(rows: AreaRows, area: Constituency) -> Counter[str]:
 def build_pack(count: RepCount, areas: Counter[str], min_count: int, today: date) -> Pack:
     """Assemble a pack, leaving out every count under min_count."""
     ordered = sorted(areas.items(), key=lambda kv: (-kv[1], kv[0]))
-    shown = [(key or "unknown", n) for key, n in ordered if n >= min_count]
+    shown = [(key, n) for key, n in ordered if n >= min_count]  # "": unknown
     hidden = sum(n for n in areas.values() if n < min_count)
     return Pack(
         count=count,
