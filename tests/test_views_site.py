@@ -53,16 +53,18 @@ def test_sitemap_lists_every_public_page_in_every_language(client) -> None:
     root = ElementTree.fromstring(response.data)
     urls = root.findall(f"{SITEMAP}url")
     locs = [u.findtext(f"{SITEMAP}loc") for u in urls]
-    assert locs == [
-        "http://petition.test/",
-        "http://petition.test/learn-more",
-        "http://petition.test/privacy",
-        "http://petition.test/about",
-        "http://petition.test/representatives",
-        "http://petition.test/embed/artsakh",
-    ]
-    # One language: no alternates (tests/test_views_share.py checks a site with two).
-    assert root.findall(f"{SITEMAP}url/{XHTML}link") == []
+    pages = ["/", "/learn-more", "/privacy", "/about", "/representatives"]
+    expected = []
+    for page in pages:  # each page in English, then in every shipped language
+        expected += [f"http://petition.test{page}"]
+        expected += [f"http://petition.test{page}?lang={lang}" for lang in ("fr", "hy")]
+    embed = "http://petition.test/embed/artsakh"
+    expected += [embed, f"{embed}/fr", f"{embed}/hy"]
+    assert locs == expected
+    # Every address names its other languages (hreflang alternates).
+    for url in urls:
+        alternates = url.findall(f"{XHTML}link")
+        assert {a.get("hreflang") for a in alternates} >= {"en", "fr", "hy"}
     for loc in locs:
         assert client.get(loc.removeprefix("http://petition.test")).status_code == 200
 
