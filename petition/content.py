@@ -61,6 +61,8 @@ class CampaignContent:
     about: tuple[str, ...]
     # Constituents a representative needs, per body, before a delivery pack is due.
     quorum: dict[str, int] = field(default_factory=dict)
+    # Whether delivery packs may list the names of signers who agreed to it ([packs] names).
+    pack_names: bool = False
     # When signing ends (None: open-ended), and how long signers' details are kept after.
     closes: date | None = None
     retention_months: int = DEFAULT_RETENTION_MONTHS
@@ -163,6 +165,22 @@ def _parse_quorum(raw: Any) -> dict[str, int]:
     return quorum
 
 
+PACK_OPTIONS = frozenset({"names"})
+
+
+def _parse_pack_names(raw: Any) -> bool:
+    """Read [packs] names: may a delivery pack list signers who agreed to be named."""
+    if not isinstance(raw, dict):
+        raise ValueError("[packs]: must be a table such as names = true")
+    unknown = sorted(set(raw) - PACK_OPTIONS)
+    if unknown:
+        raise ValueError(f"[packs]: unknown key '{unknown[0]}' (use names = true or false)")
+    names = raw.get("names", False)
+    if not isinstance(names, bool):
+        raise ValueError("[packs]: 'names' must be true or false (no quotes)")
+    return names
+
+
 def parse_campaign(data: dict[str, Any]) -> CampaignContent:
     """Check a decoded campaign file against the schema and build its content."""
     situation = _require(data, "situation", dict, "file")
@@ -195,6 +213,7 @@ def parse_campaign(data: dict[str, Any]) -> CampaignContent:
         about_heading=_require(about, "heading", str, "[about]").strip(),
         about=split_paragraphs(_require(about, "text", str, "[about]")),
         quorum=_parse_quorum(data.get("quorum", {})),
+        pack_names=_parse_pack_names(data.get("packs", {})),
         closes=_optional_date(data, "closes"),
         retention_months=_retention_months(data),
     )

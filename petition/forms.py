@@ -146,6 +146,14 @@ class SignForm(Form):
         ),
     )
     updates = BooleanField(_l("Send me occasional campaign updates by email (optional)"))
+    # Shown only when the campaign file allows names in delivery packs ([packs] names).
+    name_consent = BooleanField(
+        _l("Include my name in the letters we deliver to my representatives (optional)"),
+        description=_l(
+            "Only the organizers and the representatives elected where you live see it; "
+            "it is never published. You can withdraw it at any time from the link in our emails."
+        ),
+    )
     privacy = BooleanField(
         _l("I have read the privacy notice"),
         validators=[InputRequired(_l("Tick this box to show you have read the privacy notice."))],

@@ -93,6 +93,9 @@ class Signature(Base):
     # House district, riding or EP constituency when the postal code settles it, else "".
     district_id: Mapped[str] = mapped_column(String(40), default="", server_default="")
     updates: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Ticked "include my name in the letters to my representatives" (offered only when the
+    # campaign file has [packs] names = true); the signer may withdraw it on /my-data.
+    name_consent: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
     state: Mapped[SignatureState] = mapped_column(
         _enum_column(SignatureState), default=SignatureState.PENDING
     )

@@ -68,6 +68,8 @@ def retention_end(closes: date | None, retention_months: int) -> datetime | None
 def anonymize_signatures(session: Session, campaign_id: int, older_than: datetime) -> int:
     """Erase name, email, postal code and IP hash of signatures made before `older_than`.
 
+    Consent to be named in delivery packs goes with the name.
+
     Country, region, district, state and dates stay, so no count changes. The unique
     email key becomes a placeholder that names no one.
     """
@@ -93,6 +95,7 @@ def anonymize_signatures(session: Session, campaign_id: int, older_than: datetim
                 ip_hash="",
                 confirm_token_hash=None,
                 updates=False,
+                name_consent=False,
                 anonymized_at=utcnow(),
             )
             .execution_options(synchronize_session=False)
@@ -100,6 +103,14 @@ def anonymize_signatures(session: Session, campaign_id: int, older_than: datetim
         erase_signature_messages(session, batch)
     session.flush()
     return len(ids)
+
+
+def withdraw_name_consent(session: Session, signature: Signature) -> bool:
+    """Stop naming the signer in delivery packs; return whether they had agreed to it."""
+    agreed = signature.name_consent
+    signature.name_consent = False
+    session.flush()
+    return agreed
 
 
 @dataclass(frozen=True)

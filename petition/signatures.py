@@ -88,6 +88,7 @@ def sign_campaign(
     token_ttl: timedelta,
     notice_interval: timedelta,
     suspect: bool = False,
+    name_consent: bool = False,
 ) -> SignResult:
     """Record a pending signature (held as suspect when asked), or note a repeat attempt."""
     now = utcnow()
@@ -102,6 +103,7 @@ def sign_campaign(
         region=region_for_postal_code(country, postal_code) or "",
         district_id=district_id,
         updates=updates,
+        name_consent=name_consent,
         state=state,
         delete_nonce=secrets.token_hex(16),
         ip_hash=ip_hash,

@@ -32,6 +32,18 @@ def test_shipped_campaign_loads() -> None:
     assert (DATA.parent / "static" / content.emblem).is_file()
     assert content.quorum == {"us-house": 100, "us-senate": 500, "ca-commons": 100,
                               "eu-parliament": 500}  # fmt: skip
+    assert content.pack_names is True  # a campaign that delivers to parliamentarians
+
+
+def test_packs_name_nobody_unless_the_file_says_so(tmp_path: Path) -> None:
+    shipped, _warnings = load_campaign_translations(DATA, load_campaigns(DATA))
+    assert shipped["artsakh"]["hy"].pack_names is True  # the setting is not a text
+    path = copy_data(tmp_path)
+    path.write_text(path.read_text(encoding="utf-8").replace("[packs]\nnames = true\n", ""),
+                    encoding="utf-8")  # fmt: skip
+    assert load_campaigns(tmp_path)["artsakh"].pack_names is False
+    translations, _warnings = load_campaign_translations(tmp_path, load_campaigns(tmp_path))
+    assert translations["artsakh"]["fr"].pack_names is False
 
 
 def test_split_paragraphs() -> None:
@@ -60,6 +72,8 @@ def copy_data(tmp_path: Path) -> Path:
         (lambda s: s.replace("us-house = 100", "us-house = 0"), "'us-house' must be a positive"),
         (lambda s: s.replace("us-senate = 500", "moon = 5"), "[quorum]: 'moon' is not one of"),
         (lambda s: "quorum = 5\n" + s.replace("[quorum]", "[x]"), "[quorum]: must be a table"),
+        (lambda s: s.replace("names = true", 'names = "yes"'), "'names' must be true or false"),
+        (lambda s: s.replace("names = true", "name = true"), "[packs]: unknown key 'name'"),
     ],
 )
 def test_malformed_file_names_file_and_problem(tmp_path: Path, edit, problem: str) -> None:

@@ -118,3 +118,30 @@ def test_downgrade_folds_the_tally_journal(empty_app) -> None:
         assert [tuple(r) for r in counts] == [("confirmed", 7), ("pending", 1)]
         assert [tuple(r) for r in days] == [("confirmed", 2), ("pending", 1)]
     assert "tally_journal" not in inspect(engine).get_table_names()
+
+
+def test_name_consent_is_added_unticked_and_removed(empty_app) -> None:
+    """Signers from before the consent box were never asked: none of them is named."""
+    runner = empty_app.test_cli_runner()
+    assert runner.invoke(args=["db", "upgrade", "3a9ea493bda6"]).exit_code == 0
+    engine = get_engine(empty_app)
+    with engine.begin() as conn:
+        conn.execute(text(INSERT_CAMPAIGN))
+        conn.execute(
+            text(
+                "INSERT INTO signatures (campaign_id, name, email, email_canonical, country,"
+                " postal_code, region, district_id, updates, state, token_expires_at,"
+                " delete_nonce, ip_hash, duplicate_attempts, created_at) VALUES (1, 'n',"
+                " 'e@example.org', 'e@example.org', 'CA', 'K1A 0B1', 'QC', '', false,"
+                " 'confirmed', '2026-01-09 00:00:00', 'x', '', 0, '2026-02-01 09:00:00')"
+            )
+        )
+    assert runner.invoke(args=["db", "upgrade", "6c1f0e9d2b47"]).exit_code == 0
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT name_consent FROM signatures")).scalar_one() in (
+            False,
+            0,
+        )
+    assert runner.invoke(args=["db", "downgrade", "3a9ea493bda6"]).exit_code == 0
+    columns = {c["name"] for c in inspect(engine).get_columns("signatures")}
+    assert "name_consent" not in columns and "anonymized_at" in columns

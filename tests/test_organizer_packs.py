@@ -7,15 +7,22 @@ import zipfile
 from collections import Counter
 from datetime import date
 
+import pytest
+from flask import Flask
 from pypdf import PdfReader
 
+from petition.organizer import packs
 from petition.organizer.constituents import Constituency, RepCount
 from petition.organizer.packs import (
     MAX_AREAS,
+    NAMES_PER_PARAGRAPH,
+    PackCounter,
     area_length,
     areas_within,
     build_pack,
     iter_zip,
+    names_within,
+    render_pack_html,
     render_pdf,
     responses_url,
 )
@@ -88,3 +95,55 @@ def test_responses_url() -> None:
     assert responses_url("https://p.example/", "artsakh") == (
         "https://p.example/campaigns/artsakh/representatives"
     )
+
+
+NAME_ROWS = {("ON", "35075"): [("zoë Z", 1), ("Ani B", 2)], ("ON", "35001"): [("Aram A", 3)],
+             ("ON", ""): [("Split S", 4)], ("QC", "24001"): [("Nairi N", 5)]}  # fmt: skip
+
+
+def test_names_within_follow_the_placement_rules_in_alphabetical_order() -> None:
+    assert names_within(NAME_ROWS, Constituency("CA", "ON", "35075")) == [
+        ("Ani B", 2),
+        ("zoë Z", 1),
+    ]
+    province = names_within(NAME_ROWS, Constituency("CA", "ON"))
+    assert [name for name, _id in province] == ["Ani B", "Aram A", "Split S", "zoë Z"]
+    assert len(names_within(NAME_ROWS, Constituency("CA"))) == 5
+
+
+def test_build_pack_without_names_allowed_names_nobody() -> None:
+    pack = build_pack(_count(17), Counter({"K1P": 17}), 5, TODAY)
+    assert pack.names is None and pack.names_total == 0 and pack.name_paragraphs() == []
+
+
+def test_build_pack_caps_the_names_and_says_so(monkeypatch: pytest.MonkeyPatch, app: Flask) -> None:
+    monkeypatch.setattr(packs, "MAX_NAMES", 3)
+    named = [(f"Name {n}", n) for n in range(5)]
+    pack = build_pack(_count(17), Counter({"K1P": 17}), 5, TODAY, named)
+    assert pack.names == ("Name 0", "Name 1", "Name 2") and pack.names_left_out == 2
+    assert pack.named_ids == {0, 1, 2} and pack.names_total == 5
+    with app.app_context():
+        content = app.extensions["petition.campaigns"]["artsakh"]
+        html = render_pack_html(pack, content, responses_url="x", stylesheet_url=None)
+    html = html.replace("\xa0", " ")
+    assert "5 of them asked us to give you their names" in html
+    assert "Name 0 · Name 1 · Name 2</p>" in html
+    assert "it lists the first 3 names in alphabetical order: 2 more constituents" in html
+
+
+def test_name_paragraphs_keep_each_name_whole() -> None:
+    named = [(f"First Last{n}", n) for n in range(NAMES_PER_PARAGRAPH + 1)]
+    pack = build_pack(_count(500), Counter(), 5, TODAY, named)
+    first, last = pack.name_paragraphs()
+    assert first.startswith("First\xa0Last0\xa0· First\xa0Last1") and first.endswith("\xa0·")
+    assert last == f"First\xa0Last{NAMES_PER_PARAGRAPH}"
+
+
+def test_pack_counter_counts_distinct_signers_for_the_audit() -> None:
+    named = [("A", 1), ("B", 2)]
+    counter = PackCounter([build_pack(_count(9), Counter(), 5, TODAY, named),
+                           build_pack(_count(9), Counter(), 5, TODAY, named[:1])])  # fmt: skip
+    assert len(list(counter)) == 2 and counter.rows == 2
+    assert counter.names_note() == "; names of 2 consenting signers included, 3 listings in all"
+    plain = PackCounter([build_pack(_count(9), Counter(), 5, TODAY)])
+    assert len(list(plain)) == 1 and plain.names_note() == ""

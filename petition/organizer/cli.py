@@ -20,6 +20,7 @@ from petition.organizer.packs import (
     PACK_BODIES,
     PACK_FORMATS,
     PACK_STYLESHEET,
+    PackCounter,
     iter_packs,
     pack_stylesheet,
     render_pack_html,
@@ -50,8 +51,9 @@ def build(body: str, output: Path, fmt: str) -> None:
     stylesheet = pack_stylesheet(static)
     if fmt == "html":
         shutil.copyfile(Path(static) / PACK_STYLESHEET, output / PACK_STYLESHEET)
-    packs = iter_packs(session, campaign.id, counts, current_app.config["PUBLIC_MIN_COUNT"],
-                       utcnow().date())  # fmt: skip
+    packs = PackCounter(iter_packs(session, campaign.id, counts,
+                                   current_app.config["PUBLIC_MIN_COUNT"], utcnow().date(),
+                                   names=content.pack_names))  # fmt: skip
     link = responses_url(current_app.config["BASE_URL"], campaign.slug)
     sheet_url = PACK_STYLESHEET if fmt == "html" else None
     written = 0
@@ -62,7 +64,8 @@ def build(body: str, output: Path, fmt: str) -> None:
             data = html.encode("utf-8") if fmt == "html" else render_pdf(html, stylesheet)
             (output / f"{pack.file_stem}.{fmt}").write_bytes(data)
             written += 1
-    detail = f"{campaign.slug}: delivery packs of {body} ({fmt}), to {output}"
+    detail = f"{campaign.slug}: delivery packs of {body} ({fmt}), to {output}{packs.names_note()}"
     record_audit(session, f"cli:{cli_user()}", "export.packs", detail, written)
     session.commit()
-    click.echo(f"Wrote {written} packs to {output}.", err=True)
+    named = f" with the names of {len(packs.named)} consenting signers" if packs.with_names else ""
+    click.echo(f"Wrote {written} packs{named} to {output}.", err=True)

@@ -35,6 +35,12 @@ class Constituency:
     region: str = ""
     district_id: str = ""
 
+    def contains(self, region: str, district_id: str) -> bool:
+        """Tell whether a place of the same country lies inside this area."""
+        if self.region and region != self.region:
+            return False
+        return not self.district_id or district_id == self.district_id
+
     @property
     def scope(self) -> str:
         """Say what is counted: the district, the whole region, or the whole country."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import TypeVar
 
 from flask import g, stream_with_context
@@ -15,9 +15,15 @@ Chunk = TypeVar("Chunk", str, bytes)
 
 
 def audited_stream(
-    session: Session, chunks: Iterator[Chunk], action: str, detail: str, counter: object
+    session: Session,
+    chunks: Iterator[Chunk],
+    action: str,
+    detail: str | Callable[[], str],
+    counter: object,
 ) -> Iterator[Chunk]:
     """Stream an export, then write the audit entry with the number of rows sent.
+
+    A callable detail is asked for once the stream ends, so it can tell what was sent.
 
     The stream outlives the request, so it keeps the session that reads the rows and
     writes the audit entry in that same session (another one would wait on its lock).
@@ -32,7 +38,8 @@ def audited_stream(
             session.commit()
         finished = True
     finally:
-        note = detail if finished else f"{detail} (interrupted)"
+        text = detail() if callable(detail) else detail
+        note = text if finished else f"{text} (interrupted)"
         record_audit(session, email, action, note, int(getattr(counter, "rows", 0)))
         session.commit()
         session.close()

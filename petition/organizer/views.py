@@ -44,9 +44,11 @@ from petition.organizer.packs import (
     PACK_BODIES,
     PACK_FORMATS,
     Pack,
+    PackCounter,
     iter_packs,
     iter_zip,
     pack_for,
+    pack_names_note,
     pack_stylesheet,
     render_pack_html,
     render_pdf,
@@ -167,8 +169,10 @@ def pack(name: str, ext: str) -> Response:
     if ext not in PACK_FORMATS or rep is None:
         abort(404)
     count = next(c for c in all_counts(campaign) if c.rep.id == rep.id)
-    built = pack_for(get_session(), campaign.id, count, _min_count(), utcnow().date())
+    built = pack_for(get_session(), campaign.id, count, _min_count(), utcnow().date(),
+                     names=current_content().pack_names)  # fmt: skip
     detail = f"delivery pack for {rep.id} ({ext}, {count.signatures} constituents)"
+    detail += pack_names_note(built)
     record_audit(get_session(), g.organizer.email, "export.pack", detail, 1)
     get_session().commit()
     html = _pack_html(built, for_pdf=ext == "pdf")
@@ -184,11 +188,13 @@ def _body_zip(campaign: Campaign, body: str) -> Response:
     """Stream a ZIP of the PDF packs of every filled seat of a body, one file at a time."""
     counts = [c for c in all_counts(campaign) if c.rep.body == body and not c.rep.vacant]
     counts.sort(key=lambda c: c.rep.id)
-    packs = iter_packs(get_session(), campaign.id, counts, _min_count(), utcnow().date())
-    counter = RowCounter(packs)
+    packs = iter_packs(get_session(), campaign.id, counts, _min_count(), utcnow().date(),
+                       names=current_content().pack_names)  # fmt: skip
+    counter = PackCounter(packs)
     files = ((f"{p.file_stem}.pdf", _pdf(_pack_html(p, for_pdf=True))) for p in counter)
     stream = audited_stream(get_session(), iter_zip(files), "export.packs",
-                            f"delivery packs of {body} (zip)", counter)  # fmt: skip
+                            lambda: f"delivery packs of {body} (zip){counter.names_note()}",
+                            counter)  # fmt: skip
     return download(stream, f"{campaign.slug}-{body}-packs.zip", "application/zip")
 
 

@@ -11,6 +11,7 @@ from flask import (
     Blueprint,
     abort,
     current_app,
+    flash,
     make_response,
     redirect,
     render_template,
@@ -33,7 +34,7 @@ from petition.limits import hit, limit
 from petition.mail import queue_email
 from petition.models import Signature
 from petition.organizer.accounts import record_integrity_event
-from petition.privacy import list_signature_messages, retention_end
+from petition.privacy import list_signature_messages, retention_end, withdraw_name_consent
 from petition.representatives import COVERED_COUNTRIES, settled_district
 from petition.signatures import (
     SignatureNotFoundError,
@@ -134,6 +135,8 @@ def _record_signature(form: SignForm) -> None:
         token_ttl=timedelta(days=config["TOKEN_TTL_DAYS"]),
         notice_interval=timedelta(minutes=config["DUPLICATE_NOTICE_MINUTES"]),
         suspect=suspect,
+        # Only where the campaign offers the box: a forged field elsewhere counts for nothing.
+        name_consent=content.pack_names and bool(form.name_consent.data),
     )
     if result.notify:
         _queue_sign_email(result, content)
@@ -305,14 +308,33 @@ def delete(token: str) -> str:
 @bp.get("/my-data/<token>")
 def my_data(token: str) -> str:
     """Show a signer everything held about them (the link is in every email)."""
-    signature = _signature_for(token, deleting=True)
+    return _render_my_data(token, _signature_for(token, deleting=True), ConfirmForm())
+
+
+def _render_my_data(token: str, signature: Signature, form: ConfirmForm) -> str:
     return render_template(
         "campaigns/my_data.html",
         content=current_content(),
         signature=signature,
         messages=list_signature_messages(get_session(), signature.id),
         delete_url=url_for("campaigns.delete", token=token),
+        withdraw_url=url_for("campaigns.withdraw_name", token=token),
+        form=form,
     )
+
+
+@bp.post("/my-data/<token>/name-consent")
+@limit("CONFIRM_RATE_LIMIT", "confirm")
+def withdraw_name(token: str) -> Response | tuple[str, int]:
+    """Withdraw the signer's consent to be named in the letters to their representatives."""
+    signature = _signature_for(token, deleting=True)
+    form = ConfirmForm()
+    if not form.validate_on_submit():
+        return _render_my_data(token, signature, form), 400
+    withdraw_name_consent(get_session(), signature)
+    get_session().commit()
+    flash(_("Your name will no longer be included in the letters we deliver."))
+    return redirect(url_for("campaigns.my_data", token=token), code=303)
 
 
 @bp.post("/delete/<token>")
