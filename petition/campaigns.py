@@ -9,6 +9,9 @@ from sqlalchemy.orm import Session
 from petition.content import CampaignContent
 from petition.models import Campaign
 
+# What a campaign row is kept equal to: slug, title and goal.
+CampaignKey = tuple[str, str, int]
+
 
 def sync_campaign(session: Session, content: CampaignContent) -> Campaign:
     """Create or update the campaign row that signatures belong to."""
@@ -33,3 +36,22 @@ def sync_campaign(session: Session, content: CampaignContent) -> Campaign:
 def get_campaign(session: Session, slug: str) -> Campaign | None:
     """Return the campaign with this slug, if it has been loaded."""
     return session.scalars(select(Campaign).where(Campaign.slug == slug)).first()
+
+
+def campaign_id(session: Session, content: CampaignContent, known: dict[CampaignKey, int]) -> int:
+    """Return the id of the content's campaign row, creating or updating the row as needed.
+
+    `known` (one per process) remembers the ids of rows found up to date, so that later
+    calls for the same content need no query; a row this call writes is remembered by
+    the next call, once it has been committed. Campaign rows are never deleted while
+    the app runs.
+    """
+    key = (content.slug, content.title, content.goal)
+    found = known.get(key)
+    if found is not None:
+        return found
+    campaign = get_campaign(session, content.slug)
+    if campaign is not None and (campaign.title, campaign.goal) == (content.title, content.goal):
+        known[key] = campaign.id
+        return campaign.id
+    return sync_campaign(session, content).id

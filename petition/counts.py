@@ -8,9 +8,9 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable
 from datetime import date
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import Table, delete, func, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
@@ -25,6 +25,8 @@ from petition.models import (
     utcnow,
 )
 from petition.tallies import Counts, count_letters, read_counts
+
+JOURNAL = cast(Table, TallyJournal.__table__)
 
 
 def _upsert_add(session: Session, model: type[Any], keys: dict[str, Any], delta: int) -> None:
@@ -71,7 +73,8 @@ def tally_many(
             for (campaign_id, country, region, district_id, day), change in changes.items()
             if change]  # fmt: skip
     if rows:
-        session.execute(insert(TallyJournal), rows)
+        # Core, not the ORM's bulk insert: no objects are made, one statement is sent.
+        session.execute(insert(JOURNAL), rows[0] if len(rows) == 1 else rows)
 
 
 # Key of the PostgreSQL advisory lock that lets one process fold the journal at a time.

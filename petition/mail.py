@@ -22,8 +22,8 @@ from email.utils import formatdate, make_msgid
 from typing import Any, Protocol, cast
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from flask import Flask, render_template
-from sqlalchemy import or_, select, update
+from flask import Flask, current_app
+from sqlalchemy import Table, insert, or_, select, update
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
@@ -31,6 +31,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from petition.models import OutboxMessage, utcnow
 
 EXTENSION_KEY = "petition.mail"
+OUTBOX = cast(Table, OutboxMessage.__table__)
 logger = logging.getLogger("petition.mail")
 
 # A worker holds a message at least this long; a crashed worker's claim then lapses.
@@ -111,21 +112,21 @@ def get_backend(app: Flask) -> MailBackend:
 
 def queue_email(
     session: Session, to: str, template: str, *, signature_id: int | None = None, **context: Any
-) -> OutboxMessage:
-    """Render templates/email/<template>/ and add the message to the outbox."""
-    subject = render_template(f"email/{template}/subject.txt", **context)
-    body = render_template(f"email/{template}/body.txt", **context)
-    message = OutboxMessage(
-        to_address=to,
-        subject=" ".join(subject.split()),  # one line, whatever the template holds
-        body=body.strip() + "\n",
-        kind=template,
-        next_attempt_at=utcnow(),
-        signature_id=signature_id,
-    )
-    session.add(message)
-    session.flush()
-    return message
+) -> None:
+    """Render templates/email/<template>/ and add the message to the outbox.
+
+    The templates get only the given context (no page context processors run for an
+    email), and the message is one INSERT in the caller's transaction.
+    """
+    env = current_app.jinja_env
+    subject = env.get_template(f"email/{template}/subject.txt").render(context)
+    body = env.get_template(f"email/{template}/body.txt").render(context)
+    now = utcnow()
+    values = {"to_address": to,
+              "subject": " ".join(subject.split()),  # one line, whatever the template holds
+              "body": body.strip() + "\n", "kind": template, "created_at": now,
+              "next_attempt_at": now, "signature_id": signature_id}  # fmt: skip
+    session.execute(insert(OUTBOX), values)
 
 
 @dataclass

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import secrets
@@ -10,10 +11,10 @@ from datetime import datetime, timedelta
 from typing import Any, cast
 
 from itsdangerous import BadSignature, URLSafeSerializer
-from sqlalchemy import or_, select, update
+from sqlalchemy import Insert, Table, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import CursorResult
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, make_transient_to_detached
 
 from petition.counts import tally
 from petition.models import Campaign, Signature, SignatureState, utcnow
@@ -74,9 +75,25 @@ def _new_confirm_token(signature: Signature, now: datetime, ttl: timedelta) -> s
     return token
 
 
+@functools.cache
+def _insert_signature(dialect: str) -> Insert:
+    """INSERT ... ON CONFLICT (campaign, canonical email) DO NOTHING RETURNING id.
+
+    Built once per dialect (PostgreSQL, or SQLite 3.35 and later); a repeat signer's
+    insert returns no row instead of failing, so no savepoint is needed around it.
+    """
+    table = cast(Table, Signature.__table__)
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    return (
+        insert(table)
+        .on_conflict_do_nothing(index_elements=[table.c.campaign_id, table.c.email_canonical])
+        .returning(table.c.id)
+    )
+
+
 def sign_campaign(
     session: Session,
-    campaign: Campaign,
+    campaign: Campaign | int,
     *,
     name: str,
     email: str,
@@ -90,42 +107,54 @@ def sign_campaign(
     suspect: bool = False,
     name_consent: bool = False,
 ) -> SignResult:
-    """Record a pending signature (held as suspect when asked), or note a repeat attempt."""
+    """Record a pending signature (held as suspect when asked), or note a repeat attempt.
+
+    `campaign` is the campaign row or its id. One INSERT for the signature (no flush of
+    the session), one for its tally journal row.
+    """
+    campaign_id = campaign if isinstance(campaign, int) else campaign.id
     now = utcnow()
-    state = SignatureState.SUSPECT if suspect else SignatureState.PENDING
-    signature = Signature(
-        campaign_id=campaign.id,
-        name=name,
-        email=email,
-        email_canonical=canonical_email(email),
-        country=country,
-        postal_code=postal_code,
-        region=region_for_postal_code(country, postal_code) or "",
-        district_id=district_id,
-        updates=updates,
-        name_consent=name_consent,
-        state=state,
-        delete_nonce=secrets.token_hex(16),
-        ip_hash=ip_hash,
-        last_notified_at=None,
-        created_at=now,
-    )
-    token = _new_confirm_token(signature, now, token_ttl)
-    try:
-        # The unique constraint, not an earlier query, decides who signed first.
-        with session.begin_nested():
-            session.add(signature)
-    except IntegrityError:
+    token = secrets.token_urlsafe(32)
+    values: dict[str, Any] = {
+        "campaign_id": campaign_id,
+        "name": name,
+        "email": email,
+        "email_canonical": canonical_email(email),
+        "country": country,
+        "postal_code": postal_code,
+        "region": region_for_postal_code(country, postal_code) or "",
+        "district_id": district_id,
+        "updates": updates,
+        "name_consent": name_consent,
+        "state": SignatureState.SUSPECT if suspect else SignatureState.PENDING,
+        "confirm_token_hash": hash_token(token),
+        "token_expires_at": now + token_ttl,
+        "delete_nonce": secrets.token_hex(16),
+        "ip_hash": ip_hash,
+        "duplicate_attempts": 0,
+        "last_notified_at": None,
+        "created_at": now,
+        "confirmed_at": None,
+        "anonymized_at": None,
+    }
+    # The unique constraint, not an earlier query, decides who signed first.
+    dialect = session.get_bind().dialect.name
+    signature_id = session.execute(_insert_signature(dialect), values).scalar()
+    if signature_id is None:
         return _record_repeat(
-            session, campaign, signature.email_canonical, now, token_ttl, notice_interval
+            session, campaign_id, values["email_canonical"], now, token_ttl, notice_interval
         )
-    tally(session, signature, state, 1)
+    # The row as stored, in the session as if loaded: callers may read or change it.
+    signature = Signature(id=signature_id, **values)
+    make_transient_to_detached(signature)
+    session.add(signature)
+    tally(session, signature, signature.state, 1)
     return SignResult(signature=signature, created=True, confirm_token=token, notify=True)
 
 
 def _record_repeat(
     session: Session,
-    campaign: Campaign,
+    campaign_id: int,
     email_canonical: str,
     now: datetime,
     token_ttl: timedelta,
@@ -134,7 +163,7 @@ def _record_repeat(
     """Count a repeat attempt; refresh the link of a still-pending signature."""
     existing = session.scalars(
         select(Signature)
-        .where(Signature.campaign_id == campaign.id, Signature.email_canonical == email_canonical)
+        .where(Signature.campaign_id == campaign_id, Signature.email_canonical == email_canonical)
         .with_for_update()
     ).one()
     existing.duplicate_attempts += 1
@@ -226,10 +255,14 @@ def _confirm_held(session: Session, signature: Signature, now: datetime) -> Sign
     return signature
 
 
+@functools.lru_cache(maxsize=8)
+def _delete_token_serializer(secret_key: str) -> URLSafeSerializer:
+    return URLSafeSerializer(secret_key, salt=DELETE_TOKEN_SALT)
+
+
 def make_delete_token(secret_key: str, signature: Signature) -> str:
     """Return the token of the signature's delete link, valid for as long as the row exists."""
-    serializer = URLSafeSerializer(secret_key, salt=DELETE_TOKEN_SALT)
-    return str(serializer.dumps([signature.id, signature.delete_nonce]))
+    return str(_delete_token_serializer(secret_key).dumps([signature.id, signature.delete_nonce]))
 
 
 def find_signature_by_delete_token(session: Session, secret_key: str, token: str) -> Signature:
@@ -237,9 +270,8 @@ def find_signature_by_delete_token(session: Session, secret_key: str, token: str
 
     :raises SignatureNotFoundError: forged, malformed or already used link.
     """
-    serializer = URLSafeSerializer(secret_key, salt=DELETE_TOKEN_SALT)
     try:
-        signature_id, nonce = serializer.loads(token)
+        signature_id, nonce = _delete_token_serializer(secret_key).loads(token)
     except (BadSignature, TypeError, ValueError) as exc:
         raise SignatureNotFoundError(token) from exc
     signature = session.get(Signature, signature_id) if isinstance(signature_id, int) else None

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import functools
 import logging
+import re
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
@@ -24,7 +26,6 @@ from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.wrappers import Response
 
 from petition.cache import get_cache
-from petition.campaigns import sync_campaign
 from petition.content import CampaignContent
 from petition.counts import counts_cache_key
 from petition.db import get_session
@@ -50,7 +51,7 @@ from petition.signatures import (
     make_delete_token,
     sign_campaign,
 )
-from petition.views.context import current_content, public_counts
+from petition.views.context import current_campaign_id, current_content, public_counts
 from petition.views.refs import current_index
 
 bp = Blueprint("campaigns", __name__)
@@ -119,12 +120,11 @@ def _record_signature(form: SignForm) -> None:
     config = current_app.config
     session = get_session()
     content = current_content()
-    campaign = sync_campaign(session, content)
     # Over the limit, the signature is kept but held for review: never refused.
     suspect = not hit("SIGN_RATE_LIMIT", "sign")
     result = sign_campaign(
         session,
-        campaign,
+        current_campaign_id(),
         name=form.name.data,
         email=form.email.data,
         country=form.country.data,
@@ -148,23 +148,56 @@ def _record_signature(form: SignForm) -> None:
 
 
 def _queue_sign_email(result: SignResult, content: CampaignContent) -> None:
-    base = current_app.config["BASE_URL"]
+    config = current_app.config
+    base = config["BASE_URL"]
     signature = result.signature
-    delete_token = make_delete_token(current_app.config["SECRET_KEY"], signature)
+    delete_token = make_delete_token(config["SECRET_KEY"], signature)
+    link = _token_links()
     context = {
         "content": content,
         "name": signature.name,
         "repeat": not result.created,
-        "confirm_url": f"{base}{url_for('campaigns.confirm', token=result.confirm_token)}"
+        "confirm_url": f"{base}{link['confirm'](result.confirm_token)}"
         if result.confirm_token
         else None,
-        "delete_url": f"{base}{url_for('campaigns.delete', token=delete_token)}",
-        "data_url": f"{base}{url_for('campaigns.my_data', token=delete_token)}",
-        "ttl_days": current_app.config["TOKEN_TTL_DAYS"],
+        "delete_url": f"{base}{link['delete'](delete_token)}",
+        "data_url": f"{base}{link['my_data'](delete_token)}",
+        "ttl_days": config["TOKEN_TTL_DAYS"],
         "site_url": base + "/",
     }
     template = "confirm" if result.confirm_token else "already_signed"
     queue_email(get_session(), signature.email, template, signature_id=signature.id, **context)
+
+
+# What our tokens are made of (secrets.token_urlsafe, itsdangerous): url_for quotes none.
+URL_SAFE_TOKEN = re.compile(r"[A-Za-z0-9_.-]+")
+TOKEN_LINKS = ("confirm", "delete", "my_data")
+
+
+def _token_links() -> dict[str, Callable[[str], str]]:
+    """The paths of the confirm, delete and my-data links, as functions of a token.
+
+    url_for costs more than the rest of an email: the path around the token is built
+    once per app and script root, and a token that needs quoting (none we issue) still
+    goes through url_for.
+    """
+    key = f"petition.token_links:{request.script_root}"
+    links: dict[str, Callable[[str], str]] | None = current_app.extensions.get(key)
+    if links is None:
+        links = {name: _token_link(f"campaigns.{name}") for name in TOKEN_LINKS}
+        current_app.extensions[key] = links
+    return links
+
+
+def _token_link(endpoint: str) -> Callable[[str], str]:
+    head, _mark, tail = url_for(endpoint, token="TOKEN").partition("TOKEN")
+
+    def link(token: str) -> str:
+        if URL_SAFE_TOKEN.fullmatch(token):
+            return f"{head}{token}{tail}"
+        return url_for(endpoint, token=token)
+
+    return link
 
 
 def _remember_signer(form: SignForm) -> Response:

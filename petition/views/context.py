@@ -12,7 +12,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import SQLAlchemyError
 
 from petition.cache import get_cache
-from petition.campaigns import get_campaign, sync_campaign
+from petition.campaigns import campaign_id, get_campaign, sync_campaign
 from petition.content import CampaignContent, LetterTemplates
 from petition.counts import counts_cache_key, fold_tallies, public_counts_data
 from petition.db import get_session, in_transaction, write_sessionmaker
@@ -41,6 +41,15 @@ def current_content() -> CampaignContent:
 def current_campaign() -> Campaign:
     """The campaign row of the campaign this site shows (recorded on first use)."""
     return sync_campaign(get_session(), current_content())
+
+
+def current_campaign_id() -> int:
+    """The id of the campaign row of the campaign this site shows, in its own language
+    (the row's title is the campaign's, whatever the page's language): a query only the
+    first time in each process."""
+    content = current_app.extensions["petition.campaigns"][current_app.config["CAMPAIGN"]]
+    known = current_app.extensions.setdefault("petition.campaign_ids", {})
+    return campaign_id(get_session(), content, known)
 
 
 def letter_templates() -> LetterTemplates:
