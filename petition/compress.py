@@ -36,6 +36,15 @@ def init_app(app: Flask) -> None:
         # left uncompressed, a BREACH-style guess of the token from sizes is impossible.
         if request.method not in ("GET", "HEAD"):
             return response
+        if "HTTP_ACCEPT_ENCODING" not in request.environ:
+            # Nothing to compress for this client; what Flask-Compress would still do:
+            # tell caches that the answer depends on the header.
+            vary = response.headers.get("Vary")
+            if not vary:
+                response.headers["Vary"] = "Accept-Encoding"
+            elif "accept-encoding" not in vary.lower():
+                response.headers["Vary"] = f"{vary}, Accept-Encoding"
+            return response
         if request.endpoint == "static" and response.status_code == 200:
             # Our static files are a few kilobytes: read them whole, so they get a plain
             # compressed body and ETag (compressing them as a stream left the file open).

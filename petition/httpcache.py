@@ -18,13 +18,14 @@ from collections.abc import Callable
 from typing import Any, ParamSpec
 
 from flask import Flask, current_app, g, get_flashed_messages, make_response, request
-from flask.sessions import SecureCookieSessionInterface, SessionMixin
+from flask.sessions import SecureCookieSession, SecureCookieSessionInterface, SessionMixin
+from flask.wrappers import Request
 from flask.wrappers import Response as FlaskResponse
-from flask_wtf.csrf import generate_csrf
 from itsdangerous import URLSafeTimedSerializer
 from werkzeug.wrappers import Response
 
 from petition.i18n import page_language, site_languages
+from petition.tokens import TimedSerializer, csrf_token
 
 EXTENSION_KEY = "petition.pages"
 PRIVATE = "private, no-cache"
@@ -112,7 +113,7 @@ def shared_page(name: str, version: object, render: Callable[[], str]) -> str:
     name = f"{name}:{page_language()}"  # a page per interface language
     parts = cache.get(name, version)
     if parts is not None:
-        return str(generate_csrf()).join(parts) if len(parts) == 2 else parts[0]
+        return csrf_token().join(parts) if len(parts) == 2 else parts[0]
     html = render()
     token = g.get("csrf_token")  # flask-wtf keeps the token it put in the page here
     parts = tuple(html.split(token)) if token else (html,)
@@ -122,21 +123,35 @@ def shared_page(name: str, version: object, render: Callable[[], str]) -> str:
 
 
 class SessionInterface(SecureCookieSessionInterface):
-    """Flask's signed-cookie sessions, building the signing serializer once per app.
+    """Flask's signed-cookie sessions, cheaper on every request.
 
-    Flask builds it twice per request (open and save), and itsdangerous test-serializes
-    an empty dict each time; the keys never change once the app runs.
+    The signing serializer is built once per app (Flask builds it twice per request) and
+    signs with petition.tokens (the same cookie); a request without the session cookie
+    gets an empty session without its cookies being parsed; a session nobody read or
+    changed is not saved (Flask would only look at it to do nothing).
     """
 
     def get_signing_serializer(self, app: Flask) -> URLSafeTimedSerializer | None:
         key = "petition.session_serializer"
         if key not in app.extensions:
-            app.extensions[key] = super().get_signing_serializer(app)
+            flask_serializer = super().get_signing_serializer(app)
+            app.extensions[key] = flask_serializer and TimedSerializer(
+                flask_serializer.secret_keys,
+                salt=flask_serializer.salt,
+                serializer=flask_serializer.serializer,
+                signer_kwargs=flask_serializer.signer_kwargs,
+            )
         serializer: URLSafeTimedSerializer | None = app.extensions[key]
         return serializer
 
+    def open_session(self, app: Flask, request: Request) -> SecureCookieSession | None:
+        if self.get_cookie_name(app) not in request.environ.get("HTTP_COOKIE", ""):
+            return None if self.get_signing_serializer(app) is None else self.session_class()
+        return super().open_session(app, request)
+
     def save_session(self, app: Flask, session: SessionMixin, response: FlaskResponse) -> None:
-        super().save_session(app, session, response)
+        if session.accessed or session.modified or session.permanent:
+            super().save_session(app, session, response)
         keep_personal_answers_private(response)
 
 

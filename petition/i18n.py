@@ -137,6 +137,8 @@ def country_name(code: str, lang: str | None = None) -> str:
 
 def remember_language(response: Response) -> Response:
     """Keep a language chosen with `?lang=` for the next pages."""
+    if b"lang" not in request.query_string:  # most requests: no query to parse
+        return response
     chosen = language_from_query() if request else None
     if chosen and request.cookies.get(LANG_COOKIE) != chosen:
         response.set_cookie(
@@ -150,13 +152,40 @@ def remember_language(response: Response) -> Response:
     return response
 
 
+# Parsed once per language: Flask-Babel parses the selector's choice on every request.
+_LOCALES: dict[str, Locale] = {}
+
+
+def parsed_locale(code: str) -> Locale:
+    """The Babel locale of a language code (one of the site's)."""
+    locale = _LOCALES.get(code)
+    if locale is None:
+        locale = _LOCALES[code] = Locale.parse(code)
+    return locale
+
+
+def request_locale() -> Locale:
+    """Flask-Babel's locale selector: select_locale's choice as a parsed Locale.
+
+    A request that names no language (no `lang` in its query or cookies, no
+    Accept-Language header: API clients, benchmarks, crawlers) is in the source
+    language without select_locale parsing anything.
+    """
+    if has_request_context():
+        environ = request.environ
+        if ("HTTP_ACCEPT_LANGUAGE" not in environ and b"lang" not in request.query_string
+                and "lang" not in environ.get("HTTP_COOKIE", "")):  # fmt: skip
+            return parsed_locale(SOURCE_LANGUAGE)
+    return parsed_locale(select_locale())
+
+
 def init_app(app: Flask) -> None:
     """Attach Flask-Babel with this module's locale selector and the shipped catalogues."""
     folder = Path(app.root_path) / TRANSLATIONS
     app.extensions[EXTENSION_KEY] = catalogue_languages(folder)
     Babel(
         app,
-        locale_selector=select_locale,
+        locale_selector=request_locale,
         default_locale=SOURCE_LANGUAGE,
         default_translation_directories=str(folder),
     )

@@ -6,9 +6,10 @@ from dataclasses import replace
 
 from sqlalchemy import func, select
 
-from petition.campaigns import get_campaign, sync_campaign
+from petition.campaigns import campaign_id, get_campaign, sync_campaign
 from petition.db import get_session
 from petition.models import Campaign
+from tests.conftest import VALID_SIGNATURE, csrf_token
 
 
 def test_sync_is_idempotent_and_follows_edits(app, app_ctx) -> None:
@@ -42,3 +43,29 @@ def test_first_signature_creates_missing_campaign_row(app, sign) -> None:
     assert sign().status_code == 303
     with app.app_context():
         assert get_campaign(get_session(), "artsakh") is not None
+
+
+def test_campaign_id_is_looked_up_once_and_follows_edits(app, app_ctx) -> None:
+    content = app.extensions["petition.campaigns"]["artsakh"]
+    session, known = get_session(), {}
+    first = campaign_id(session, content, known)
+    assert known == {("artsakh", content.title, content.goal): first}
+    edited = replace(content, title="New title", goal=5000)
+    assert campaign_id(session, edited, known) == first  # the row is updated, not duplicated
+    assert ("artsakh", "New title", 5000) not in known  # remembered once committed...
+    session.commit()
+    assert campaign_id(session, edited, known) == first
+    assert known[("artsakh", "New title", 5000)] == first  # ...and found up to date
+    assert get_campaign(session, "artsakh").title == "New title"
+
+
+def test_signing_from_a_translated_page_keeps_the_campaign_s_own_title(app, client) -> None:
+    app.extensions["petition.languages"] = ["en", "fr", "hy"]  # as when catalogues ship
+    french = app.extensions["petition.campaign_translations"]["artsakh"]["fr"]
+    with app.app_context():
+        title = get_campaign(get_session(), "artsakh").title
+    assert french.title != title
+    data = {**VALID_SIGNATURE, "csrf_token": csrf_token(client)}
+    assert client.post("/", data=data, headers={"Accept-Language": "fr"}).status_code == 303
+    with app.app_context():
+        assert get_campaign(get_session(), "artsakh").title == title
