@@ -51,7 +51,8 @@ def public(view: Callable[P, Any]) -> Callable[P, Response]:
                 # The page's language follows the browser and the `lang` cookie.
                 response.vary.add("Accept-Language")
                 response.vary.add("Cookie")
-            response.set_etag(hashlib.sha1(response.get_data()).hexdigest())
+            if "ETag" not in response.headers:  # a view that keeps its answers sets it
+                response.set_etag(hashlib.sha1(response.get_data()).hexdigest())
             if "HTTP_IF_NONE_MATCH" in request.environ:  # only revalidations pay for parsing
                 response.make_conditional(request)
         return response

@@ -18,7 +18,7 @@ from urllib.parse import urlencode
 from babel import Locale
 from babel.numbers import format_decimal, format_percent
 from flask import Flask, current_app, g, has_request_context, request
-from flask_babel import Babel, get_locale
+from flask_babel import Babel, get_locale, get_translations
 from werkzeug.wrappers import Response
 
 EXTENSION_KEY = "petition.languages"
@@ -179,6 +179,18 @@ def request_locale() -> Locale:
     return parsed_locale(select_locale())
 
 
+def translations() -> Any:
+    """Flask-Babel's catalogue for the current locale, looked up once per locale and app
+    context: Flask-Babel looks it up again for every message a template translates."""
+    if not g:  # no app context: Flask-Babel's own answer (no translation)
+        return get_translations()
+    locale = get_locale()
+    memo = g.get("petition_translations")
+    if memo is None or memo[0] is not locale:  # first message, or force_locale moved it
+        memo = g.petition_translations = (locale, get_translations())
+    return memo[1]
+
+
 def init_app(app: Flask) -> None:
     """Attach Flask-Babel with this module's locale selector and the shipped catalogues."""
     folder = Path(app.root_path) / TRANSLATIONS
@@ -188,6 +200,14 @@ def init_app(app: Flask) -> None:
         locale_selector=request_locale,
         default_locale=SOURCE_LANGUAGE,
         default_translation_directories=str(folder),
+    )
+    # Templates translate as Flask-Babel installs it, through the catalogue kept above.
+    app.jinja_env.install_gettext_callables(  # type: ignore[attr-defined]
+        gettext=lambda s: translations().ugettext(s),
+        ngettext=lambda s, p, n: translations().ungettext(s, p, n),
+        newstyle=True,
+        pgettext=lambda c, s: translations().upgettext(c, s),
+        npgettext=lambda c, s, p, n: translations().unpgettext(c, s, p, n),
     )
     # {% trans %} blocks are extracted and looked up with their whitespace collapsed, as
     # babel.cfg extracts them (trimmed = true).

@@ -115,3 +115,81 @@ def test_query_arguments_never_reach_the_shared_page(shipped) -> None:
     shipped.test_client().get("/?source=newsletter-xyz")
     page = shipped.test_client().get("/").get_data(as_text=True)
     assert "newsletter-xyz" not in page
+
+
+@pytest.mark.parametrize("lang", ["en", "fr"])
+def test_thanks_page_is_each_signer_s_own(shipped, lang: str) -> None:
+    """Rendered once with stand-ins, it reads as if rendered for each signer."""
+    from flask import render_template, template_rendered
+
+    from petition.views.campaigns import _lookup_url
+    from petition.views.context import current_content
+
+    signers = [
+        {"name": 'Zoë <b>"Ann"</b> & Co', "country": "US", "postal_code": "10001"},
+        {"name": "Anahit", "country": "CA", "postal_code": "K1A 0B1"},
+        {"name": "Ani", "country": "AM", "postal_code": ""},  # no lookup link
+        {"name": "", "country": "FR", "postal_code": "75001"},
+        # A name like a stand-in is not mistaken for one.
+        {"name": "SignerDetailLookup_UrlMark", "country": "DE", "postal_code": "10115"},
+    ]
+    rendered: list[str] = []
+
+    def record(_app, template, context, **_extra) -> None:  # type: ignore[no-untyped-def]
+        rendered.append(template.name)
+
+    pages = []
+    with template_rendered.connected_to(record, shipped):
+        for signer in signers * 2:  # the second time, every shape is kept
+            client = shipped.test_client()
+            client.set_cookie("lang", lang)
+            with client.session_transaction() as session:
+                session["signer"] = signer
+            rendered.clear()
+            pages.append((signer, client.get("/thanks").get_data(as_text=True), list(rendered)))
+    assert "campaigns/thanks.html" in pages[0][2]  # rendered the first time...
+    assert all(not names for _signer, _page, names in pages[len(signers) :])  # ...kept after
+    for signer, page, _names in pages:
+        with shipped.test_request_context("/thanks", headers={"Cookie": f"lang={lang}"}):
+            expected = render_template(
+                "campaigns/thanks.html",
+                content=current_content(),
+                signer=signer,
+                share_url=shipped.config["BASE_URL"] + "/",
+                lookup_url=_lookup_url(signer),
+            )
+        assert page == expected
+
+
+def test_lookup_answers_are_kept_per_query_and_language(shipped) -> None:
+    client = shipped.test_client()
+    path = "/api/v1/representatives?country=FR&postal_code=75001"
+    first = client.get(path)
+    kept = shipped.extensions["petition.lookup_answers"][1]
+    assert len(kept) == 1
+    again = client.get(path)
+    assert again.get_data() == first.get_data() and again.headers["ETag"] == first.headers["ETag"]
+    assert len(kept) == 1
+    bad = client.get("/api/v1/representatives?country=ZZ&postal_code=1")
+    assert (
+        bad.status_code == 400
+        and client.get("/api/v1/representatives?country=ZZ&postal_code=1").get_data()
+        == bad.get_data()
+    )
+    client.get(path, headers={"Accept-Language": "fr"})
+    assert len(kept) == 3  # one answer per language
+
+
+def test_answers_that_asked_an_online_service_are_not_kept() -> None:
+    from petition.lookup_results import LookupResult
+    from petition.views.api import settled_offline
+
+    assert settled_offline(LookupResult(country="US", postal_code="10001", online=False))
+    sure = LookupResult(country="US", postal_code="10001", online=True)
+    assert settled_offline(sure)
+    assert not settled_offline(LookupResult(country="US", postal_code="10001", online=True,
+                                            hint_only=True))  # fmt: skip
+    refined = LookupResult(country="CA", postal_code="K1A0B1", online=True, refined_by="Represent")
+    assert not settled_offline(refined)
+    failed = LookupResult(country="CA", postal_code="K1A0B1", online=True, refine_reason="down")
+    assert not settled_offline(failed)

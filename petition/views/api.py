@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
 from flask import Blueprint, abort, current_app, request, url_for
@@ -10,6 +11,7 @@ from werkzeug.wrappers import Response
 
 from petition.content import CampaignContent
 from petition.httpcache import public
+from petition.i18n import page_language
 from petition.letters import (
     MAILTO_LIMIT,
     LetterInputError,
@@ -20,7 +22,7 @@ from petition.letters import (
     webmail_urls,
 )
 from petition.limits import limit, limit_address_lookups
-from petition.representatives import LookupInputError
+from petition.representatives import LookupInputError, LookupResult
 from petition.views.context import (
     api_error,
     current_content,
@@ -56,18 +58,58 @@ def counts(slug: str) -> dict[str, object]:
 @public
 @limit("LOOKUP_RATE_LIMIT", "lookup")
 @limit_address_lookups
-def representatives() -> tuple[dict[str, object], int]:
+def representatives() -> Response:
     """Return the districts and representatives for a country and postal code."""
-    try:
-        result = run_lookup(
-            request.args.get("country", ""),
-            request.args.get("postal_code", ""),
-            request.args.get("district"),
-            request.args.get("address", ""),
-        )
-    except LookupInputError as exc:
-        return api_error(exc.message, exc.message, field=exc.field), 400
-    return result.to_json(), 200
+    args = request.args
+    address = args.get("address", "") if "address" in args else ""
+    query = (args.get("country", ""), args.get("postal_code", ""), args.get("district"))
+    # Answers from the index alone are kept (see _kept_answers); a street address always
+    # asks a geocoder.
+    kept = None if address else _kept_answers()
+    key = (page_language(), *query)
+    answer = kept.get(key) if kept is not None else None
+    if answer is None:
+        try:
+            result = run_lookup(*query, address)
+            data, status, settled = result.to_json(), 200, settled_offline(result)
+        except LookupInputError as exc:
+            data, status = api_error(exc.message, exc.message, field=exc.field), 400
+            settled = True
+        body = current_app.json.dumps(data).encode()
+        answer = (body, status, hashlib.sha1(body).hexdigest())
+        if kept is not None and settled:
+            if len(kept) >= KEPT_ANSWERS:
+                del kept[next(iter(kept))]  # the oldest
+            kept[key] = answer
+    body, status, etag = answer
+    response = current_app.response_class(body, status=status, mimetype="application/json")
+    response.set_etag(etag)
+    return response
+
+
+# Lookup answers kept per process, by language and query (memory: a few megabytes).
+KEPT_ANSWERS = 4096
+
+
+def settled_offline(result: LookupResult) -> bool:
+    """Whether an answer came from the index alone: online lookups off, or a result sure
+    enough that no online service was asked (whose answers, failures and per-client
+    budgets are not ours to keep)."""
+    if not result.online:
+        return True
+    unsure = len(result.districts) > 1 or result.hint_only
+    return not (unsure or result.refined_by or result.refine_reason)
+
+
+def _kept_answers() -> dict[tuple[str | None, ...], tuple[bytes, int, str]]:
+    """The lookup answers kept for this process's index: an answer depends on nothing
+    else (language and query apart), and the index is built once per process."""
+    index = current_index()
+    kept = current_app.extensions.get("petition.lookup_answers")
+    if kept is None or kept[0] is not index:
+        kept = current_app.extensions["petition.lookup_answers"] = (index, {})
+    answers: dict[tuple[str | None, ...], tuple[bytes, int, str]] = kept[1]
+    return answers
 
 
 @bp.get("/letters")

@@ -22,6 +22,7 @@ from flask import (
 )
 from flask import session as browser_session
 from flask_babel import gettext as _
+from markupsafe import escape
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.wrappers import Response
 
@@ -212,17 +213,30 @@ def _remember_signer(form: SignForm) -> Response:
 
 @bp.get("/thanks")
 def thanks() -> Response:
-    """Tell the signer to check their inbox and what they can do next."""
+    """Tell the signer to check their inbox and what they can do next.
+
+    The template sees the signer's name (`signer.name`) and `lookup_url` only.
+    """
     signer = browser_session.get("signer")
     if not signer:
         return redirect(url_for("campaigns.home", _anchor="sign"))
-    page = render_template(
-        "campaigns/thanks.html",
-        content=current_content(),
-        signer=signer,
-        share_url=current_app.config["BASE_URL"] + "/",
-        lookup_url=_lookup_url(signer),
-    )
+    content, lookup_url = current_content(), _lookup_url(signer)
+    render = functools.partial(render_template, "campaigns/thanks.html", content=content,
+                               share_url=current_app.config["BASE_URL"] + "/")  # fmt: skip
+    # The page is the same for every signer but for their name and lookup link: it is
+    # rendered once (per language, and per detail given or not) with a stand-in for
+    # each, and each signer's details, escaped as the template would, take their place.
+    details = {"name": signer.get("name", ""), "lookup_url": lookup_url}
+    marks = {key: f"SignerDetail{key.title()}Mark" for key, value in details.items() if value}
+    shown = {"signer": {"name": marks.get("name", "")}, "lookup_url": marks.get("lookup_url")}
+    page = shared_page(f"thanks:{','.join(marks)}", content.slug,
+                       functools.partial(render, **shown))  # fmt: skip
+    if all(mark in page for mark in marks.values()):
+        values = {mark: str(escape(details[key])) for key, mark in marks.items()}
+        if values:
+            page = re.sub("|".join(values), lambda found: values[found.group()], page)
+    else:  # a template that no longer shows them as given: rendered as it is
+        page = render(signer=signer, lookup_url=lookup_url)
     return private(make_response(page))
 
 
