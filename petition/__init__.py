@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from typing import Any
 
 from flask import Flask
+from jinja2 import FileSystemBytecodeCache
+from jinja2.bccache import Bucket
 
 from petition.config import DEFAULTS, finish_config, unknown_environment
 
@@ -55,6 +58,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     for gap in gaps:
         app.logger.warning("Campaign text falls back: %s", gap)
     app.extensions["petition.letters"] = load_letter_templates(app.config["DATA_DIR"])
+    _keep_compiled_templates(app)
     jsonprovider.init_app(app)
     i18n.init_app(app)
     db.init_app(app)
@@ -67,3 +71,26 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     views.register(app)
     cli.register(app)
     return app
+
+
+class TemplateCache(FileSystemBytecodeCache):
+    """Compiled templates kept between starts, in a folder of the system's temporary one
+    that only this user may use; Jinja compiles again a template whose source changed.
+    A cache that cannot be read or written is no cache: templates are compiled as usual."""
+
+    def load_bytecode(self, bucket: Bucket) -> None:
+        with contextlib.suppress(OSError):
+            super().load_bytecode(bucket)
+
+    def dump_bytecode(self, bucket: Bucket) -> None:
+        with contextlib.suppress(OSError):
+            super().dump_bytecode(bucket)
+
+
+def _keep_compiled_templates(app: Flask) -> None:
+    """Spare each new worker compiling the templates of its first pages (a tenth of a
+    second of its start for the home page alone)."""
+    try:
+        app.jinja_env.bytecode_cache = TemplateCache()
+    except (OSError, RuntimeError):  # no safe temporary folder: compile as before
+        app.logger.info("No folder for compiled templates; they are compiled at each start")

@@ -8,7 +8,6 @@ import threading
 import time
 from typing import Any, Protocol
 
-import redis
 from flask import Flask
 
 EXTENSION_KEY = "petition.cache"
@@ -64,12 +63,15 @@ class RedisCache:
     """Cache shared by every worker; when Redis is down it behaves as empty."""
 
     def __init__(self, url: str) -> None:
+        import redis  # here, not at the top: a site without Redis never pays its import
+
         self._client = redis.Redis.from_url(url, socket_timeout=0.5, socket_connect_timeout=0.5)
+        self._errors: type[Exception] = redis.RedisError
 
     def get(self, key: str) -> Any | None:
         try:
             raw = self._client.get(KEY_PREFIX + key)
-        except redis.RedisError as exc:
+        except self._errors as exc:
             logger.warning("Redis cache unavailable: %s", exc)
             return None
         return None if raw is None else json.loads(raw)
@@ -77,13 +79,13 @@ class RedisCache:
     def set(self, key: str, value: Any, ttl: float) -> None:
         try:
             self._client.set(KEY_PREFIX + key, json.dumps(value), px=max(1, int(ttl * 1000)))
-        except redis.RedisError as exc:
+        except self._errors as exc:
             logger.warning("Redis cache unavailable: %s", exc)
 
     def delete(self, key: str) -> None:
         try:
             self._client.delete(KEY_PREFIX + key)
-        except redis.RedisError as exc:
+        except self._errors as exc:
             logger.warning("Redis cache unavailable: %s", exc)
 
     def add(self, key: str, value: Any, ttl: float) -> bool:
@@ -92,7 +94,7 @@ class RedisCache:
             done = self._client.set(
                 KEY_PREFIX + key, json.dumps(value), px=max(1, int(ttl * 1000)), nx=True
             )
-        except redis.RedisError as exc:
+        except self._errors as exc:
             logger.warning("Redis cache unavailable: %s", exc)
             return True
         return bool(done)

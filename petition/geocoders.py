@@ -20,9 +20,8 @@ import logging
 import re
 import time
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import requests
 from flask import Flask, current_app
 from flask_babel import gettext
 from limits import parse, parse_many
@@ -32,6 +31,9 @@ from limits.strategies import MovingWindowRateLimiter
 from petition.cache import Cache, get_cache
 from petition.limits import storage_url
 from petition.refdata.us_fetch import FIPS_TO_STATE, district_code
+
+if TYPE_CHECKING:
+    import requests
 
 EXTENSION_KEY = "petition.geocoders"
 logger = logging.getLogger("petition.geocoders")
@@ -165,6 +167,8 @@ class Geocoders:
         self, which: str, url: str, params: dict[str, str]
     ) -> tuple[Any, Refinement | None]:
         """GET a JSON document from service `which` ("us", "ca"); on failure, the reason."""
+        import requests  # here: most workers never ask a service, and the import is slow
+
         service = SERVICE_NAMES[which]
         try:
             response, body = self._download(url, params)
@@ -197,6 +201,8 @@ class Geocoders:
         The body is None when it is larger than any real answer.
         :raises requests.RequestException: unreachable, or too slow (requests.Timeout).
         """
+        import requests
+
         deadline = time.monotonic() + self.timeout
         with requests.get(url, params=params, timeout=self.timeout, stream=True,
                           headers={"User-Agent": USER_AGENT}) as response:  # fmt: skip

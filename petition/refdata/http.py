@@ -6,10 +6,6 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-import requests
-from requests.adapters import HTTPAdapter
-from urllib3.util.retry import Retry
-
 USER_AGENT = "petition-refdata/0.1 (open-source petition app; reference data refresh)"
 # Seconds to connect, and to wait between two bytes of an answer.
 TIMEOUT = (5.0, 30.0)
@@ -31,8 +27,15 @@ class HttpClient:
         timeout: tuple[float, float] = TIMEOUT,
         progress: Callable[[str, int, int | None], None] | None = None,
     ) -> None:
+        # Imported here: the web app imports this module (with the commands) but never
+        # downloads, and requests is among the slowest imports of a worker's start.
+        import requests
+        from requests.adapters import HTTPAdapter
+        from urllib3.util.retry import Retry
+
         self.timeout = timeout
         self.progress = progress
+        self.errors: type[Exception] = requests.RequestException
         self.session = requests.Session()
         self.session.headers["User-Agent"] = USER_AGENT
         retry = Retry(
@@ -65,7 +68,7 @@ class HttpClient:
                     received += len(chunk)
                     if self.progress:
                         self.progress(url, received, expected)
-        except requests.RequestException as exc:
+        except self.errors as exc:
             raise FetchError(f"{url}: {type(exc).__name__}: {exc}") from exc
         body = b"".join(chunks)
         if expected is not None and len(body) < expected:
