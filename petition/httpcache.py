@@ -82,42 +82,43 @@ def keep_personal_answers_private(response: Response) -> None:
 
 
 class PageCache:
-    """The latest rendering of each shared page, split around the CSRF token."""
+    """The latest rendering of each shared page, encoded, split around the CSRF token."""
 
     def __init__(self) -> None:
-        self._pages: dict[str, tuple[object, tuple[str, ...]]] = {}
+        self._pages: dict[str, tuple[object, tuple[bytes, ...]]] = {}
         self._lock = threading.Lock()
 
-    def get(self, name: str, version: object) -> tuple[str, ...] | None:
+    def get(self, name: str, version: object) -> tuple[bytes, ...] | None:
         with self._lock:
             found = self._pages.get(name)
         return found[1] if found is not None and found[0] == version else None
 
-    def put(self, name: str, version: object, parts: tuple[str, ...]) -> None:
+    def put(self, name: str, version: object, parts: tuple[bytes, ...]) -> None:
         with self._lock:
             self._pages[name] = (version, parts)  # one version per page: memory stays bounded
 
 
-def shared_page(name: str, version: object, render: Callable[[], str]) -> str:
+def shared_page(name: str, version: object, render: Callable[[], str]) -> bytes:
     """Return a page that is the same for everyone but its CSRF token, rendering it rarely.
 
     `version` is everything the page shows that may change while the app runs (the
     counts, for the home page); the interface language is added here. A rendering is
-    split where the visitor's token stands, and later requests get the same text with
-    their own token. A rendering that shows a flashed message is that visitor's own and
-    is not kept, nor is a page asked for with query arguments other than `lang`.
+    split where the visitor's token stands, and later requests get the same bytes with
+    their own token (encoded once, not on every request). A rendering that shows a
+    flashed message is that visitor's own and is not kept, nor is a page asked for with
+    query arguments other than `lang`.
     """
     if request.args.keys() - {"lang"}:
         # Other query arguments reach the page (its language links keep them): render it.
-        return render()
+        return render().encode()
     cache: PageCache = current_app.extensions[EXTENSION_KEY]
     name = f"{name}:{page_language()}"  # a page per interface language
     parts = cache.get(name, version)
     if parts is not None:
-        return csrf_token().join(parts) if len(parts) == 2 else parts[0]
-    html = render()
+        return csrf_token().encode().join(parts) if len(parts) == 2 else parts[0]
+    html = render().encode()
     token = g.get("csrf_token")  # flask-wtf keeps the token it put in the page here
-    parts = tuple(html.split(token)) if token else (html,)
+    parts = tuple(html.split(token.encode())) if token else (html,)
     if len(parts) <= 2 and not get_flashed_messages():
         cache.put(name, version, parts)
     return html

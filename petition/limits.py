@@ -298,7 +298,11 @@ def _with_store(state: RateLimits, action: Callable[[Storage], Any]) -> Any:
 
 
 def _without_address() -> bool:
-    return not (request.form.get("address") or request.args.get("address"))
+    # `in` before reading (werkzeug answers a missing key with an exception), and no form
+    # parsed for a request without a body (a GET).
+    if "address" in request.args and request.args["address"]:
+        return False
+    return not (request.environ.get("CONTENT_TYPE") and request.form.get("address"))
 
 
 # Each street-address lookup calls the Census geocoder: one limit, shared by page and API.

@@ -60,8 +60,9 @@ def counts(slug: str) -> dict[str, object]:
 @limit_address_lookups
 def representatives() -> Response:
     """Return the districts and representatives for a country and postal code."""
-    args = request.args
-    address = args.get("address", "") if "address" in args else ""
+    # A plain dict: werkzeug's answers a missing key with a costly exception.
+    args = request.args.to_dict()
+    address = args.get("address", "")
     query = (args.get("country", ""), args.get("postal_code", ""), args.get("district"))
     # Answers from the index alone are kept (see _kept_answers); a street address always
     # asks a geocoder.

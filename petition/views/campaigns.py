@@ -231,12 +231,12 @@ def thanks() -> Response:
     shown = {"signer": {"name": marks.get("name", "")}, "lookup_url": marks.get("lookup_url")}
     page = shared_page(f"thanks:{','.join(marks)}", content.slug,
                        functools.partial(render, **shown))  # fmt: skip
-    if all(mark in page for mark in marks.values()):
-        values = {mark: str(escape(details[key])) for key, mark in marks.items()}
+    if all(mark.encode() in page for mark in marks.values()):
+        values = {mark.encode(): str(escape(details[key])).encode() for key, mark in marks.items()}
         if values:
-            page = re.sub("|".join(values), lambda found: values[found.group()], page)
+            page = re.sub(b"|".join(values), lambda found: values[found.group()], page)
     else:  # a template that no longer shows them as given: rendered as it is
-        page = render(signer=signer, lookup_url=lookup_url)
+        page = render(signer=signer, lookup_url=lookup_url).encode()
     return private(make_response(page))
 
 
@@ -251,7 +251,7 @@ def _lookup_url(signer: dict[str, str]) -> str | None:
 
 @bp.get("/learn-more")
 @public
-def learn_more() -> str:
+def learn_more() -> bytes:
     """Show the campaign's questions and answers."""
     content = current_content()
     render = functools.partial(render_template, "campaigns/learn_more.html", content=content)
@@ -260,7 +260,7 @@ def learn_more() -> str:
 
 @bp.get("/privacy")
 @public
-def privacy() -> str:
+def privacy() -> bytes:
     """Show the privacy notice, with the retention periods these settings give."""
     config, content = current_app.config, current_content()
     render = functools.partial(
