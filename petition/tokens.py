@@ -101,5 +101,19 @@ def csrf_token(secret_key: str | None = None, field_name: str | None = None) -> 
 class FormCSRF(_FlaskFormCSRF):  # type: ignore[misc]  # flask-wtf ships no type hints
     """flask-wtf's CSRF for forms, the token made by csrf_token (validation is flask-wtf's)."""
 
-    def generate_csrf_token(self, csrf_token_field: Any) -> str:
-        return csrf_token(self.meta.csrf_secret, self.meta.csrf_field_name)
+    def generate_csrf_token(self, csrf_token_field: Any) -> LazyToken:
+        return LazyToken(self.meta.csrf_secret, self.meta.csrf_field_name)
+
+
+class LazyToken:
+    """A form's CSRF token, signed when a page shows it: a posted form that is valid is
+    never shown again, and then no token is signed for it."""
+
+    def __init__(self, secret_key: str | None, field_name: str | None) -> None:
+        self.secret_key, self.field_name = secret_key, field_name
+
+    def __str__(self) -> str:
+        return csrf_token(self.secret_key, self.field_name)
+
+    def __html__(self) -> str:
+        return str(self)  # URL-safe base64 and dots: nothing to escape

@@ -112,3 +112,25 @@ def test_the_page_language_follows_the_request(make_app, headers, query, languag
         from petition.i18n import page_language
 
         assert page_language() == language
+
+
+def test_a_form_s_token_is_signed_only_when_the_form_is_shown(client, monkeypatch) -> None:
+    import petition.tokens
+
+    signed: list[str] = []
+    real = petition.tokens.csrf_token
+
+    def counting(*args, **kwargs) -> str:  # type: ignore[no-untyped-def]
+        signed.append(real(*args, **kwargs))
+        return signed[-1]
+
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"',  # type: ignore[union-attr]
+                      client.get("/").get_data(as_text=True)).group(1)  # fmt: skip
+    monkeypatch.setattr(petition.tokens, "csrf_token", counting)
+    assert client.post("/", data={**VALID_SIGNATURE, "csrf_token": token}).status_code == 303
+    assert signed == []  # read and checked, never shown again: no new signature
+    page = client.post("/", data={**VALID_SIGNATURE, "name": "", "csrf_token": token})
+    assert page.status_code == 400 and len(signed) == 1
+    assert f'name="csrf_token" type="hidden" value="{signed[0]}"' in page.get_data(as_text=True)
+    again = {**VALID_SIGNATURE, "email": "again@example.org", "csrf_token": signed[0]}
+    assert client.post("/", data=again).status_code == 303  # the shown token works
