@@ -10,11 +10,12 @@ failed delivery stays in the outbox and is retried with exponential backoff.
 from __future__ import annotations
 
 import logging
+import re
 import secrets
 import smtplib
 import ssl
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import timedelta
 from email.message import EmailMessage
@@ -23,6 +24,7 @@ from typing import Any, Protocol, cast
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from flask import Flask, current_app
+from flask_babel import get_locale
 from sqlalchemy import Table, insert, or_, select, update
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.exc import SQLAlchemyError
@@ -32,6 +34,9 @@ from petition.models import OutboxMessage, utcnow
 
 EXTENSION_KEY = "petition.mail"
 OUTBOX = cast(Table, OutboxMessage.__table__)
+# Emails rendered with stand-ins for their personal values (see render_email), at most.
+EMAILS_KEY = "petition.emails"
+KEPT_EMAILS = 64
 logger = logging.getLogger("petition.mail")
 
 # A worker holds a message at least this long; a crashed worker's claim then lapses.
@@ -111,22 +116,62 @@ def get_backend(app: Flask) -> MailBackend:
 
 
 def queue_email(
-    session: Session, to: str, template: str, *, signature_id: int | None = None, **context: Any
+    session: Session,
+    to: str,
+    template: str,
+    *,
+    signature_id: int | None = None,
+    personal: Collection[str] = (),
+    **context: Any,
 ) -> None:
     """Render templates/email/<template>/ and add the message to the outbox.
 
-    The templates get only the given context (no page context processors run for an
-    email), and the message is one INSERT in the caller's transaction.
+    The message is one INSERT in the caller's transaction; see render_email for
+    `personal`.
     """
+    subject, body = render_email(template, context, personal)
+    now = utcnow()
+    values = {"to_address": to, "subject": subject, "body": body, "kind": template,
+              "created_at": now, "next_attempt_at": now, "signature_id": signature_id}  # fmt: skip
+    session.execute(insert(OUTBOX), values)
+
+
+def render_email(
+    template: str, context: dict[str, Any], personal: Collection[str] = ()
+) -> tuple[str, str]:
+    """Return the subject (one line) and the body of an email, in the current language.
+
+    The templates get only the given context (no page context processors run for an
+    email). The values named in `personal` change from one message to the next (a
+    name, links): the templates are rendered once per language and other values, with
+    stand-ins that each message's own values replace. A template that does not show
+    every personal value as given is rendered for each message instead.
+    """
+    marks = {key: f"PersonalValue{key.title()}Mark" for key in personal if context.get(key)}
+    if not marks:
+        return _render_email(template, context)
+    rest = tuple(sorted((key, value if isinstance(value, str | int | bool | None) else id(value))
+                        for key, value in context.items() if key not in marks))  # fmt: skip
+    kept: dict[Any, tuple[str, str]] = current_app.extensions.setdefault(EMAILS_KEY, {})
+    key = (template, str(get_locale()), tuple(marks), rest)
+    shapes = kept.get(key)
+    if shapes is None:
+        shapes = kept[key] = _render_email(template, {**context, **marks})
+        if len(kept) > KEPT_EMAILS:
+            del kept[next(iter(kept))]  # the oldest
+    text = "\0".join(shapes)
+    if not all(mark in text for mark in marks.values()):
+        return _render_email(template, context)
+    values = {mark: str(context[key]) for key, mark in marks.items()}
+    subject, body = re.sub("|".join(values), lambda found: values[found.group()], text).split("\0")
+    return " ".join(subject.split()), body
+
+
+def _render_email(template: str, context: dict[str, Any]) -> tuple[str, str]:
     env = current_app.jinja_env
     subject = env.get_template(f"email/{template}/subject.txt").render(context)
     body = env.get_template(f"email/{template}/body.txt").render(context)
-    now = utcnow()
-    values = {"to_address": to,
-              "subject": " ".join(subject.split()),  # one line, whatever the template holds
-              "body": body.strip() + "\n", "kind": template, "created_at": now,
-              "next_attempt_at": now, "signature_id": signature_id}  # fmt: skip
-    session.execute(insert(OUTBOX), values)
+    return " ".join(subject.split()), body.strip() + "\n"  # a one-line subject, whatever
 
 
 @dataclass

@@ -387,3 +387,36 @@ def test_worker_holds_no_lock_while_the_mail_server_talks(shared_app) -> None:
     queue_many(app, 2)
     assert deliver_due(app, limit=10).sent == 2
     assert writes == ["p0@example.org", "p1@example.org"]
+
+
+@pytest.mark.parametrize("lang", ["en", "fr", "hy"])
+@pytest.mark.parametrize("template", ["confirm", "already_signed"])
+def test_emails_kept_with_stand_ins_read_as_rendered_for_each_signer(
+    make_app, monkeypatch, lang, template
+) -> None:
+    """Rendered once with stand-ins for the personal values, each email is the one the
+    templates would have made for its signer."""
+    from flask_babel import force_locale
+
+    import petition.mail
+
+    render = petition.mail._render_email
+    renders: list[str] = []
+    monkeypatch.setattr(petition.mail, "_render_email",
+                        lambda *args: renders.append(args[0]) or render(*args))  # fmt: skip
+    app = make_app()
+    content = app.extensions["petition.campaigns"]["artsakh"]
+    personal = ("name", "confirm_url", "delete_url", "data_url")
+    people = [("Zoë O'Neil & Ann <b>", "abc"), ("Anahit", "xyz"), ("PersonalValueNameMark", "q")]
+    with app.test_request_context("/"), force_locale(lang):
+        for name, token in people:
+            links = {"confirm_url": f"http://x/confirm/{token}", "data_url": f"http://x/my/{token}",
+                     "delete_url": f"http://x/delete/{token}.1"}  # fmt: skip
+            if template == "already_signed":
+                links["confirm_url"] = None  # as the view passes it: no link to confirm
+            context = {"content": content, "name": name, "repeat": False, "ttl_days": 7,
+                       "site_url": "http://x/", **links}  # fmt: skip
+            kept = petition.mail.render_email(template, context, personal)
+            assert kept == render(template, context)
+            assert name in kept[1] or lang != "en"
+    assert renders == [template]  # rendered once, with stand-ins, for every signer
