@@ -25,6 +25,7 @@ from itsdangerous.signer import HMACAlgorithm
 
 # The salt flask-wtf signs CSRF tokens with (flask_wtf.csrf.generate_csrf).
 CSRF_SALT = "wtf-csrf-token"
+CSRF_FIELD = "csrf_token"
 # Shorter payloads (a CSRF token, a session holding one) are not offered to zlib, which
 # could not shorten them (itsdangerous reads a payload compressed or not).
 ZLIB_FROM = 80
@@ -84,16 +85,16 @@ def csrf_token(secret_key: str | None = None, field_name: str | None = None) -> 
 
     The same token (a raw token kept in the session, signed with the same salt, in
     `g.csrf_token` for the rest of the request), so flask-wtf validates it as its own.
+    Forms pass flask-wtf's key and field name; elsewhere they are flask-wtf's defaults,
+    SECRET_KEY and "csrf_token" (the project sets no WTF_CSRF_* setting).
     """
-    config = current_app.config
-    name = field_name or config.get("WTF_CSRF_FIELD_NAME", "csrf_token")
+    name = field_name or CSRF_FIELD
     token: str | None = g.get(name)
     if token is None:
         raw = session.get(name)
         if not isinstance(raw, str):
             raw = session[name] = hashlib.sha1(os.urandom(64)).hexdigest()
-        secret = secret_key or config.get("WTF_CSRF_SECRET_KEY") or current_app.secret_key
-        token = _csrf_serializer(str(secret)).dumps(raw)
+        token = _csrf_serializer(str(secret_key or current_app.secret_key)).dumps(raw)
         setattr(g, name, token)
     return token
 
