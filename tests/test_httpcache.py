@@ -165,7 +165,7 @@ def test_lookup_answers_are_kept_per_query_and_language(shipped) -> None:
     client = shipped.test_client()
     path = "/api/v1/representatives?country=FR&postal_code=75001"
     first = client.get(path)
-    kept = shipped.extensions["petition.lookup_answers"][1]
+    kept = shipped.extensions["petition.index_memo:lookup_answers"][1]
     assert len(kept) == 1
     again = client.get(path)
     assert again.get_data() == first.get_data() and again.headers["ETag"] == first.headers["ETag"]

@@ -210,3 +210,34 @@ def test_every_source_in_the_tables_has_a_name() -> None:
             for row in csv.DictReader(fh):
                 used.update(row.get("source", "").split("+"))
     assert used - {""} <= named, "name these sources in templates/lookup/_sources.html"
+
+
+def test_signing_records_the_district_a_postal_code_settles(ref_app) -> None:
+    """Looked up once per code in each process, as settled_district answers it."""
+    from sqlalchemy import select
+
+    from petition.db import get_session
+    from petition.models import Signature
+    from petition.representatives import settled_district
+    from petition.signatures import delete_signature
+    from petition.views.refs import current_index
+    from tests.conftest import VALID_SIGNATURE, csrf_token
+
+    with ref_app.app_context():
+        settled = settled_district(current_index(), "US", "30303")
+    assert settled  # the fixture tables place this ZIP in GA-05 alone
+    emails = ["settled-1@example.org", "settled-2@example.org"]
+    for email in emails:
+        client = ref_app.test_client()
+        data = {**VALID_SIGNATURE, "email": email, "country": "US", "postal_code": "30303",
+                "csrf_token": csrf_token(client)}  # fmt: skip
+        assert client.post("/", data=data).status_code == 303
+    with ref_app.app_context():
+        session = get_session()
+        stored = session.scalars(select(Signature.district_id).where(Signature.email.in_(emails)))
+        assert list(stored) == [settled, settled]
+        memo = ref_app.extensions["petition.index_memo:settled_districts"][1]
+        assert memo[("US", "30303")] == settled
+        for signature in session.scalars(select(Signature).where(Signature.email.in_(emails))):
+            delete_signature(session, signature)  # leave no trace, tallies included
+        session.commit()

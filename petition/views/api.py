@@ -31,7 +31,7 @@ from petition.views.context import (
     run_lookup,
     writer_languages,
 )
-from petition.views.refs import current_index
+from petition.views.refs import current_index, index_memo, remember
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -64,9 +64,9 @@ def representatives() -> Response:
     args = request.args.to_dict()
     address = args.get("address", "")
     query = (args.get("country", ""), args.get("postal_code", ""), args.get("district"))
-    # Answers from the index alone are kept (see _kept_answers); a street address always
-    # asks a geocoder.
-    kept = None if address else _kept_answers()
+    # Answers from the index alone are kept, per language and query (a few megabytes at
+    # most); a street address always asks a geocoder.
+    kept = None if address else index_memo("lookup_answers")
     key = (page_language(), *query)
     answer = kept.get(key) if kept is not None else None
     if answer is None:
@@ -79,17 +79,11 @@ def representatives() -> Response:
         body = current_app.json.dumps(data).encode()
         answer = (body, status, hashlib.sha1(body).hexdigest())
         if kept is not None and settled:
-            if len(kept) >= KEPT_ANSWERS:
-                del kept[next(iter(kept))]  # the oldest
-            kept[key] = answer
+            remember(kept, key, answer)
     body, status, etag = answer
     response = current_app.response_class(body, status=status, mimetype="application/json")
     response.set_etag(etag)
     return response
-
-
-# Lookup answers kept per process, by language and query (memory: a few megabytes).
-KEPT_ANSWERS = 4096
 
 
 def settled_offline(result: LookupResult) -> bool:
@@ -100,17 +94,6 @@ def settled_offline(result: LookupResult) -> bool:
         return True
     unsure = len(result.districts) > 1 or result.hint_only
     return not (unsure or result.refined_by or result.refine_reason)
-
-
-def _kept_answers() -> dict[tuple[str | None, ...], tuple[bytes, int, str]]:
-    """The lookup answers kept for this process's index: an answer depends on nothing
-    else (language and query apart), and the index is built once per process."""
-    index = current_index()
-    kept = current_app.extensions.get("petition.lookup_answers")
-    if kept is None or kept[0] is not index:
-        kept = current_app.extensions["petition.lookup_answers"] = (index, {})
-    answers: dict[tuple[str | None, ...], tuple[bytes, int, str]] = kept[1]
-    return answers
 
 
 @bp.get("/letters")

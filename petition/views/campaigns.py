@@ -53,7 +53,7 @@ from petition.signatures import (
     sign_campaign,
 )
 from petition.views.context import current_campaign_id, current_content, public_counts
-from petition.views.refs import current_index
+from petition.views.refs import current_index, index_memo, remember
 
 bp = Blueprint("campaigns", __name__)
 logger = logging.getLogger("petition.campaigns")
@@ -132,7 +132,7 @@ def _record_signature(form: SignForm) -> None:
         postal_code=form.postal_code.data or "",
         updates=bool(form.updates.data),
         ip_hash=hash_ip(config["IP_HASH_KEY"], request.remote_addr),
-        district_id=settled_district(current_index(), form.country.data, form.postal_code.data),
+        district_id=_settled_district(form.country.data, form.postal_code.data or ""),
         token_ttl=timedelta(days=config["TOKEN_TTL_DAYS"]),
         notice_interval=timedelta(minutes=config["DUPLICATE_NOTICE_MINUTES"]),
         suspect=suspect,
@@ -146,6 +146,16 @@ def _record_signature(form: SignForm) -> None:
     elif suspect:
         record_integrity_event(session, "rate_limited")
     session.commit()
+
+
+def _settled_district(country: str, postal_code: str) -> str:
+    """The one district a postal code lies in, or "": a lookup once per code and process."""
+    settled = index_memo("settled_districts")
+    district = settled.get((country, postal_code))
+    if district is None:
+        district = settled_district(current_index(), country, postal_code)
+        remember(settled, (country, postal_code), district)
+    return str(district)
 
 
 def _queue_sign_email(result: SignResult, content: CampaignContent) -> None:
