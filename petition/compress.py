@@ -12,6 +12,8 @@ from flask import Flask, request
 from flask import Response as FlaskResponse
 from flask_compress import Compress
 
+from petition.httpcache import header
+
 COMPRESS_SETTINGS = {
     "COMPRESS_ALGORITHM": ["br", "gzip"],
     # Streamed responses (the JSON export) are compressed chunk by chunk, never buffered.
@@ -39,7 +41,7 @@ def init_app(app: Flask) -> None:
         if "HTTP_ACCEPT_ENCODING" not in request.environ:
             # Nothing to compress for this client; what Flask-Compress would still do:
             # tell caches that the answer depends on the header.
-            vary = response.headers.get("Vary")
+            vary = header(response, "Vary")
             if not vary:
                 response.headers["Vary"] = "Accept-Encoding"
             elif "accept-encoding" not in vary.lower():

@@ -51,13 +51,20 @@ def public(view: Callable[P, Any]) -> Callable[P, Response]:
                 # The page's language follows the browser and the `lang` cookie.
                 response.vary.add("Accept-Language")
                 response.vary.add("Cookie")
-            if "ETag" not in response.headers:  # a view that keeps its answers sets it
+            if header(response, "ETag") is None:  # a view that keeps its answers sets it
                 response.set_etag(hashlib.sha1(response.get_data()).hexdigest())
             if "HTTP_IF_NONE_MATCH" in request.environ:  # only revalidations pay for parsing
                 response.make_conditional(request)
         return response
 
     return wrapper
+
+
+def header(response: Response, name: str) -> str | None:
+    """A response header's value, or None: werkzeug answers a missing header (even for
+    `in`) with an exception, which costs more than reading the few headers there are."""
+    name = name.lower()
+    return next((value for key, value in response.headers.items() if key.lower() == name), None)
 
 
 def private(response: Response) -> Response:
