@@ -43,7 +43,6 @@ from petition.postal import (
     postal_code_example,
 )
 from petition.text import clean_multiline, clean_text, is_web_url
-from petition.tokens import FormCSRF
 
 NAME_MAX = 200
 EMAIL_MAX = 254  # RFC 5321 path limit
@@ -93,9 +92,6 @@ class Form(FlaskForm):  # type: ignore[misc]  # flask-wtf ships no type hints
     flask-wtf falls back to a JSON body when a POST has no form fields, which hands the
     fields numbers, lists or objects instead of text; our forms are HTML forms.
     """
-
-    class Meta:
-        csrf_class = FormCSRF  # flask-wtf's CSRF, its token made more cheaply
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         if not args and "formdata" not in kwargs and request.method in SUBMIT_METHODS:

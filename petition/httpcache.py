@@ -21,11 +21,11 @@ from flask import Flask, current_app, g, get_flashed_messages, make_response, re
 from flask.sessions import SecureCookieSession, SecureCookieSessionInterface, SessionMixin
 from flask.wrappers import Request
 from flask.wrappers import Response as FlaskResponse
+from flask_wtf.csrf import generate_csrf
 from itsdangerous import URLSafeTimedSerializer
 from werkzeug.wrappers import Response
 
 from petition.i18n import page_language, site_languages
-from petition.tokens import TimedSerializer, csrf_token
 
 EXTENSION_KEY = "petition.pages"
 PRIVATE = "private, no-cache"
@@ -122,7 +122,7 @@ def shared_page(name: str, version: object, render: Callable[[], str]) -> bytes:
     name = f"{name}:{page_language()}"  # a page per interface language
     parts = cache.get(name, version)
     if parts is not None:
-        return csrf_token().encode().join(parts) if len(parts) == 2 else parts[0]
+        return str(generate_csrf()).encode().join(parts) if len(parts) == 2 else parts[0]
     html = render().encode()
     token = g.get("csrf_token")  # flask-wtf keeps the token it put in the page here
     parts = tuple(html.split(token.encode())) if token else (html,)
@@ -134,8 +134,8 @@ def shared_page(name: str, version: object, render: Callable[[], str]) -> bytes:
 class SessionInterface(SecureCookieSessionInterface):
     """Flask's signed-cookie sessions, cheaper on every request.
 
-    The signing serializer is built once per app (Flask builds it twice per request) and
-    signs with petition.tokens (the same cookie); a request without the session cookie
+    The signing serializer is built once per app (Flask builds it twice per request); a
+    request without the session cookie
     gets an empty session without its cookies being parsed; a session nobody read or
     changed is not saved (Flask would only look at it to do nothing).
     """
@@ -143,13 +143,7 @@ class SessionInterface(SecureCookieSessionInterface):
     def get_signing_serializer(self, app: Flask) -> URLSafeTimedSerializer | None:
         key = "petition.session_serializer"
         if key not in app.extensions:
-            flask_serializer = super().get_signing_serializer(app)
-            app.extensions[key] = flask_serializer and TimedSerializer(
-                flask_serializer.secret_keys,
-                salt=flask_serializer.salt,
-                serializer=flask_serializer.serializer,
-                signer_kwargs=flask_serializer.signer_kwargs,
-            )
+            app.extensions[key] = super().get_signing_serializer(app)
         serializer: URLSafeTimedSerializer | None = app.extensions[key]
         return serializer
 

@@ -20,7 +20,6 @@ from petition.counts import tally
 from petition.models import Campaign, Signature, SignatureState, utcnow
 from petition.postal import region_for_postal_code
 from petition.privacy import erase_signature_messages
-from petition.tokens import UntimedSerializer
 
 # Providers that ignore dots in the local part and deliver "+tag" to the same inbox.
 GMAIL_DOMAINS = frozenset({"gmail.com", "googlemail.com"})
@@ -258,7 +257,7 @@ def _confirm_held(session: Session, signature: Signature, now: datetime) -> Sign
 
 @functools.lru_cache(maxsize=8)
 def _delete_token_serializer(secret_key: str) -> URLSafeSerializer:
-    return UntimedSerializer(secret_key, salt=DELETE_TOKEN_SALT)
+    return URLSafeSerializer(secret_key, salt=DELETE_TOKEN_SALT)
 
 
 def make_delete_token(secret_key: str, signature: Signature) -> str:

@@ -106,6 +106,17 @@ def test_api_shape_and_cors(ref_client) -> None:
     assert chosen["ambiguous"] is False and [d["id"] for d in chosen["districts"]] == ["NY-12"]
 
 
+def test_api_answers_vary_with_the_reader_language(ref_client) -> None:
+    """The shipped catalogues translate the answer's notes: a shared cache must key on it."""
+    english = ref_client.get(f"{API}?country=US&postal_code=10001")
+    french = ref_client.get(
+        f"{API}?country=US&postal_code=10001", headers={"Accept-Language": "fr"}
+    )
+    assert "Accept-Language" in english.vary and "Accept-Language" in french.vary
+    assert english.json["note"] != french.json["note"]
+    assert english.headers["ETag"] != french.headers["ETag"]
+
+
 def test_api_valid_code_we_cannot_place(ref_client) -> None:
     response = ref_client.get(f"{API}?country=US&postal_code=09012")
     assert response.status_code == 200

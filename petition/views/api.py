@@ -11,7 +11,7 @@ from werkzeug.wrappers import Response
 
 from petition.content import CampaignContent
 from petition.httpcache import public
-from petition.i18n import page_language
+from petition.i18n import page_language, site_languages
 from petition.letters import (
     MAILTO_LIMIT,
     LetterInputError,
@@ -83,6 +83,8 @@ def representatives() -> Response:
     body, status, etag = answer
     response = current_app.response_class(body, status=status, mimetype="application/json")
     response.set_etag(etag)
+    if len(site_languages()) > 1:  # titles and notes follow the Accept-Language header
+        response.vary.add("Accept-Language")
     return response
 
 
