@@ -149,3 +149,16 @@ def test_a_delivery_pack_is_in_the_language_of_its_campaign_text(
     assert "Veuillez agréer nos salutations distinguées," in french_pack
     english_pack = client.get("/organizer/packs/ourcommons:2.html?lang=en").get_data(as_text=True)
     assert '<html lang="en">' in english_pack and "Yours sincerely," in english_pack
+
+
+def test_a_french_page_leaves_the_campaign_row_in_its_own_language(
+    french: None, app: Flask
+) -> None:
+    """Organizer views that commit (moderation, responses) read the row: never retitled."""
+    from petition.views.context import current_campaign
+
+    content = app.extensions["petition.campaigns"][app.config["CAMPAIGN"]]
+    french_title = app.extensions["petition.campaign_translations"][content.slug]["fr"].title
+    assert french_title != content.title  # the French file retitles the campaign
+    with app.test_request_context("/organizer/?lang=fr"):
+        assert current_campaign().title == content.title

@@ -39,8 +39,10 @@ def current_content() -> CampaignContent:
 
 
 def current_campaign() -> Campaign:
-    """The campaign row of the campaign this site shows (recorded on first use)."""
-    return sync_campaign(get_session(), current_content())
+    """The campaign row of the campaign this site shows (recorded on first use), kept in
+    the campaign's own language whatever the page's (a French page must not retitle it)."""
+    content = current_app.extensions["petition.campaigns"][current_app.config["CAMPAIGN"]]
+    return sync_campaign(get_session(), content)
 
 
 def current_campaign_id() -> int:
