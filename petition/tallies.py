@@ -62,9 +62,9 @@ def day_table(campaign_id: int) -> Subquery:
     ).subquery("day_tallies")
 
 
-def _columns(table: Subquery, columns: tuple[Any, ...]) -> list[ColumnElement[Any]]:
-    """The table's columns named like the given tally columns (or names)."""
-    return [table.c[c if isinstance(c, str) else c.key] for c in columns]
+def _columns(table: Subquery, names: tuple[str, ...]) -> list[ColumnElement[Any]]:
+    """The table's columns of these names."""
+    return [table.c[name] for name in names]
 
 
 def read_counts(session: Session, campaign_id: int, states: frozenset[SignatureState]) -> Counts:
@@ -111,13 +111,13 @@ def sum_places(
     session: Session,
     campaign_id: int,
     states: frozenset[SignatureState],
-    *columns: Any,
+    *columns: str,
     largest_first: bool = False,
 ) -> list[tuple[Any, ...]]:
     """Sum the place tallies grouped by the given columns; places now at zero are left out.
 
-    Columns are SignatureCount's (or their names). Rows are (*keys, count), ordered by
-    the keys, or largest count first.
+    Columns are named as the tallies name them (country, region, district_id). Rows are
+    (*keys, count), ordered by the keys, or largest count first.
     """
     t = place_table(campaign_id)
     keys = _columns(t, columns)
@@ -137,8 +137,7 @@ def place_tallies(
     session: Session, campaign_id: int, states: frozenset[SignatureState]
 ) -> dict[Place, int]:
     """Return the signatures of every (country, region, district) with any."""
-    columns = (SignatureCount.country, SignatureCount.region, SignatureCount.district_id)
-    rows = sum_places(session, campaign_id, states, *columns)
+    rows = sum_places(session, campaign_id, states, "country", "region", "district_id")
     return {(country, region, district): n for country, region, district, n in rows}
 
 

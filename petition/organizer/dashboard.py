@@ -14,7 +14,6 @@ from petition.models import (
     IntegrityEvent,
     LetterEvent,
     Signature,
-    SignatureCount,
     SignatureState,
     utcnow,
 )
@@ -64,15 +63,15 @@ def build_dashboard(session: Session, campaign_id: int) -> Dashboard:
     totals = state_totals(session, campaign_id)
     confirmed = frozenset({SignatureState.CONFIRMED})
 
-    def grouped(*columns: Any) -> list[Any]:
+    def grouped(*columns: str) -> list[Any]:
         return sum_places(session, campaign_id, confirmed, *columns, largest_first=True)
 
     return Dashboard(
         totals=totals,
         per_day=day_totals(session, campaign_id, confirmed),
-        by_country=grouped(SignatureCount.country),
-        by_region=grouped(SignatureCount.country, SignatureCount.region),
-        by_district=grouped(SignatureCount.country, SignatureCount.district_id),
+        by_country=grouped("country"),
+        by_region=grouped("country", "region"),
+        by_district=grouped("country", "district_id"),
         letters_by_rep=letters_by(session, campaign_id, LetterEvent.representative_id),
         letters_by_channel=letters_by(session, campaign_id, LetterEvent.channel),
         integrity=integrity_figures(session, campaign_id, totals),

@@ -17,7 +17,7 @@ from typing import Any, Generic, TypeVar
 from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session
 
-from petition.models import Campaign, Signature, SignatureCount, SignatureState
+from petition.models import Campaign, Signature, SignatureState
 from petition.tallies import day_totals, sum_places
 
 T = TypeVar("T")
@@ -106,8 +106,7 @@ def _place_rows(
     states: frozenset[SignatureState],
 ) -> list[dict[str, object]]:
     """Sum the place tallies grouped by these columns, leaving out places now at zero."""
-    columns = [SignatureCount.district_id if n == "district" else getattr(SignatureCount, n)
-               for n in names]  # fmt: skip
+    columns = ["district_id" if n == "district" else n for n in names]
     return [dict(zip((*names, "signatures"), row, strict=True))
             for row in sum_places(session, campaign_id, states, *columns)]  # fmt: skip
 
