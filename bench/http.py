@@ -10,12 +10,13 @@ or a private schema on the PostgreSQL database given by --pg-url, dropped afterw
 migrates it and loads data/, then starts the bare Flask app of bench/bare_app.py and the
 project one after the other under the same gunicorn settings on 127.0.0.1, and drives
 each path with wrk for --seconds: the home page, the counts JSON, the lookup JSON with a
-varied mix of US, Canadian and EU queries, the sign POST (a session's CSRF token and a
-fresh email per request) and the thank-you page. It prints requests per second, the
-ratio to bare Flask (GET paths to the bare GET, the sign POST to the bare POST answering
-303), p99 latency, the answers outside 2xx/3xx (and for the sign POST, anything but 303),
-how many signatures and queued emails the database holds after the sign run, the worker
-RSS after the run and the time from starting gunicorn to the first answered request.
+varied mix of US, Canadian and EU queries, the sign POST (a fresh email per request, with
+the Origin and Sec-Fetch-Site headers a browser sends from the home page) and the
+thank-you page. It prints requests per second, the ratio to bare Flask (GET paths to the
+bare GET, the sign POST to the bare POST answering 303), p99 latency, the answers outside
+2xx/3xx (and for the sign POST, anything but 303), how many signatures and queued emails
+the database holds after the sign run, the worker RSS after the run and the time from
+starting gunicorn to the first answered request.
 
 The checkout's modules are compiled to bytecode first (`compileall`), as a deployment has
 them, even where PYTHONDONTWRITEBYTECODE is set. The project runs with its shipped
@@ -91,8 +92,9 @@ function request()
 end
 """
 LUA_SIGN = """
-local signers, head = {%(signers)s}, "csrf_token=%(csrf)s&name=Bench+Signer&email=%(run)s-"
-local headers = {["Content-Type"] = "application/x-www-form-urlencoded", ["Cookie"] = "%(cookie)s"}
+local signers, head = {%(signers)s}, "name=Bench+Signer&email=%(run)s-"
+local headers = {["Content-Type"] = "application/x-www-form-urlencoded",
+                 ["Origin"] = "%(origin)s", ["Sec-Fetch-Site"] = "same-origin"}
 function request()
   n = n + 1
   local body = head .. id .. "-" .. n .. "%%40example.org&privacy=y&" .. signers[n %% #signers + 1]
@@ -206,19 +208,19 @@ class Server:
             self.proc.wait(timeout=10)
 
 
-def signer_session(base: str) -> tuple[str, str, str]:
-    """Open the home page and sign once; return the CSRF token, a cookie and the thanks cookie."""
+def signer_session(base: str) -> str:
+    """Sign once as a browser would (its Fetch Metadata and Origin headers); return the
+    cookie the thanks page reads."""
     jar = CookieJar()
     opener = build_opener(HTTPCookieProcessor(jar))
-    page = opener.open(f"{base}/", timeout=30).read().decode()
-    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)  # type: ignore[union-attr]
-    cookie = "; ".join(f"{c.name}={c.value}" for c in jar)
     email = f"setup-{uuid.uuid4().hex}@example.org"
-    form = {"csrf_token": token, "name": "Bench Setup", "email": email, "country": "US",
-            "postal_code": "10001", "privacy": "y"}  # fmt: skip
-    opener.open(f"{base}/", data=urlencode(form).encode(), timeout=30).read()  # follows to /thanks
-    thanks_cookie = "; ".join(f"{c.name}={c.value}" for c in jar)
-    return token, cookie, thanks_cookie
+    form = {"name": "Bench Setup", "email": email, "country": "US", "postal_code": "10001",
+            "privacy": "y"}  # fmt: skip
+    headers = {"Origin": base, "Sec-Fetch-Site": "same-origin"}
+    # Follows the redirect to /thanks.
+    opener.open(Request(f"{base}/", data=urlencode(form).encode(), headers=headers),
+                timeout=30).read()  # fmt: skip
+    return "; ".join(f"{c.name}={c.value}" for c in jar)
 
 
 def lua_signers() -> str:
@@ -264,7 +266,7 @@ def bench_database(label: str, url: str, args: argparse.Namespace, tmp: Path) ->
     env.pop("PYTHONDONTWRITEBYTECODE", None)
     sec, conns, run = args.seconds, args.connections, uuid.uuid4().hex[:8]
     get_lua = LUA_GET % {"path": "/api/v1/representatives", "cookie": ""}
-    post = {"signers": lua_signers(), "csrf": "x", "cookie": "", "run": run}
+    post = {"signers": lua_signers(), "origin": f"http://{HOST}:{args.port}", "run": run}
     post_lua = LUA_SIGN % {**post, "path": "/"}
     naive_lua = LUA_SIGN % {**post, "path": "/naive"}
     make_naive_table(url)
@@ -316,7 +318,7 @@ def measure_project(
     base: str, url: str, sec: int, conns: int, tmp: Path, run: str
 ) -> tuple[list[Result], int, int]:
     """Drive every path of the project; return the results and the rows the sign run added."""
-    csrf, cookie, thanks_cookie = signer_session(base)
+    thanks_cookie = signer_session(base)
     lookup_lua = LUA_LOOKUP % {"queries": ", ".join(f'"{q}"' for q in QUERIES)}
     run_wrk(base, lookup_lua, 2, conns, tmp)  # warm up: every worker builds its index
     results = []
@@ -326,7 +328,7 @@ def measure_project(
         results.append(Result(name, *run_wrk(base, lua, sec, conns, tmp)))
     results.append(Result("lookup JSON (mix)", *run_wrk(base, lookup_lua, sec, conns, tmp)))
     before = count_rows(url)
-    sign = {"signers": lua_signers(), "csrf": csrf, "cookie": cookie, "run": run, "path": "/"}
+    sign = {"signers": lua_signers(), "origin": base, "run": run, "path": "/"}
     sign_lua = LUA_SIGN % sign
     results.append(Result("sign POST", *run_wrk(base, sign_lua, sec, conns, tmp), post=True))
     after = count_rows(url)

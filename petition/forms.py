@@ -129,6 +129,12 @@ def name_field() -> StringField:
 
 
 class SignForm(Form):
+    """The sign form; no CSRF token: posts from other sites are refused by the browser's
+    own headers instead (petition/origin.py), so the home page is the same for all."""
+
+    class Meta:
+        csrf = False
+
     name = name_field()
     email = EmailField(
         _l("Email address"),

@@ -49,8 +49,11 @@ def public(view: Callable[P, Any]) -> Callable[P, Response]:
             response.headers["Cache-Control"] = public_cache_control(current_app)
             if response.mimetype == "text/html" and len(site_languages()) > 1:
                 # The page's language follows the browser and the `lang` cookie.
-                response.vary.add("Accept-Language")
-                response.vary.add("Cookie")
+                vary = header(response, "Vary")
+                if vary is None:  # as a string: werkzeug's HeaderSet costs more
+                    response.headers["Vary"] = "Accept-Language, Cookie"
+                else:
+                    response.vary.update(("Accept-Language", "Cookie"))
             if header(response, "ETag") is None:  # a view that keeps its answers sets it
                 response.set_etag(hashlib.sha1(response.get_data()).hexdigest())
             if "HTTP_IF_NONE_MATCH" in request.environ:  # only revalidations pay for parsing
@@ -89,20 +92,24 @@ def keep_personal_answers_private(response: Response) -> None:
 
 
 class PageCache:
-    """The latest rendering of each shared page, encoded, split around the CSRF token."""
+    """The latest rendering of each shared page, encoded, split around the CSRF token,
+    with the ETag of a rendering that has no token (the same bytes for everyone)."""
 
     def __init__(self) -> None:
-        self._pages: dict[str, tuple[object, tuple[bytes, ...]]] = {}
+        self._pages: dict[str, tuple[object, tuple[bytes, ...], str | None]] = {}
         self._lock = threading.Lock()
 
-    def get(self, name: str, version: object) -> tuple[bytes, ...] | None:
+    def get(self, name: str, version: object) -> tuple[tuple[bytes, ...], str | None] | None:
         with self._lock:
             found = self._pages.get(name)
-        return found[1] if found is not None and found[0] == version else None
+        return found[1:] if found is not None and found[0] == version else None
 
-    def put(self, name: str, version: object, parts: tuple[bytes, ...]) -> None:
+    def put(self, name: str, version: object, parts: tuple[bytes, ...]) -> str | None:
+        etag = hashlib.sha1(parts[0]).hexdigest() if len(parts) == 1 else None
         with self._lock:
-            self._pages[name] = (version, parts)  # one version per page: memory stays bounded
+            # One version per page: memory stays bounded.
+            self._pages[name] = (version, parts, etag)
+        return etag
 
 
 def shared_page(name: str, version: object, render: Callable[[], str]) -> bytes:
@@ -115,20 +122,37 @@ def shared_page(name: str, version: object, render: Callable[[], str]) -> bytes:
     flashed message is that visitor's own and is not kept, nor is a page asked for with
     query arguments other than `lang`.
     """
+    return _shared_page(name, version, render)[0]
+
+
+def shared_response(name: str, version: object, render: Callable[[], str]) -> Response:
+    """Like shared_page, as a response; a page without a token carries its ETag, computed
+    once per rendering (see `public`)."""
+    page, etag = _shared_page(name, version, render)
+    response = make_response(page)
+    if etag is not None:
+        response.set_etag(etag)
+    return response
+
+
+def _shared_page(name: str, version: object, render: Callable[[], str]) -> tuple[bytes, str | None]:
     if request.args.keys() - {"lang"}:
         # Other query arguments reach the page (its language links keep them): render it.
-        return render().encode()
+        return render().encode(), None
     cache: PageCache = current_app.extensions[EXTENSION_KEY]
     name = f"{name}:{page_language()}"  # a page per interface language
-    parts = cache.get(name, version)
-    if parts is not None:
-        return str(generate_csrf()).encode().join(parts) if len(parts) == 2 else parts[0]
+    found = cache.get(name, version)
+    if found is not None:
+        parts, etag = found
+        if len(parts) == 2:
+            return str(generate_csrf()).encode().join(parts), None
+        return parts[0], etag
     html = render().encode()
     token = g.get("csrf_token")  # flask-wtf keeps the token it put in the page here
     parts = tuple(html.split(token.encode())) if token else (html,)
     if len(parts) <= 2 and not get_flashed_messages():
-        cache.put(name, version, parts)
-    return html
+        return html, cache.put(name, version, parts)
+    return html, None
 
 
 class SessionInterface(SecureCookieSessionInterface):

@@ -11,9 +11,11 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from sqlalchemy import func, select
 from werkzeug.wrappers import Response
 
-from petition.db import Base, get_engine
+from petition.db import Base, get_engine, get_session
+from petition.models import Signature
 from tests.browser import DESKTOP, PHONE, serve
 from tests.conftest import FakeMailBackend, csrf_token, load_campaigns
 
@@ -166,7 +168,7 @@ def live_app(make_app, tmp_path) -> Iterator[tuple[str, Any]]:
 def confirm_one(app, email: str = "ani@example.org") -> None:
     client = app.test_client()
     data = {"name": "Ani", "email": email, "country": "FR", "postal_code": "75001",
-            "privacy": "y", "csrf_token": csrf_token(client)}  # fmt: skip
+            "privacy": "y"}  # fmt: skip
     client.post("/", data=data)
     link = app.extensions["petition.mail"].links("confirm")[-1]
     client.post(link, data={"csrf_token": csrf_token(client, link)})
@@ -231,3 +233,51 @@ def test_copy_link_puts_the_address_on_the_clipboard(browser, base_url) -> None:
     copied = page.evaluate("navigator.clipboard.readText()")
     assert copied.startswith('<iframe src="http://petition.test/embed/artsakh"')
     context.close()
+
+
+def forging_site(target: str):
+    """Another origin whose page posts our sign form (as an ad or a forum post could)."""
+
+    def app(environ, start_response):
+        fields = "".join(
+            f'<input type="hidden" name="{name}" value="{value}">'
+            for name, value in {
+                "name": "Forged Name",
+                "email": "forged@example.org",
+                "country": "FR",
+                "postal_code": "75001",
+                "privacy": "y",
+            }.items()  # fmt: skip
+        )
+        body = (f'<!doctype html><title>Elsewhere</title><form method="post" action="{target}/">'
+                f'{fields}<button type="submit">Win a prize</button></form>')  # fmt: skip
+        return Response(body, mimetype="text/html")(environ, start_response)
+
+    return app
+
+
+@pytest.mark.parametrize("js", [True, False], ids=["js", "nojs"])
+def test_sign_form_posted_from_another_site_is_refused(browser, live_app, js) -> None:
+    url, app = live_app
+    elsewhere, server = serve(forging_site(url))
+    try:
+        context, page, _console = new_page(browser, js=js, viewport=PHONE)
+        statuses: list[int] = []
+        page.on("response", lambda r: statuses.append(r.status) if r.url == f"{url}/" else None)
+        page.goto(f"{elsewhere}/")
+        page.click("button")
+        page.wait_for_selector("form[action*='#sign']")
+        assert statuses == [403]
+        assert page.input_value("#name") == "Forged Name"  # shown again, never stored
+        assert "came from another page" in page.inner_text("[role=alert]")
+        with app.app_context():
+            assert get_session().scalar(select(func.count(Signature.id))) == 0
+        # Sent again from our own page, the same details are taken.
+        page.check("#privacy")
+        page.click("form[action*='#sign'] button[type=submit]")
+        page.wait_for_selector("h1:has-text('Thank you')")
+        with app.app_context():
+            assert get_session().scalar(select(func.count(Signature.id))) == 1
+        context.close()
+    finally:
+        server.shutdown()

@@ -72,12 +72,33 @@ def test_happy_path_sign_confirm_count(client, sign, mailbox) -> None:
     assert "<strong>1</strong>" in client.get("/").get_data(as_text=True)
 
 
-def test_missing_csrf_token_keeps_input(client) -> None:
-    response = client.post("/", data=VALID_SIGNATURE)
-    assert response.status_code == 400
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"Sec-Fetch-Site": "cross-site"},
+        {"Sec-Fetch-Site": "same-site", "Origin": "http://localhost:8080"},
+        {"Origin": "https://attacker.example"},  # a browser without Fetch Metadata
+        {"Origin": "null"},  # a sandboxed frame or a data: page
+    ],
+)
+def test_sign_form_posted_from_another_site_is_refused_and_keeps_input(
+    client, headers: dict[str, str]
+) -> None:
+    response = client.post("/", data=VALID_SIGNATURE, headers=headers)
+    assert response.status_code == 403
     page = response.get_data(as_text=True)
-    assert "The form expired" in page
+    assert "The form expired or came from another page" in page
     assert 'value="Anahit Petrosyan"' in page and 'value="anahit@example.org"' in page
+    assert public_total(client) == 0 and "Set-Cookie" not in response.headers
+    # The same details sent again from the page itself are taken.
+    again = client.post("/", data=VALID_SIGNATURE, headers={"Sec-Fetch-Site": "same-origin"})
+    assert again.status_code == 303
+
+
+def test_cross_origin_message_is_in_the_page_s_language(client) -> None:
+    headers = {"Sec-Fetch-Site": "cross-site", "Accept-Language": "fr"}
+    page = client.post("/", data=VALID_SIGNATURE, headers=headers).get_data(as_text=True)
+    assert "The form expired" not in page and 'lang="fr"' in page
 
 
 BAD_FIELDS = [
@@ -186,7 +207,8 @@ def test_confirm_expired_link(app, client, sign, mailbox) -> None:
     assert response.status_code == 410 and "This link has expired" in response.get_data(
         as_text=True
     )
-    token = csrf_token(client)  # the expired page has no button, but a stale tab may post
+    # The expired page has no button, but a stale tab may post: a token of this session.
+    token = csrf_token(client, "/representatives/report")
     assert client.post(link, data={"csrf_token": token}).status_code == 410
     assert public_total(client) == 0
 
@@ -289,8 +311,7 @@ def test_trusted_proxy_address_is_hashed(make_app) -> None:
     app = make_app(TRUSTED_PROXIES=1)
     Base.metadata.create_all(get_engine(app))
     client = app.test_client()
-    data = {**VALID_SIGNATURE, "csrf_token": csrf_token(client)}
-    client.post("/", data=data, headers={"X-Forwarded-For": "203.0.113.9"})
+    client.post("/", data=VALID_SIGNATURE, headers={"X-Forwarded-For": "203.0.113.9"})
     with app.app_context():
         stored = get_session().scalars(select(Signature.ip_hash)).one()
     assert stored == hash_ip(app.config["IP_HASH_KEY"], "203.0.113.9")
@@ -328,8 +349,7 @@ def test_repeat_signer_gets_a_notice_unless_one_just_went_out(make_shipped_app) 
     mailbox = app.extensions["petition.mail"]
 
     def sign_again() -> str:
-        data = {**VALID_SIGNATURE, "csrf_token": csrf_token(client)}
-        response = client.post("/", data=data)
+        response = client.post("/", data=VALID_SIGNATURE)
         assert response.status_code == 303 and response.location.endswith("/thanks")
         return client.get("/thanks").get_data(as_text=True)
 

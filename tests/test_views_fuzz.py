@@ -118,7 +118,7 @@ def fuzz_app(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFa
 @pytest.fixture(scope="module")
 def public(fuzz_app: Flask) -> tuple[FlaskClient, str]:
     client = fuzz_app.test_client()
-    return client, csrf_token(client)
+    return client, csrf_token(client, "/representatives/report")
 
 
 @pytest.fixture(scope="module")

@@ -232,7 +232,7 @@ def test_signing_records_the_district_a_postal_code_settles(ref_app) -> None:
     from petition.representatives import settled_district
     from petition.signatures import delete_signature
     from petition.views.refs import current_index
-    from tests.conftest import VALID_SIGNATURE, csrf_token
+    from tests.conftest import VALID_SIGNATURE
 
     with ref_app.app_context():
         settled = settled_district(current_index(), "US", "30303")
@@ -240,8 +240,7 @@ def test_signing_records_the_district_a_postal_code_settles(ref_app) -> None:
     emails = ["settled-1@example.org", "settled-2@example.org"]
     for email in emails:
         client = ref_app.test_client()
-        data = {**VALID_SIGNATURE, "email": email, "country": "US", "postal_code": "30303",
-                "csrf_token": csrf_token(client)}  # fmt: skip
+        data = {**VALID_SIGNATURE, "email": email, "country": "US", "postal_code": "30303"}
         assert client.post("/", data=data).status_code == 303
     with ref_app.app_context():
         session = get_session()

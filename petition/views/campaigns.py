@@ -31,11 +31,12 @@ from petition.content import CampaignContent
 from petition.counts import counts_cache_key
 from petition.db import get_session
 from petition.forms import ConfirmForm, SignForm
-from petition.httpcache import private, public, shared_page
+from petition.httpcache import private, public, shared_page, shared_response
 from petition.limits import hit, limit
 from petition.mail import queue_email
 from petition.models import Signature
 from petition.organizer.accounts import record_integrity_event
+from petition.origin import is_cross_origin
 from petition.privacy import list_signature_messages, retention_end, withdraw_name_consent
 from petition.representatives import COVERED_COUNTRIES, settled_district
 from petition.signatures import (
@@ -68,6 +69,7 @@ def _render_home(
     counts: dict[str, Any] | None = None,
     *,
     with_counts: bool = True,
+    cross_origin: bool = False,
 ) -> str:
     content = current_content()
     return render_template(
@@ -76,28 +78,37 @@ def _render_home(
         counts=(counts or public_counts(content)) if with_counts else None,
         form=form,
         error=error,
+        cross_origin=cross_origin,
     )
 
 
 @bp.get("/")
+@public
 def home() -> Response:
-    """Show the situation, the demands, the counter and the sign form."""
+    """Show the situation, the demands, the counter and the sign form.
+
+    The page is the same for everyone (the sign form carries no token: see
+    petition/origin.py), so it comes from memory, rendered again when the counter
+    moves, and proxies may hold it for the count interval.
+    """
     content = current_content()
     counts = public_counts(content)
-    # Only the counter changes between renderings; the rest, country list included, is
-    # the same for everyone and comes from memory, with this visitor's CSRF token.
     version = (content.slug, content.language, counts["total"], counts["goal"],
                counts["letters_sent"])  # fmt: skip
-    page = shared_page(f"home:{content.slug}", version,
-                       lambda: _render_home(SignForm(), counts=counts))  # fmt: skip
-    return private(make_response(page))
+    return shared_response(f"home:{content.slug}", version,
+                           lambda: _render_home(SignForm(), counts=counts))  # fmt: skip
 
 
 @bp.post("/")
 def sign() -> Response | tuple[str, int]:
     """Take a signature; repeat and over-limit signers see the same page as anyone."""
     form = SignForm()
-    if not form.validate_on_submit():
+    if is_cross_origin(request, current_app.config["BASE_URL"]):
+        # Posted from another site's page: nothing is stored, and what was typed is
+        # shown again on our own page, where sending it once more works.
+        logger.info("Sign form posted from another origin; refused")
+        return _render_home(form, cross_origin=True), 403
+    if not form.validate():
         return _render_home(form), 400
     if form.website.data:
         logger.info("Honeypot filled; signature dropped")
@@ -266,16 +277,16 @@ def _lookup_url(signer: dict[str, str]) -> str | None:
 
 @bp.get("/learn-more")
 @public
-def learn_more() -> bytes:
+def learn_more() -> Response:
     """Show the campaign's questions and answers."""
     content = current_content()
     render = functools.partial(render_template, "campaigns/learn_more.html", content=content)
-    return shared_page("learn_more", content.slug, render)
+    return shared_response("learn_more", content.slug, render)
 
 
 @bp.get("/privacy")
 @public
-def privacy() -> bytes:
+def privacy() -> Response:
     """Show the privacy notice, with the retention periods these settings give."""
     config, content = current_app.config, current_content()
     render = functools.partial(
@@ -288,7 +299,7 @@ def privacy() -> bytes:
         retention_end=retention_end(content.closes, content.retention_months),
         public_min_count=config["PUBLIC_MIN_COUNT"],
     )
-    return shared_page("privacy", content.slug, render)
+    return shared_response("privacy", content.slug, render)
 
 
 def _signature_for(token: str, *, deleting: bool = False) -> Signature:
