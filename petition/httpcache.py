@@ -23,6 +23,7 @@ from flask.wrappers import Request
 from flask.wrappers import Response as FlaskResponse
 from flask_wtf.csrf import generate_csrf
 from itsdangerous import URLSafeTimedSerializer
+from werkzeug.http import quote_etag
 from werkzeug.wrappers import Response
 
 from petition.i18n import page_language, site_languages
@@ -46,15 +47,22 @@ def public(view: Callable[P, Any]) -> Callable[P, Response]:
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> Response:
         response = make_response(view(*args, **kwargs))
         if response.status_code == 200:
-            response.headers["Cache-Control"] = public_cache_control(current_app)
-            if response.mimetype == "text/html" and len(site_languages()) > 1:
+            headers = response.headers
+            # One pass over the names: werkzeug answers a missing header with an exception.
+            present = {name.lower(): value for name, value in headers.items()}
+            cache_control = public_cache_control(current_app)
+            if "cache-control" in present:
+                headers["Cache-Control"] = cache_control
+            else:
+                headers.add("Cache-Control", cache_control)
+            html = present.get("content-type", "").startswith("text/html")
+            if html and len(site_languages()) > 1:
                 # The page's language follows the browser and the `lang` cookie.
-                vary = header(response, "Vary")
-                if vary is None:  # as a string: werkzeug's HeaderSet costs more
-                    response.headers["Vary"] = "Accept-Language, Cookie"
-                else:
+                if "vary" in present:
                     response.vary.update(("Accept-Language", "Cookie"))
-            if header(response, "ETag") is None:  # a view that keeps its answers sets it
+                else:  # as a string: werkzeug's HeaderSet costs more
+                    headers.add("Vary", "Accept-Language, Cookie")
+            if "etag" not in present:  # a view that keeps its answers sets it
                 response.set_etag(hashlib.sha1(response.get_data()).hexdigest())
             if "HTTP_IF_NONE_MATCH" in request.environ:  # only revalidations pay for parsing
                 response.make_conditional(request)
@@ -129,9 +137,9 @@ def shared_response(name: str, version: object, render: Callable[[], str]) -> Re
     """Like shared_page, as a response; a page without a token carries its ETag, computed
     once per rendering (see `public`)."""
     page, etag = _shared_page(name, version, render)
-    response = make_response(page)
+    response: Response = current_app.response_class(page)
     if etag is not None:
-        response.set_etag(etag)
+        response.headers.add("ETag", quote_etag(etag))
     return response
 
 
