@@ -7,6 +7,7 @@ from typing import Any
 
 from flask import Blueprint, abort, current_app, request, url_for
 from flask_babel import lazy_gettext as _l
+from werkzeug.http import quote_etag
 from werkzeug.wrappers import Response
 
 from petition.content import CampaignContent
@@ -82,9 +83,9 @@ def representatives() -> Response:
             remember(kept, key, answer)
     body, status, etag = answer
     response = current_app.response_class(body, status=status, mimetype="application/json")
-    response.set_etag(etag)
+    response.headers.add("ETag", quote_etag(etag))
     if len(site_languages()) > 1:  # titles and notes follow the Accept-Language header
-        response.vary.add("Accept-Language")
+        response.headers.add("Vary", "Accept-Language")  # a new answer: no Vary yet
     return response
 
 
