@@ -11,12 +11,12 @@ from datetime import datetime, timedelta
 from typing import Any, cast
 
 from itsdangerous import BadSignature, URLSafeSerializer
-from sqlalchemy import Insert, Select, Table, bindparam, or_, select, update
+from sqlalchemy import Insert, Table, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.orm import Session, make_transient_to_detached
 
-from petition.counts import JOURNAL, insert_journal_rows, journal_rows, tally
+from petition.counts import insert_journal_rows, journal_rows, tally
 from petition.models import Campaign, Signature, SignatureState, utcnow
 from petition.postal import region_for_postal_code
 from petition.privacy import erase_signature_messages
@@ -100,45 +100,6 @@ class SignatureDraft:
     token_ttl: timedelta
 
 
-@functools.cache
-def _insert_signature_and_journal() -> Select[Any]:
-    """PostgreSQL: _insert_signature and the new row's journal row in one statement.
-
-    WITH s AS (INSERT INTO signatures ... ON CONFLICT DO NOTHING RETURNING ...),
-    j AS (INSERT INTO tally_journal ... SELECT ... FROM s) SELECT s.id FROM s: a repeat
-    signer's insert returns no row, and so adds no journal row. Parameters are the
-    signature's values prefixed with "s_", and journal_day, journal_delta and
-    journal_created_at.
-    """
-    table = cast(Table, Signature.__table__)
-    c = table.c
-    columns = [column for column in c if column.name != "id"]
-    # What the journal row shares with the signature's row.
-    shared = ["campaign_id", "country", "region", "district_id", "state"]
-    signature = (
-        postgresql.insert(table)
-        .values({column: bindparam(f"s_{column.name}", type_=column.type) for column in columns})
-        .on_conflict_do_nothing(index_elements=[c.campaign_id, c.email_canonical])
-        .returning(c.id, *(c[name] for name in shared))
-        .cte("s")
-    )
-    j = JOURNAL.c
-    journal = (
-        postgresql.insert(JOURNAL)
-        .from_select(
-            [*shared, "day", "delta", "created_at"],
-            select(
-                *(signature.c[name] for name in shared),
-                bindparam("journal_day", type_=j.day.type),
-                bindparam("journal_delta", type_=j.delta.type),
-                bindparam("journal_created_at", type_=j.created_at.type),
-            ),
-        )
-        .cte("j")
-    )
-    return select(signature.c.id).add_cte(journal)
-
-
 def draft_signature(
     campaign_id: int,
     *,
@@ -196,15 +157,7 @@ def add_signature(
     journal = journal_rows([signature], signature.state, 1)
     # The unique constraint, not an earlier query, decides who signed first.
     dialect = session.get_bind().dialect.name
-    if dialect == "postgresql":  # both rows in one statement: one round trip
-        (journal_row,) = journal
-        params = {f"s_{key}": value for key, value in values.items()}
-        params.update(journal_day=journal_row["day"], journal_delta=journal_row["delta"],
-                      journal_created_at=journal_row["created_at"])  # fmt: skip
-        signature_id: int | None = session.execute(_insert_signature_and_journal(), params).scalar()
-        journal = []
-    else:
-        signature_id = session.execute(_insert_signature(dialect), values).scalar()
+    signature_id = session.execute(_insert_signature(dialect), values).scalar()
     if signature_id is None:
         return _record_repeat(
             session,
