@@ -63,15 +63,26 @@ def tally_many(
     session: Session, signatures: Iterable[Signature], state: SignatureState, delta: int
 ) -> None:
     """Like tally for many signatures at once: one journal row per place and day they touch."""
+    insert_journal_rows(session, journal_rows(signatures, state, delta))
+
+
+def journal_rows(
+    signatures: Iterable[Signature], state: SignatureState, delta: int
+) -> list[dict[str, Any]]:
+    """The journal rows of tally_many, computed without the database."""
     changes: Counter[tuple[int, str, str, str, date]] = Counter()
     for s in signatures:
         changes[(s.campaign_id, s.country, s.region, s.district_id, state_day(s, state))] += delta
     now = utcnow()
-    rows = [{"campaign_id": campaign_id, "country": country, "region": region,
+    return [{"campaign_id": campaign_id, "country": country, "region": region,
              "district_id": district_id, "day": day, "state": state, "delta": change,
              "created_at": now}
             for (campaign_id, country, region, district_id, day), change in changes.items()
             if change]  # fmt: skip
+
+
+def insert_journal_rows(session: Session, rows: list[dict[str, Any]]) -> None:
+    """Send journal rows from journal_rows (none: no statement)."""
     if rows:
         # Core, not the ORM's bulk insert: no objects are made, one statement is sent.
         session.execute(insert(JOURNAL), rows[0] if len(rows) == 1 else rows)

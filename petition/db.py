@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
+import fcntl
+import os
+import sqlite3
+import threading
+from collections import Counter
+from typing import IO, Any
 
 from flask import Flask, g, has_request_context, request
 from sqlalchemy import Engine, MetaData, create_engine, event
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.pool import StaticPool
 
@@ -35,16 +41,102 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
+# Threads holding the writers' lock, with how many connections each (see lock_writers).
+_holders: Counter[int] = Counter()
+
+
+class WriterQueueConnection(sqlite3.Connection):
+    """A pysqlite connection whose write transactions queue on an OS lock, not a sleep.
+
+    When a writer finds SQLite's write lock taken, SQLite's busy handler sleeps
+    (1, 2, 5, 10, ... 100 ms) and tries again: under load, writers in other processes
+    spend their time asleep while the lock is free, and wait far longer than the
+    writes take. Here a writer first takes an exclusive `flock` on a file beside the
+    database (`<database>.writers`), just before BEGIN IMMEDIATE, and lets it go as soon
+    as its transaction ends: the kernel queues writers and wakes the next one the
+    moment the lock is released.
+
+    The OS lock only orders writers that use it; SQLite's own lock (and busy timeout)
+    still guards the data, so a writer that does not take it (the sqlite3 shell,
+    another program) stays correct, only slower. Each connection opens its own file:
+    a flock belongs to an open file, so connections in one process exclude each other
+    as well as processes do. Closing the connection (or losing it) closes the file,
+    which lets the lock go on every path.
+    """
+
+    def __init__(self, database: Any, *args: Any, **kwargs: Any) -> None:
+        super().__init__(database, *args, **kwargs)
+        name = os.fsdecode(database)
+        # In-memory and URI databases have no file to lock beside: their writers do not queue.
+        plain_file = name not in ("", ":memory:") and not name.startswith("file:")
+        self._writers_path = os.path.abspath(f"{name}.writers") if plain_file else None
+        self._writers: IO[bytes] | None = None
+        self._holder: int | None = None  # the thread that holds the lock through us
+
+    def lock_writers(self, *, wait: bool) -> bool:
+        """Take the writers' lock before a write transaction; False when `wait` is off
+        and another writer holds it.
+
+        A thread that already holds it through another connection does not queue
+        behind itself: that second transaction waits on SQLite's busy timeout, as
+        without this lock.
+        """
+        thread = threading.get_ident()
+        if self._writers_path is None or _holders[thread]:
+            return True
+        if self._writers is None:
+            self._writers = open(self._writers_path, "ab")  # noqa: SIM115 (lives with the connection)
+        try:
+            fcntl.flock(self._writers, fcntl.LOCK_EX if wait else fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return False
+        self._holder = thread
+        _holders[thread] += 1
+        return True
+
+    def unlock_writers(self) -> None:
+        """Let the next writer in (once the transaction is over, whatever its outcome)."""
+        if self._holder is not None:
+            _holders[self._holder] -= 1
+            if not _holders[self._holder]:
+                del _holders[self._holder]
+            self._holder = None
+            assert self._writers is not None
+            fcntl.flock(self._writers, fcntl.LOCK_UN)
+
+    def commit(self) -> None:
+        try:
+            super().commit()
+        finally:
+            self.unlock_writers()
+
+    def rollback(self) -> None:
+        try:
+            super().rollback()
+        finally:
+            self.unlock_writers()
+
+    def close(self) -> None:
+        try:
+            super().close()
+        finally:
+            self.unlock_writers()
+            if self._writers is not None:
+                self._writers.close()
+                self._writers = None
+
+
 def make_engine(url: str) -> Engine:
     """Build an engine, with the SQLite settings that make it safe under threads."""
     if not url.startswith("sqlite"):
         return create_engine(url, pool_pre_ping=True)
     in_memory = url in ("sqlite://", "sqlite:///:memory:")
-    kwargs: dict[str, Any] = {
-        "connect_args": {"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT}
-    }
+    connect_args: dict[str, Any] = {"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT}
+    kwargs: dict[str, Any] = {"connect_args": connect_args}
     if in_memory:
         kwargs["poolclass"] = StaticPool  # one shared connection, or each would see its own DB
+    else:
+        connect_args["factory"] = WriterQueueConnection
     engine = create_engine(url, **kwargs)
     _configure_sqlite(engine, wal=not in_memory)
     return engine
@@ -55,7 +147,8 @@ def _configure_sqlite(engine: Engine, *, wal: bool) -> None:
 
     pysqlite's own transaction handling breaks SAVEPOINT; and a deferred
     transaction that reads then writes fails at once ("database is locked")
-    when another writer got there first, while BEGIN IMMEDIATE waits its turn.
+    when another writer got there first, while BEGIN IMMEDIATE waits its turn
+    (queued on the writers' lock of WriterQueueConnection, for database files).
     Read-only transactions (see read_engine) use a plain deferred BEGIN: in WAL
     mode they read their snapshot while one writer works, and wait for nobody.
     """
@@ -77,14 +170,33 @@ def _configure_sqlite(engine: Engine, *, wal: bool) -> None:
         options = connection.get_execution_options()
         if options.get(READ_OPTION, False):
             connection.exec_driver_sql("BEGIN")
-        elif options.get(NO_WAIT_OPTION, False):
+            return
+        dbapi_connection = connection.connection.dbapi_connection
+        queued = isinstance(dbapi_connection, WriterQueueConnection)
+        if options.get(NO_WAIT_OPTION, False):
+            if queued and not dbapi_connection.lock_writers(wait=False):
+                raise OperationalError(
+                    "BEGIN IMMEDIATE", None, sqlite3.OperationalError("database is locked")
+                )
             connection.exec_driver_sql("PRAGMA busy_timeout = 0")
             try:
-                connection.exec_driver_sql("BEGIN IMMEDIATE")
+                _begin_immediate(connection, dbapi_connection if queued else None)
             finally:
                 connection.exec_driver_sql(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT * 1000}")
         else:
-            connection.exec_driver_sql("BEGIN IMMEDIATE")
+            if queued:
+                dbapi_connection.lock_writers(wait=True)
+            _begin_immediate(connection, dbapi_connection if queued else None)
+
+
+def _begin_immediate(connection: Any, queued: WriterQueueConnection | None) -> None:
+    """BEGIN IMMEDIATE; a failed BEGIN lets the writers' lock go at once."""
+    try:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+    except BaseException:
+        if queued is not None:
+            queued.unlock_writers()
+        raise
 
 
 def init_app(app: Flask) -> None:

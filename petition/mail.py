@@ -130,8 +130,21 @@ def queue_email(
     `personal`.
     """
     subject, body = render_email(template, context, personal)
+    queue_message(session, to, template, subject, body, signature_id=signature_id)
+
+
+def queue_message(
+    session: Session,
+    to: str,
+    kind: str,
+    subject: str,
+    body: str,
+    *,
+    signature_id: int | None = None,
+) -> None:
+    """Add a message already rendered (see render_email) to the outbox: one INSERT."""
     now = utcnow()
-    values = {"to_address": to, "subject": subject, "body": body, "kind": template,
+    values = {"to_address": to, "subject": subject, "body": body, "kind": kind,
               "created_at": now, "next_attempt_at": now, "signature_id": signature_id}  # fmt: skip
     session.execute(insert(OUTBOX), values)
 

@@ -16,7 +16,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.orm import Session, make_transient_to_detached
 
-from petition.counts import tally
+from petition.counts import insert_journal_rows, journal_rows, tally
 from petition.models import Campaign, Signature, SignatureState, utcnow
 from petition.postal import region_for_postal_code
 from petition.privacy import erase_signature_messages
@@ -91,9 +91,17 @@ def _insert_signature(dialect: str) -> Insert:
     )
 
 
-def sign_campaign(
-    session: Session,
-    campaign: Campaign | int,
+@dataclass(frozen=True)
+class SignatureDraft:
+    """A new signature's row and confirmation token, made before any statement is sent."""
+
+    values: dict[str, Any]
+    confirm_token: str
+    token_ttl: timedelta
+
+
+def draft_signature(
+    campaign_id: int,
     *,
     name: str,
     email: str,
@@ -103,16 +111,10 @@ def sign_campaign(
     ip_hash: str,
     district_id: str = "",
     token_ttl: timedelta,
-    notice_interval: timedelta,
     suspect: bool = False,
     name_consent: bool = False,
-) -> SignResult:
-    """Record a pending signature (held as suspect when asked), or note a repeat attempt.
-
-    `campaign` is the campaign row or its id. One INSERT for the signature (no flush of
-    the session), one for its tally journal row.
-    """
-    campaign_id = campaign if isinstance(campaign, int) else campaign.id
+) -> SignatureDraft:
+    """Compute the row of a pending signature (held as suspect when asked) and its token."""
     now = utcnow()
     token = secrets.token_urlsafe(32)
     values: dict[str, Any] = {
@@ -137,19 +139,58 @@ def sign_campaign(
         "confirmed_at": None,
         "anonymized_at": None,
     }
+    return SignatureDraft(values=values, confirm_token=token, token_ttl=token_ttl)
+
+
+def add_signature(
+    session: Session, draft: SignatureDraft, *, notice_interval: timedelta
+) -> SignResult:
+    """Record a drafted signature, or note a repeat attempt.
+
+    One INSERT for the signature (no flush of the session) and, right after it, one for
+    its tally journal row: everything else was computed before, so a writer holds the
+    lock (SQLite) or its row locks (PostgreSQL) no longer than the statements take.
+    """
+    values = draft.values
+    # The row as it will be stored: callers may read or change it once it is added.
+    signature = Signature(**values)
+    journal = journal_rows([signature], signature.state, 1)
     # The unique constraint, not an earlier query, decides who signed first.
     dialect = session.get_bind().dialect.name
     signature_id = session.execute(_insert_signature(dialect), values).scalar()
     if signature_id is None:
         return _record_repeat(
-            session, campaign_id, values["email_canonical"], now, token_ttl, notice_interval
+            session,
+            values["campaign_id"],
+            values["email_canonical"],
+            values["created_at"],
+            draft.token_ttl,
+            notice_interval,
         )
-    # The row as stored, in the session as if loaded: callers may read or change it.
-    signature = Signature(id=signature_id, **values)
-    make_transient_to_detached(signature)
+    insert_journal_rows(session, journal)
+    signature.id = signature_id
+    make_transient_to_detached(signature)  # in the session as if loaded
     session.add(signature)
-    tally(session, signature, signature.state, 1)
-    return SignResult(signature=signature, created=True, confirm_token=token, notify=True)
+    return SignResult(
+        signature=signature, created=True, confirm_token=draft.confirm_token, notify=True
+    )
+
+
+def sign_campaign(
+    session: Session,
+    campaign: Campaign | int,
+    *,
+    notice_interval: timedelta,
+    **fields: Any,
+) -> SignResult:
+    """Record a pending signature (held as suspect when asked), or note a repeat attempt.
+
+    `campaign` is the campaign row or its id; `fields` are draft_signature's (name,
+    email, ...). See add_signature.
+    """
+    campaign_id = campaign if isinstance(campaign, int) else campaign.id
+    draft = draft_signature(campaign_id, **fields)
+    return add_signature(session, draft, notice_interval=notice_interval)
 
 
 def _record_repeat(

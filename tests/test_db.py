@@ -1,15 +1,28 @@
-"""SQLite in WAL mode: readers never take the write lock; writers wait their turn."""
+"""SQLite in WAL mode: readers never take the write lock; writers queue for their turn."""
 
 from __future__ import annotations
 
+import fcntl
+import os
 import sqlite3
+import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import requests
 from sqlalchemy import event, func, select, text
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session
 
-from petition.db import SQLITE_BUSY_TIMEOUT, get_engine, get_session
+from petition.db import (
+    NO_WAIT_OPTION,
+    SQLITE_BUSY_TIMEOUT,
+    WriterQueueConnection,
+    get_engine,
+    get_session,
+    make_engine,
+    read_engine,
+)
 from petition.models import Signature
 from tests.conftest import VALID_SIGNATURE
 
@@ -84,3 +97,133 @@ def test_get_requests_begin_without_the_write_lock(app, sign) -> None:
         assert "BEGIN IMMEDIATE" in begins
     finally:
         event.remove(get_engine(app), "before_cursor_execute", record)
+
+
+# The writers' lock (WriterQueueConnection): SQLite writers queue on an OS file lock.
+
+
+@pytest.fixture
+def file_engine(tmp_path):
+    """An engine on a SQLite file, with a table to write to."""
+    engine = make_engine(f"sqlite:///{tmp_path / 'writers.db'}")
+    with engine.begin() as conn:
+        conn.exec_driver_sql("CREATE TABLE notes (n INTEGER)")
+    yield engine, f"{tmp_path / 'writers.db'}.writers"
+    engine.dispose()
+
+
+def _writers_free(lock_path: str) -> bool:
+    """Whether another process could take the writers' lock now (without waiting)."""
+    with open(lock_path, "ab") as other:
+        try:
+            fcntl.flock(other, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return False
+        fcntl.flock(other, fcntl.LOCK_UN)
+    return True
+
+
+def _someone_queues(lock_path: str) -> bool:
+    """Whether a flock waiter is queued on the file (Linux lists waiters with "->")."""
+    inode = os.stat(lock_path).st_ino
+    with open("/proc/locks") as locks:
+        return any("->" in line and line.split()[6].endswith(f":{inode}") for line in locks)
+
+
+def test_a_writer_holds_the_lock_until_its_transaction_ends(file_engine) -> None:
+    engine, lock_path = file_engine
+    with engine.connect() as conn:
+        conn.begin()
+        conn.exec_driver_sql("INSERT INTO notes VALUES (1)")
+        assert not _writers_free(lock_path)
+        conn.commit()
+        assert _writers_free(lock_path)
+        conn.begin()
+        conn.exec_driver_sql("INSERT INTO notes VALUES (2)")
+        assert not _writers_free(lock_path)
+        conn.rollback()
+        assert _writers_free(lock_path)
+    with pytest.raises(ZeroDivisionError), engine.begin() as conn:
+        conn.exec_driver_sql("INSERT INTO notes VALUES (3)")
+        1 / 0  # noqa: B018
+    assert _writers_free(lock_path)
+    with pytest.raises(OperationalError, match="no such table"), Session(engine) as session:
+        session.execute(text("INSERT INTO notes VALUES (4)"))
+        session.execute(text("INSERT INTO missing_table VALUES (5)"))
+    assert _writers_free(lock_path)
+    conn = engine.connect()
+    conn.begin()
+    conn.exec_driver_sql("INSERT INTO notes VALUES (6)")
+    conn.invalidate()  # a lost connection: closed, its file with it
+    assert _writers_free(lock_path)
+    conn.close()
+    with engine.connect() as conn:
+        assert conn.exec_driver_sql("SELECT n FROM notes").scalars().all() == [1]
+
+
+def test_a_second_writer_queues_until_the_first_commits(file_engine) -> None:
+    """The second writer waits on the lock, not in SQLite's busy handler: with no busy
+    timeout at all it still gets its turn, right after the first commits."""
+    engine, lock_path = file_engine
+    order: list[str] = []
+
+    def second() -> None:
+        with engine.connect() as conn:
+            # With no busy timeout, SQLite alone would refuse it at once.
+            conn.connection.dbapi_connection.execute("PRAGMA busy_timeout = 0")  # type: ignore[union-attr]
+            with conn.begin():
+                order.append("second began")
+                conn.exec_driver_sql("INSERT INTO notes VALUES (2)")
+
+    with engine.connect() as conn:
+        conn.begin()
+        conn.exec_driver_sql("INSERT INTO notes VALUES (1)")
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            waiting = pool.submit(second)
+            while not _someone_queues(lock_path):
+                assert not waiting.done(), waiting.result()
+                time.sleep(0.01)
+            order.append("first committed")
+            conn.commit()
+            waiting.result()
+    assert order == ["first committed", "second began"]
+    with engine.connect() as conn:
+        assert conn.exec_driver_sql("SELECT n FROM notes").scalars().all() == [1, 2]
+
+
+def test_no_wait_writers_give_up_at_once_and_readers_never_queue(file_engine) -> None:
+    engine, lock_path = file_engine
+    with open(lock_path, "ab") as other:
+        fcntl.flock(other, fcntl.LOCK_EX)  # another process is writing
+        no_wait = engine.execution_options(**{NO_WAIT_OPTION: True})
+        with pytest.raises(OperationalError, match="database is locked"), no_wait.begin() as conn:
+            conn.exec_driver_sql("INSERT INTO notes VALUES (1)")
+        with read_engine(engine).connect() as conn:
+            assert conn.exec_driver_sql("SELECT count(*) FROM notes").scalar() == 0
+            assert conn.in_transaction()
+        fcntl.flock(other, fcntl.LOCK_UN)
+    with read_engine(engine).connect() as conn:
+        conn.exec_driver_sql("SELECT count(*) FROM notes").scalar()
+        assert _writers_free(lock_path)
+    with no_wait.begin() as conn:
+        conn.exec_driver_sql("INSERT INTO notes VALUES (1)")
+    assert _writers_free(lock_path)
+
+
+def test_a_thread_never_queues_behind_its_own_writer(file_engine) -> None:
+    """A second write transaction in the thread that holds the lock does not wait for
+    itself (forever): it meets SQLite's own lock, as without the writers' lock."""
+    engine, _lock_path = file_engine
+    no_wait = engine.execution_options(**{NO_WAIT_OPTION: True})
+    with engine.begin() as first:
+        first.exec_driver_sql("INSERT INTO notes VALUES (1)")
+        with pytest.raises(OperationalError, match="database is locked"), no_wait.begin():
+            pass
+        assert first.connection.dbapi_connection.lock_writers(wait=False)  # type: ignore[union-attr]
+
+
+def test_memory_databases_have_no_writers_lock(tmp_path) -> None:
+    engine = make_engine("sqlite://")
+    with engine.begin() as conn:
+        assert not isinstance(conn.connection.dbapi_connection, WriterQueueConnection)
+    assert not list(tmp_path.iterdir())

@@ -261,7 +261,7 @@ def test_database_failure_keeps_input(app, sign, monkeypatch) -> None:
     def down(*_args, **_kwargs):
         raise OperationalError("INSERT", {}, Exception("server closed the connection"))
 
-    monkeypatch.setattr(views, "sign_campaign", down)
+    monkeypatch.setattr(views, "add_signature", down)
     response = sign()
     assert response.status_code == 503
     page = response.get_data(as_text=True)

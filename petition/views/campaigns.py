@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import logging
 import re
+import secrets
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
@@ -33,7 +34,7 @@ from petition.db import get_session
 from petition.forms import ConfirmForm, SignForm
 from petition.httpcache import private, public, shared_page, shared_response
 from petition.limits import hit, limit
-from petition.mail import queue_email
+from petition.mail import queue_message, render_email
 from petition.models import Signature
 from petition.organizer.accounts import record_integrity_event
 from petition.origin import is_cross_origin
@@ -41,17 +42,17 @@ from petition.privacy import list_signature_messages, retention_end, withdraw_na
 from petition.representatives import COVERED_COUNTRIES, settled_district
 from petition.signatures import (
     SignatureNotFoundError,
-    SignResult,
     TokenExpiredError,
+    add_signature,
     confirm_signature,
     delete_signature,
+    draft_signature,
     find_signature_by_confirm_token,
     find_signature_by_delete_token,
     hash_ip,
     is_confirmation_expired,
     is_unconfirmed,
     make_delete_token,
-    sign_campaign,
 )
 from petition.views.context import current_campaign_id, current_content, public_counts
 from petition.views.refs import current_index, index_memo, remember
@@ -128,14 +129,19 @@ def sign() -> Response | tuple[str, int]:
 
 
 def _record_signature(form: SignForm) -> None:
-    """Store the signature and its email in one transaction; the mail worker sends it."""
+    """Store the signature and its email in one transaction; the mail worker sends it.
+
+    The row, its tokens and the email of a new signature are made before the first
+    statement; the statements then go back to back and commit (the write lock on
+    SQLite is held that long). Only the delete link, whose token needs the row's id,
+    is filled in after the INSERT.
+    """
     config = current_app.config
     session = get_session()
     content = current_content()
     # Over the limit, the signature is kept but held for review: never refused.
     suspect = not hit("SIGN_RATE_LIMIT", "sign")
-    result = sign_campaign(
-        session,
+    draft = draft_signature(
         current_campaign_id(),
         name=form.name.data,
         email=form.email.data,
@@ -145,13 +151,27 @@ def _record_signature(form: SignForm) -> None:
         ip_hash=hash_ip(config["IP_HASH_KEY"], request.remote_addr),
         district_id=_settled_district(form.country.data, form.postal_code.data or ""),
         token_ttl=timedelta(days=config["TOKEN_TTL_DAYS"]),
-        notice_interval=timedelta(minutes=config["DUPLICATE_NOTICE_MINUTES"]),
         suspect=suspect,
         # Only where the campaign offers the box: a forged field elsewhere counts for nothing.
         name_consent=content.pack_names and bool(form.name_consent.data),
     )
+    # The email of a new signature, with a stand-in for its delete token.
+    template, subject, body = _sign_email(
+        content, draft.values["name"], draft.confirm_token, DELETE_TOKEN_MARK, created=True
+    )
+    notice = timedelta(minutes=config["DUPLICATE_NOTICE_MINUTES"])
+    result = add_signature(session, draft, notice_interval=notice)
     if result.notify:
-        _queue_sign_email(result, content)
+        signature = result.signature
+        delete_token = make_delete_token(config["SECRET_KEY"], signature)
+        if not result.created or DELETE_TOKEN_MARK not in body:
+            # A repeat (rare), or a template that does not show the link as given.
+            template, subject, body = _sign_email(
+                content, signature.name, result.confirm_token, delete_token, created=result.created
+            )
+        subject = subject.replace(DELETE_TOKEN_MARK, delete_token)
+        body = body.replace(DELETE_TOKEN_MARK, delete_token)
+        queue_message(session, signature.email, template, subject, body, signature_id=signature.id)
     if not result.created:
         record_integrity_event(session, "duplicate_signature")
     elif suspect:
@@ -169,27 +189,36 @@ def _settled_district(country: str, postal_code: str) -> str:
     return str(district)
 
 
-def _queue_sign_email(result: SignResult, content: CampaignContent) -> None:
+# Stands in for a new signature's delete token until its row has an id: made of the
+# characters of a token, and unguessable, so no signer's name can contain it.
+DELETE_TOKEN_MARK = f"DeleteTokenMark{secrets.token_hex(12)}"
+
+
+def _sign_email(
+    content: CampaignContent,
+    name: str,
+    confirm_token: str | None,
+    delete_token: str,
+    *,
+    created: bool,
+) -> tuple[str, str, str]:
+    """The template, subject and body of the email a signer (or repeat signer) gets."""
     config = current_app.config
     base = config["BASE_URL"]
-    signature = result.signature
-    delete_token = make_delete_token(config["SECRET_KEY"], signature)
     link = _token_links()
     context = {
         "content": content,
-        "name": signature.name,
-        "repeat": not result.created,
-        "confirm_url": f"{base}{link['confirm'](result.confirm_token)}"
-        if result.confirm_token
-        else None,
+        "name": name,
+        "repeat": not created,
+        "confirm_url": f"{base}{link['confirm'](confirm_token)}" if confirm_token else None,
         "delete_url": f"{base}{link['delete'](delete_token)}",
         "data_url": f"{base}{link['my_data'](delete_token)}",
         "ttl_days": config["TOKEN_TTL_DAYS"],
         "site_url": base + "/",
     }
-    template = "confirm" if result.confirm_token else "already_signed"
-    queue_email(get_session(), signature.email, template, signature_id=signature.id,
-                personal=PERSONAL, **context)  # fmt: skip
+    template = "confirm" if confirm_token else "already_signed"
+    subject, body = render_email(template, context, PERSONAL)
+    return template, subject, body
 
 
 # What changes from one signer's email to the next (see mail.render_email).
