@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from datetime import date
 from typing import Any, cast
 
-from sqlalchemy import Table, delete, func, insert, select
+from sqlalchemy import Connection, Table, delete, func, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
@@ -81,8 +81,9 @@ def journal_rows(
             if change]  # fmt: skip
 
 
-def insert_journal_rows(session: Session, rows: list[dict[str, Any]]) -> None:
-    """Send journal rows from journal_rows (none: no statement)."""
+def insert_journal_rows(session: Session | Connection, rows: list[dict[str, Any]]) -> None:
+    """Send journal rows from journal_rows (none: no statement), through the session or
+    straight through its connection (which skips the ORM's handling of the statement)."""
     if rows:
         # Core, not the ORM's bulk insert: no objects are made, one statement is sent.
         session.execute(insert(JOURNAL), rows[0] if len(rows) == 1 else rows)

@@ -25,7 +25,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 from flask import Flask, current_app
 from flask_babel import get_locale
-from sqlalchemy import Table, insert, or_, select, update
+from sqlalchemy import Connection, Table, insert, or_, select, update
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
@@ -134,7 +134,7 @@ def queue_email(
 
 
 def queue_message(
-    session: Session,
+    session: Session | Connection,
     to: str,
     kind: str,
     subject: str,
@@ -142,7 +142,8 @@ def queue_message(
     *,
     signature_id: int | None = None,
 ) -> None:
-    """Add a message already rendered (see render_email) to the outbox: one INSERT."""
+    """Add a message already rendered (see render_email) to the outbox: one INSERT, through
+    the session or straight through its connection."""
     now = utcnow()
     values = {"to_address": to, "subject": subject, "body": body, "kind": kind,
               "created_at": now, "next_attempt_at": now, "signature_id": signature_id}  # fmt: skip

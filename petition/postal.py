@@ -224,6 +224,15 @@ def _region_patterns(cc: str) -> tuple[tuple[str, re.Pattern[str]], ...]:
 
 def region_for_postal_code(country: str, code: str) -> str | None:
     """Return the sub-national region a valid code counts towards, or None."""
+    if not (isinstance(country, str) and isinstance(code, str)):
+        return None
+    return _region_for_postal_code(country, code)
+
+
+@functools.lru_cache(maxsize=65536)
+def _region_for_postal_code(country: str, code: str) -> str | None:
+    """region_for_postal_code, kept per code: a US code is tried against every state's
+    pattern."""
     cc = _country(country)
     if not is_valid_postal_code(cc, code):
         return None

@@ -156,8 +156,10 @@ def add_signature(
     signature = Signature(**values)
     journal = journal_rows([signature], signature.state, 1)
     # The unique constraint, not an earlier query, decides who signed first.
-    dialect = session.get_bind().dialect.name
-    signature_id = session.execute(_insert_signature(dialect), values).scalar()
+    # Core statements go straight to the session's connection: the ORM would only look
+    # them over to find nothing of its own to do.
+    connection = session.connection()
+    signature_id = connection.execute(_insert_signature(connection.dialect.name), values).scalar()
     if signature_id is None:
         return _record_repeat(
             session,
@@ -167,7 +169,7 @@ def add_signature(
             draft.token_ttl,
             notice_interval,
         )
-    insert_journal_rows(session, journal)
+    insert_journal_rows(connection, journal)
     signature.id = signature_id
     make_transient_to_detached(signature)  # in the session as if loaded
     session.add(signature)

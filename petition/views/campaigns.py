@@ -171,7 +171,8 @@ def _record_signature(form: SignForm) -> None:
             )
         subject = subject.replace(DELETE_TOKEN_MARK, delete_token)
         body = body.replace(DELETE_TOKEN_MARK, delete_token)
-        queue_message(session, signature.email, template, subject, body, signature_id=signature.id)
+        queue_message(session.connection(), signature.email, template, subject, body,
+                      signature_id=signature.id)  # fmt: skip
     if not result.created:
         record_integrity_event(session, "duplicate_signature")
     elif suspect:
