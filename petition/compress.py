@@ -36,16 +36,17 @@ def init_app(app: Flask) -> None:
     def compress_response(response: FlaskResponse) -> FlaskResponse:
         # A page answering a form post can show what was typed next to the CSRF token:
         # left uncompressed, a BREACH-style guess of the token from sizes is impossible.
-        if request.method not in ("GET", "HEAD"):
+        environ = request.environ
+        if environ["REQUEST_METHOD"] not in ("GET", "HEAD"):
             return response
-        if "HTTP_ACCEPT_ENCODING" not in request.environ:
+        if "HTTP_ACCEPT_ENCODING" not in environ:
             # Nothing to compress for this client; what Flask-Compress would still do:
             # tell caches that the answer depends on the header.
             vary = header(response, "Vary")
-            if not vary:
-                response.headers["Vary"] = "Accept-Encoding"
+            if vary is None:
+                response.headers.add("Vary", "Accept-Encoding")  # add: nothing to replace
             elif "accept-encoding" not in vary.lower():
-                response.headers["Vary"] = f"{vary}, Accept-Encoding"
+                response.headers["Vary"] = f"{vary}, Accept-Encoding" if vary else "Accept-Encoding"
             return response
         if request.endpoint == "static" and response.status_code == 200:
             # Our static files are a few kilobytes: read them whole, so they get a plain

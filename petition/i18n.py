@@ -137,7 +137,7 @@ def country_name(code: str, lang: str | None = None) -> str:
 
 def remember_language(response: Response) -> Response:
     """Keep a language chosen with `?lang=` for the next pages."""
-    if b"lang" not in request.query_string:  # most requests: no query to parse
+    if "lang" not in request.environ.get("QUERY_STRING", ""):  # most requests: no query
         return response
     chosen = language_from_query() if request else None
     if chosen and request.cookies.get(LANG_COOKIE) != chosen:

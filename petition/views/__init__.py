@@ -78,6 +78,10 @@ def register(app: Flask) -> None:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
 
     hsts = _hsts_header(app)
+    # Each header with its name in lower case, as the check below compares them.
+    headers = [(name.lower(), name, value) for name, value in SECURITY_HEADERS]
+    if hsts:
+        headers.append(("strict-transport-security", "Strict-Transport-Security", hsts))
 
     @app.after_request
     def security_headers(response: Response) -> Response:
@@ -85,11 +89,9 @@ def register(app: Flask) -> None:
         # One pass over the names: werkzeug answers a missing header with an exception,
         # which costs more than the rest of this hook.
         present = {name.lower() for name, _value in response.headers.items()}
-        for name, value in SECURITY_HEADERS:
-            if name.lower() not in present:
+        for lowered, name, value in headers:
+            if lowered not in present:
                 response.headers.add(name, value)
-        if hsts and "strict-transport-security" not in present:
-            response.headers.add("Strict-Transport-Security", hsts)
         return response
 
     @app.errorhandler(HTTPException)
