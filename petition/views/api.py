@@ -40,7 +40,7 @@ bp = Blueprint("api", __name__, url_prefix="/api/v1")
 @bp.after_request
 def allow_cross_origin(response: Response) -> Response:
     """Let partner sites read the public API from the browser."""
-    response.headers["Access-Control-Allow-Origin"] = "*"
+    response.headers.add("Access-Control-Allow-Origin", "*")  # no view sets it: add, no replace
     return response
 
 
