@@ -115,24 +115,6 @@ def get_backend(app: Flask) -> MailBackend:
     return backend
 
 
-def queue_email(
-    session: Session,
-    to: str,
-    template: str,
-    *,
-    signature_id: int | None = None,
-    personal: Collection[str] = (),
-    **context: Any,
-) -> None:
-    """Render templates/email/<template>/ and add the message to the outbox.
-
-    The message is one INSERT in the caller's transaction; see render_email for
-    `personal`.
-    """
-    subject, body = render_email(template, context, personal)
-    queue_message(session, to, template, subject, body, signature_id=signature_id)
-
-
 def queue_message(
     session: Session | Connection,
     to: str,
