@@ -6,18 +6,19 @@ import functools
 import hashlib
 import hmac
 import secrets
+from collections import deque
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, cast
 
 from itsdangerous import BadSignature, URLSafeSerializer
-from sqlalchemy import Insert, Table, or_, select, update
+from sqlalchemy import Connection, Insert, Select, Table, bindparam, or_, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.orm import Session, make_transient_to_detached
 
-from petition.counts import insert_journal_rows, journal_rows, tally
-from petition.models import Campaign, Signature, SignatureState, utcnow
+from petition.counts import JOURNAL, insert_journal_rows, journal_rows, tally
+from petition.models import Campaign, OutboxMessage, Signature, SignatureState, utcnow
 from petition.postal import region_for_postal_code
 from petition.privacy import erase_signature_messages
 
@@ -176,6 +177,77 @@ def add_signature(
     return SignResult(
         signature=signature, created=True, confirm_token=draft.confirm_token, notify=True
     )
+
+
+# PostgreSQL: signature ids drawn from the table's sequence this many at a time.
+ID_BLOCK = 64
+ID_BLOCK_KEY = "petition.signature_ids"
+
+
+def reserve_signature_id(connection: Connection) -> int:
+    """PostgreSQL: the id the next new signature will have, drawn from the signatures'
+    sequence ID_BLOCK at a time and kept with the pooled connection. An id drawn and never
+    used leaves a gap in the numbering, as a rolled-back insert always did."""
+    block: deque[int] = connection.info.setdefault(ID_BLOCK_KEY, deque())
+    if not block:
+        block.extend(connection.scalars(
+            text("SELECT nextval(pg_get_serial_sequence('signatures', 'id')) "
+                 "FROM generate_series(1, :n)"), {"n": ID_BLOCK}))  # fmt: skip
+    return block.popleft()
+
+
+@functools.cache
+def _insert_signature_journal_and_email() -> Select[Any]:
+    """PostgreSQL: a new signature, its tally journal row and its email in one statement.
+
+    WITH s AS (INSERT INTO signatures ... ON CONFLICT DO NOTHING RETURNING ...),
+    j AS (INSERT INTO tally_journal ... SELECT ... FROM s),
+    o AS (INSERT INTO outbox_messages ... SELECT ... FROM s) SELECT s.id FROM s.
+    A repeat signer's insert returns no row, so neither of the others adds one.
+    Parameters: the signature's values (id included) prefixed "s_", the journal row's
+    day, delta and created_at prefixed "j_", the message's columns prefixed "o_".
+    """
+    table, outbox = cast(Table, Signature.__table__), cast(Table, OutboxMessage.__table__)
+    c, j, o = table.c, JOURNAL.c, outbox.c
+    shared = ["campaign_id", "country", "region", "district_id", "state"]
+    signature = (
+        postgresql.insert(table)
+        .values({column: bindparam(f"s_{column.name}", type_=column.type) for column in c})
+        .on_conflict_do_nothing(index_elements=[c.campaign_id, c.email_canonical])
+        .returning(c.id, *(c[name] for name in shared))
+        .cte("s")
+    )
+    journal_extra = ["day", "delta", "created_at"]
+    journal = postgresql.insert(JOURNAL).from_select(
+        [*shared, *journal_extra],
+        select(*(signature.c[name] for name in shared),
+               *(bindparam(f"j_{name}", type_=j[name].type) for name in journal_extra)),
+    ).cte("j")  # fmt: skip
+    message = ["to_address", "subject", "body", "kind", "created_at", "next_attempt_at"]
+    email = postgresql.insert(outbox).from_select(
+        [*message, "signature_id"],
+        select(*(bindparam(f"o_{name}", type_=o[name].type) for name in message),
+               signature.c.id),
+    ).cte("o")  # fmt: skip
+    return select(signature.c.id).add_cte(journal).add_cte(email)
+
+
+def add_signature_at_once(
+    connection: Connection, signature: Signature, email: dict[str, Any]
+) -> bool:
+    """PostgreSQL: store a drafted signature (its id reserved) with its tally journal row
+    and its email (to_address, subject, body, kind) in one statement, the whole of a
+    transaction on an autocommit connection: one round trip. False when the address has
+    signed already: then nothing was stored and add_signature handles the repeat."""
+    (journal,) = journal_rows([signature], signature.state, 1)
+    now = journal["created_at"]
+    params = {f"s_{column.name}": getattr(signature, column.key)
+              for column in cast(Table, Signature.__table__).c}  # fmt: skip
+    params.update({f"j_{name}": journal[name] for name in ("day", "delta", "created_at")})
+    params.update({f"o_{name}": value for name, value in email.items()})
+    params.update(o_created_at=now, o_next_attempt_at=now)
+    stored = connection.execute(_insert_signature_journal_and_email(), params).scalar()
+    return stored is not None
 
 
 def sign_campaign(

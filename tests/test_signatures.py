@@ -196,3 +196,17 @@ def test_held_signatures_are_purged_only_while_unconfirmed(app_ctx: None) -> Non
     assert purge_unconfirmed(get_session(), utcnow() - timedelta(days=30)) == 1
     [left] = get_session().scalars(select(Signature)).all()
     assert left.email == "kept@example.org" and left.state == SignatureState.SUSPECT
+
+
+def test_reserved_ids_never_repeat_across_connections(app) -> None:  # type: ignore[no-untyped-def]
+    if not app.config["DATABASE_URL"].startswith("postgresql"):
+        pytest.skip("ids are reserved ahead on PostgreSQL only")
+    from petition.db import get_engine
+    from petition.signatures import ID_BLOCK, reserve_signature_id
+
+    engine = get_engine(app)
+    with engine.connect() as first, engine.connect() as second:
+        ids = [reserve_signature_id(first) for _ in range(ID_BLOCK + 1)]
+        ids += [reserve_signature_id(second) for _ in range(3)]
+    assert len(set(ids)) == len(ids)
+    assert ids[:ID_BLOCK] == sorted(ids[:ID_BLOCK])  # one connection's block is in order

@@ -262,6 +262,7 @@ def test_database_failure_keeps_input(app, sign, monkeypatch) -> None:
         raise OperationalError("INSERT", {}, Exception("server closed the connection"))
 
     monkeypatch.setattr(views, "add_signature", down)
+    monkeypatch.setattr(views, "add_signature_at_once", down)  # PostgreSQL's one statement
     response = sign()
     assert response.status_code == 503
     page = response.get_data(as_text=True)
@@ -369,3 +370,49 @@ def test_repeat_signer_gets_a_notice_unless_one_just_went_out(make_shipped_app) 
     assert sign_again() == first_page and len(mailbox.outbox) == 3
     assert mailbox.outbox[-1]["Subject"].startswith("You have already signed")
     assert "you are counted once" in mailbox.outbox[-1].get_content()
+
+
+def test_postgresql_stores_a_new_signer_in_one_statement(app, sign, mailbox) -> None:
+    """Row, tally journal row and email: one statement (one transaction, one round trip)."""
+    if not app.config["DATABASE_URL"].startswith("postgresql"):
+        pytest.skip("SQLite has no data-modifying CTEs: its three INSERTs share a transaction")
+    from sqlalchemy import event
+
+    from petition.db import get_engine
+    from petition.models import TallyJournal
+
+    inserts: list[str] = []
+
+    def seen(_conn, _cursor, statement, *_args) -> None:  # type: ignore[no-untyped-def]
+        if "INSERT" in statement:
+            inserts.append(statement)
+
+    event.listen(get_engine(app), "before_cursor_execute", seen)
+    try:
+        assert sign().status_code == 303
+    finally:
+        event.remove(get_engine(app), "before_cursor_execute", seen)
+    assert len(inserts) == 1
+    assert all(table in inserts[0] for table in ("signatures", "tally_journal", "outbox_messages"))
+    with app.app_context():
+        session = get_session()
+        signature = session.scalars(select(Signature)).one()
+        message = session.scalars(select(OutboxMessage)).one()
+        assert message.signature_id == signature.id
+        assert session.scalar(select(func.count(TallyJournal.id))) == 1
+    # The email went in whole: its delete link finds the row.
+    assert "DeleteTokenMark" not in message.body
+    [delete] = mailbox.links("delete")
+    assert app.test_client().get(delete).status_code == 200
+
+
+def test_postgresql_repeat_signer_goes_through_the_usual_transaction(app, sign) -> None:
+    if not app.config["DATABASE_URL"].startswith("postgresql"):
+        pytest.skip("the one-statement path is PostgreSQL's")
+    assert sign().status_code == 303
+    assert sign(name="Anahit P.").status_code == 303  # the one statement stored nothing
+    with app.app_context():
+        session = get_session()
+        assert session.scalar(select(func.count(Signature.id))) == 1
+        assert session.scalars(select(Signature.duplicate_attempts)).one() == 1
+        assert session.scalar(select(func.count(OutboxMessage.id))) == 1  # a double submit
