@@ -381,6 +381,9 @@ def test_postgresql_stores_a_new_signer_in_one_statement(app, sign, mailbox) -> 
     from petition.db import get_engine
     from petition.models import TallyJournal
 
+    # The process's first signature looks the campaign row up (and may write it) in the
+    # request's own transaction, so it takes the usual path; the next ones do not.
+    assert sign(email="first@example.org").status_code == 303
     inserts: list[str] = []
 
     def seen(_conn, _cursor, statement, *_args) -> None:  # type: ignore[no-untyped-def]
@@ -396,13 +399,15 @@ def test_postgresql_stores_a_new_signer_in_one_statement(app, sign, mailbox) -> 
     assert all(table in inserts[0] for table in ("signatures", "tally_journal", "outbox_messages"))
     with app.app_context():
         session = get_session()
-        signature = session.scalars(select(Signature)).one()
-        message = session.scalars(select(OutboxMessage)).one()
-        assert message.signature_id == signature.id
-        assert session.scalar(select(func.count(TallyJournal.id))) == 1
+        mine = select(Signature).where(Signature.email == "anahit@example.org")
+        signature = session.scalars(mine).one()
+        message = session.scalars(
+            select(OutboxMessage).where(OutboxMessage.signature_id == signature.id)
+        ).one()
+        assert session.scalar(select(func.count(TallyJournal.id))) == 2
     # The email went in whole: its delete link finds the row.
     assert "DeleteTokenMark" not in message.body
-    [delete] = mailbox.links("delete")
+    delete = mailbox.links("delete")[-1]
     assert app.test_client().get(delete).status_code == 200
 
 

@@ -30,7 +30,7 @@ from werkzeug.wrappers import Response
 from petition.cache import get_cache
 from petition.content import CampaignContent
 from petition.counts import counts_cache_key
-from petition.db import get_engine, get_session
+from petition.db import get_engine, get_session, in_transaction
 from petition.forms import ConfirmForm, SignForm
 from petition.httpcache import private, public, shared_page, shared_response
 from petition.limits import hit, limit
@@ -189,10 +189,12 @@ def _record_new_signature_at_once(draft: SignatureDraft, content: CampaignConten
     """PostgreSQL: a new signer's row, tally journal row and email in one statement on an
     autocommit connection, so two round trips (the pool's ping, the statement) instead of
     six (ping, BEGIN, three INSERTs, COMMIT). The row's id is reserved beforehand, so the
-    email goes in whole, delete link included. False on SQLite, and for a repeat signer
-    (nothing was stored: the usual transaction handles them)."""
+    email goes in whole, delete link included. False on SQLite, when this request's
+    session has begun a transaction (the campaign row may have just been written in it,
+    unseen by another connection), and for a repeat signer (nothing was stored: the usual
+    transaction handles them)."""
     engine = get_engine(current_app)
-    if engine.dialect.name != "postgresql":
+    if engine.dialect.name != "postgresql" or in_transaction():
         return False
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
         signature = Signature(id=reserve_signature_id(connection), **draft.values)
