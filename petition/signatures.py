@@ -7,17 +7,31 @@ import hashlib
 import hmac
 import secrets
 from collections import deque
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, cast
 
 from itsdangerous import BadSignature, URLSafeSerializer
-from sqlalchemy import Connection, Insert, Select, Table, bindparam, or_, select, text, update
+from sqlalchemy import (
+    ColumnDefault,
+    Connection,
+    Dialect,
+    Insert,
+    Table,
+    bindparam,
+    insert,
+    or_,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.orm import Session, make_transient_to_detached
 
 from petition.counts import JOURNAL, insert_journal_rows, journal_rows, tally
+from petition.db import DriverStatement
 from petition.models import Campaign, OutboxMessage, Signature, SignatureState, utcnow
 from petition.postal import region_for_postal_code
 from petition.privacy import erase_signature_messages
@@ -196,58 +210,117 @@ def reserve_signature_id(connection: Connection) -> int:
     return block.popleft()
 
 
-@functools.cache
-def _insert_signature_journal_and_email() -> Select[Any]:
-    """PostgreSQL: a new signature, its tally journal row and its email in one statement.
+def _column_binds(table: Table, prefix: str = "", *, skip: Collection[str] = ()) -> dict[str, Any]:
+    """A bind parameter for each column (named prefix + column name), for DriverStatement:
+    optional where the column has a plain default (that value) or may be NULL."""
+    binds: dict[str, Any] = {}
+    for column in table.c:
+        if column.name in skip:
+            continue
+        name, default = f"{prefix}{column.name}", column.default
+        if isinstance(default, ColumnDefault) and default.is_scalar:
+            binds[column.name] = bindparam(name, default.arg, type_=column.type)
+        elif column.nullable:
+            binds[column.name] = bindparam(name, None, type_=column.type)
+        else:
+            binds[column.name] = bindparam(name, type_=column.type)
+    return binds
 
+
+@dataclass(frozen=True)
+class _AtOnce:
+    """The statements of add_signature_at_once, compiled for one dialect."""
+
+    signature: DriverStatement  # PostgreSQL: signature, journal row and email in one
+    journal: DriverStatement | None = None
+    email: DriverStatement | None = None
+
+
+@functools.lru_cache(maxsize=8)
+def _at_once_statements(dialect: Dialect) -> _AtOnce:
+    """SQLite: INSERT INTO signatures ... ON CONFLICT DO NOTHING RETURNING id, then one
+    INSERT each for the journal row and the email. PostgreSQL: one statement,
     WITH s AS (INSERT INTO signatures ... ON CONFLICT DO NOTHING RETURNING ...),
     j AS (INSERT INTO tally_journal ... SELECT ... FROM s),
-    o AS (INSERT INTO outbox_messages ... SELECT ... FROM s) SELECT s.id FROM s.
-    A repeat signer's insert returns no row, so neither of the others adds one.
-    Parameters: the signature's values (id included) prefixed "s_", the journal row's
-    day, delta and created_at prefixed "j_", the message's columns prefixed "o_".
-    """
+    o AS (INSERT INTO outbox_messages ... SELECT ... FROM s) SELECT s.id FROM s,
+    its parameters prefixed "s_" (the signature, id included), "j_" (the journal row's
+    day, delta and created_at) and "o_" (the email); a repeat signer's insert returns
+    no row, so neither of the others adds one."""
     table, outbox = cast(Table, Signature.__table__), cast(Table, OutboxMessage.__table__)
-    c, j, o = table.c, JOURNAL.c, outbox.c
+    unique = [table.c.campaign_id, table.c.email_canonical]
+    if dialect.name != "postgresql":
+        signature = (
+            sqlite.insert(table).values(_column_binds(table, skip={"id"}))
+            .on_conflict_do_nothing(index_elements=unique).returning(table.c.id)
+        )  # fmt: skip
+        return _AtOnce(
+            DriverStatement(signature, dialect),
+            DriverStatement(insert(JOURNAL).values(_column_binds(JOURNAL, skip={"id"})), dialect),
+            DriverStatement(insert(outbox).values(_column_binds(outbox, skip={"id"})), dialect),
+        )
+    c, j = table.c, JOURNAL.c
     shared = ["campaign_id", "country", "region", "district_id", "state"]
-    signature = (
+    cte = (
         postgresql.insert(table)
-        .values({column: bindparam(f"s_{column.name}", type_=column.type) for column in c})
-        .on_conflict_do_nothing(index_elements=[c.campaign_id, c.email_canonical])
+        .values(_column_binds(table, "s_"))
+        .on_conflict_do_nothing(index_elements=unique)
         .returning(c.id, *(c[name] for name in shared))
         .cte("s")
     )
     journal_extra = ["day", "delta", "created_at"]
     journal = postgresql.insert(JOURNAL).from_select(
         [*shared, *journal_extra],
-        select(*(signature.c[name] for name in shared),
+        select(*(cte.c[name] for name in shared),
                *(bindparam(f"j_{name}", type_=j[name].type) for name in journal_extra)),
     ).cte("j")  # fmt: skip
-    message = ["to_address", "subject", "body", "kind", "created_at", "next_attempt_at"]
-    email = postgresql.insert(outbox).from_select(
-        [*message, "signature_id"],
-        select(*(bindparam(f"o_{name}", type_=o[name].type) for name in message),
-               signature.c.id),
-    ).cte("o")  # fmt: skip
-    return select(signature.c.id).add_cte(journal).add_cte(email)
+    binds = _column_binds(outbox, "o_", skip={"id", "signature_id"})
+    email = (
+        postgresql.insert(outbox)
+        .from_select([*binds, "signature_id"], select(*binds.values(), cte.c.id))
+        .cte("o")
+    )
+    return _AtOnce(DriverStatement(select(cte.c.id).add_cte(journal).add_cte(email), dialect))
 
 
 def add_signature_at_once(
-    connection: Connection, signature: Signature, email: dict[str, Any]
-) -> bool:
-    """PostgreSQL: store a drafted signature (its id reserved) with its tally journal row
-    and its email (to_address, subject, body, kind) in one statement, the whole of a
-    transaction on an autocommit connection: one round trip. False when the address has
-    signed already: then nothing was stored and add_signature handles the repeat."""
-    (journal,) = journal_rows([signature], signature.state, 1)
-    now = journal["created_at"]
-    params = {f"s_{column.name}": getattr(signature, column.key)
-              for column in cast(Table, Signature.__table__).c}  # fmt: skip
-    params.update({f"j_{name}": journal[name] for name in ("day", "delta", "created_at")})
-    params.update({f"o_{name}": value for name, value in email.items()})
-    params.update(o_created_at=now, o_next_attempt_at=now)
-    stored = connection.execute(_insert_signature_journal_and_email(), params).scalar()
-    return stored is not None
+    connection: Connection,
+    values: Mapping[str, Any],
+    email: Callable[[int], Mapping[str, Any]],
+) -> int | None:
+    """Store a drafted signature's row (draft_signature's values), its tally journal
+    row and its email, on a connection of db.direct_write: the caller commits. Return
+    the new id, or None when the address has signed already (then nothing was stored:
+    add_signature handles the repeat).
+
+    `email(id)` gives the message's to_address, subject, body and kind: its delete link
+    needs the id. The statements go straight to the driver (db.DriverStatement):
+    SQLite's three INSERTs hold the write lock for well under a millisecond, and on
+    PostgreSQL the id is reserved first so that all three are one statement, one round
+    trip, its own transaction on the autocommit connection.
+    """
+    statements = _at_once_statements(connection.dialect)
+    now = values["created_at"]
+    journal = {name: values[name] for name in ("campaign_id", "country", "region", "district_id",
+                                               "state")}  # fmt: skip
+    journal.update(day=now.date(), delta=1, created_at=now)
+    if statements.email is None:
+        signature_id = reserve_signature_id(connection)
+        params = {f"s_{name}": value for name, value in values.items()}
+        params["s_id"] = signature_id
+        params.update({f"j_{name}": journal[name] for name in ("day", "delta", "created_at")})
+        params.update({f"o_{name}": value for name, value in email(signature_id).items()})
+        params.update(o_created_at=now, o_next_attempt_at=now)
+        return signature_id if statements.signature.execute(connection, params) else None
+    row = statements.signature.execute(connection, values)
+    if row is None:
+        return None
+    signature_id = int(row[0])
+    assert statements.journal is not None
+    statements.journal.execute(connection, journal)
+    message = {**email(signature_id), "created_at": now, "next_attempt_at": now,
+               "signature_id": signature_id}  # fmt: skip
+    statements.email.execute(connection, message)
+    return signature_id
 
 
 def sign_campaign(
@@ -377,7 +450,12 @@ def _delete_token_serializer(secret_key: str) -> URLSafeSerializer:
 
 def make_delete_token(secret_key: str, signature: Signature) -> str:
     """Return the token of the signature's delete link, valid for as long as the row exists."""
-    return str(_delete_token_serializer(secret_key).dumps([signature.id, signature.delete_nonce]))
+    return delete_token_for(secret_key, signature.id, signature.delete_nonce)
+
+
+def delete_token_for(secret_key: str, signature_id: int, delete_nonce: str) -> str:
+    """make_delete_token for a row known by its id and nonce (no object needed)."""
+    return str(_delete_token_serializer(secret_key).dumps([signature_id, delete_nonce]))
 
 
 def find_signature_by_delete_token(session: Session, secret_key: str, token: str) -> Signature:

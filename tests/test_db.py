@@ -7,23 +7,26 @@ import os
 import sqlite3
 import time
 from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
 
 import pytest
 import requests
 from sqlalchemy import event, func, select, text
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import IntegrityError, InvalidRequestError, OperationalError
 from sqlalchemy.orm import Session
 
 from petition.db import (
     NO_WAIT_OPTION,
     SQLITE_BUSY_TIMEOUT,
+    DriverStatement,
     WriterQueueConnection,
+    direct_write,
     get_engine,
     get_session,
     make_engine,
     read_engine,
 )
-from petition.models import Signature
+from petition.models import Signature, SignatureState, utcnow
 from tests.conftest import VALID_SIGNATURE
 
 READERS = 8
@@ -227,3 +230,66 @@ def test_memory_databases_have_no_writers_lock(tmp_path) -> None:
     with engine.begin() as conn:
         assert not isinstance(conn.connection.dbapi_connection, WriterQueueConnection)
     assert not list(tmp_path.iterdir())
+
+
+def _signature_insert(dialect):  # type: ignore[no-untyped-def]
+    from sqlalchemy import bindparam, insert
+
+    table = Signature.__table__
+    binds = {c.name: bindparam(c.name, type_=c.type) for c in table.c if c.name != "id"}
+    return DriverStatement(insert(table).values(binds).returning(table.c.id), dialect)
+
+
+def _signature_values(campaign_id: int, email: str) -> dict[str, object]:
+    now = utcnow()
+    return {"campaign_id": campaign_id, "name": "Sona", "email": email, "email_canonical": email,
+            "country": "CA", "postal_code": "K1A 0B1", "region": "ON", "district_id": "",
+            "updates": True, "name_consent": False, "state": SignatureState.CONFIRMED,
+            "confirm_token_hash": None, "token_expires_at": now + timedelta(days=7),
+            "delete_nonce": "ab" * 16, "ip_hash": "", "duplicate_attempts": 2,
+            "last_notified_at": None, "created_at": now, "confirmed_at": now,
+            "anonymized_at": None}  # fmt: skip
+
+
+def test_driver_statement_stores_what_the_orm_reads_back(app, sign) -> None:
+    """Values go through each column type's processor (enum, datetime, boolean) as
+    SQLAlchemy would send them: the ORM reads back exactly what was given."""
+    sign()
+    with app.app_context():
+        engine = get_engine(app)
+        campaign_id = get_session().scalars(select(Signature.campaign_id)).one()
+        get_session().commit()  # tests' SQLite: one connection in memory, shared
+        values = _signature_values(campaign_id, "sona@example.org")
+        with direct_write(engine) as connection:
+            (new_id,) = _signature_insert(engine.dialect).execute(connection, values)
+        stored = get_session().get(Signature, new_id)
+        assert stored is not None
+        assert {key: getattr(stored, key) for key in values} == values
+
+
+def test_driver_statement_refuses_a_missing_value(app) -> None:
+    with app.app_context():
+        engine = get_engine(app)
+        values = _signature_values(1, "sona@example.org")
+        del values["delete_nonce"]
+        with pytest.raises(InvalidRequestError, match="delete_nonce"):
+            _signature_insert(engine.dialect).parameters(values)
+
+
+def test_driver_errors_are_sqlalchemy_s_and_roll_back(app, sign) -> None:
+    """A constraint the driver reports is SQLAlchemy's IntegrityError (the sign view
+    answers 503 on SQLAlchemy's errors), and direct_write rolls back what went before."""
+    sign()
+    with app.app_context():
+        engine = get_engine(app)
+        session = get_session()
+        campaign_id, email = session.execute(
+            select(Signature.campaign_id, Signature.email_canonical)
+        ).one()
+        session.commit()
+        statement = _signature_insert(engine.dialect)
+        with pytest.raises(IntegrityError), direct_write(engine) as connection:
+            if engine.dialect.name == "sqlite":  # PostgreSQL's are one-statement writes
+                statement.execute(connection, _signature_values(campaign_id, "new@example.org"))
+            statement.execute(connection, _signature_values(campaign_id, email))
+        assert session.scalar(select(func.count(Signature.id))) == 1

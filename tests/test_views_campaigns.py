@@ -6,7 +6,7 @@ import re
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
 from petition.db import get_session
 from petition.models import OutboxMessage, Signature, SignatureState, utcnow
@@ -372,50 +372,61 @@ def test_repeat_signer_gets_a_notice_unless_one_just_went_out(make_shipped_app) 
     assert "you are counted once" in mailbox.outbox[-1].get_content()
 
 
-def test_postgresql_stores_a_new_signer_in_one_statement(app, sign, mailbox) -> None:
-    """Row, tally journal row and email: one statement (one transaction, one round trip)."""
-    if not app.config["DATABASE_URL"].startswith("postgresql"):
-        pytest.skip("SQLite has no data-modifying CTEs: its three INSERTs share a transaction")
-    from sqlalchemy import event
-
-    from petition.db import get_engine
+def test_new_signer_goes_straight_to_the_driver(app, sign, mailbox, monkeypatch) -> None:
+    """Row, tally journal row and email: PostgreSQL one statement (one round trip),
+    SQLite three INSERTs in one transaction, none through the session."""
+    from petition.db import DriverStatement, get_engine
     from petition.models import TallyJournal
 
     # The process's first signature looks the campaign row up (and may write it) in the
     # request's own transaction, so it takes the usual path; the next ones do not.
     assert sign(email="first@example.org").status_code == 303
-    inserts: list[str] = []
+    sent: list[str] = []
+    through_sqlalchemy: list[str] = []
+    execute = DriverStatement.execute
+
+    def spy(self, connection, values):  # type: ignore[no-untyped-def]
+        sent.append(self.sql)
+        return execute(self, connection, values)
 
     def seen(_conn, _cursor, statement, *_args) -> None:  # type: ignore[no-untyped-def]
         if "INSERT" in statement:
-            inserts.append(statement)
+            through_sqlalchemy.append(statement)
 
+    monkeypatch.setattr(DriverStatement, "execute", spy)
     event.listen(get_engine(app), "before_cursor_execute", seen)
     try:
         assert sign().status_code == 303
     finally:
         event.remove(get_engine(app), "before_cursor_execute", seen)
-    assert len(inserts) == 1
-    assert all(table in inserts[0] for table in ("signatures", "tally_journal", "outbox_messages"))
+    assert through_sqlalchemy == []
+    tables = ("signatures", "tally_journal", "outbox_messages")
+    if app.config["DATABASE_URL"].startswith("postgresql"):
+        assert len(sent) == 1 and all(table in sent[0] for table in tables)
+    else:
+        assert [next(t for t in tables if f"INTO {t}" in sql) for sql in sent] == list(tables)
     with app.app_context():
         session = get_session()
         mine = select(Signature).where(Signature.email == "anahit@example.org")
         signature = session.scalars(mine).one()
+        assert signature.state == SignatureState.PENDING and signature.region == "ON"
+        assert signature.created_at.tzinfo is None and signature.token_expires_at > utcnow()
         message = session.scalars(
             select(OutboxMessage).where(OutboxMessage.signature_id == signature.id)
         ).one()
-        assert session.scalar(select(func.count(TallyJournal.id))) == 2
+        assert message.attempts == 0 and message.last_error == "" and message.sent_at is None
+        journal = session.scalars(select(TallyJournal).order_by(TallyJournal.id)).all()
+        assert len(journal) == 2 and journal[-1].region == "ON" and journal[-1].delta == 1
+        assert journal[-1].state == SignatureState.PENDING
     # The email went in whole: its delete link finds the row.
     assert "DeleteTokenMark" not in message.body
     delete = mailbox.links("delete")[-1]
     assert app.test_client().get(delete).status_code == 200
 
 
-def test_postgresql_repeat_signer_goes_through_the_usual_transaction(app, sign) -> None:
-    if not app.config["DATABASE_URL"].startswith("postgresql"):
-        pytest.skip("the one-statement path is PostgreSQL's")
+def test_repeat_signer_goes_through_the_usual_transaction(app, sign) -> None:
     assert sign().status_code == 303
-    assert sign(name="Anahit P.").status_code == 303  # the one statement stored nothing
+    assert sign(name="Anahit P.").status_code == 303  # the direct INSERT stored nothing
     with app.app_context():
         session = get_session()
         assert session.scalar(select(func.count(Signature.id))) == 1

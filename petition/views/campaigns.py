@@ -30,7 +30,7 @@ from werkzeug.wrappers import Response
 from petition.cache import get_cache
 from petition.content import CampaignContent
 from petition.counts import counts_cache_key
-from petition.db import get_engine, get_session, in_transaction
+from petition.db import direct_write, get_engine, get_session, in_transaction
 from petition.forms import ConfirmForm, SignForm
 from petition.httpcache import private, public, shared_page, shared_response
 from petition.limits import hit, limit
@@ -41,13 +41,13 @@ from petition.origin import is_cross_origin
 from petition.privacy import list_signature_messages, retention_end, withdraw_name_consent
 from petition.representatives import COVERED_COUNTRIES, settled_district
 from petition.signatures import (
-    SignatureDraft,
     SignatureNotFoundError,
     TokenExpiredError,
     add_signature,
     add_signature_at_once,
     confirm_signature,
     delete_signature,
+    delete_token_for,
     draft_signature,
     find_signature_by_confirm_token,
     find_signature_by_delete_token,
@@ -55,7 +55,6 @@ from petition.signatures import (
     is_confirmation_expired,
     is_unconfirmed,
     make_delete_token,
-    reserve_signature_id,
 )
 from petition.views.context import current_campaign_id, current_content, public_counts
 from petition.views.refs import current_index, index_memo, remember
@@ -135,12 +134,12 @@ def _record_signature(form: SignForm) -> None:
     """Store the signature and its email in one transaction; the mail worker sends it.
 
     The row, its tokens and the email of a new signature are made before the first
-    statement; the statements then go back to back and commit (the write lock on
-    SQLite is held that long). Only the delete link, whose token needs the row's id,
-    is filled in after the INSERT.
+    statement, with a stand-in for the delete link, whose token needs the row's id; the
+    statements then go back to back and commit (the write lock on SQLite is held that
+    long). A new signer's go straight to the driver (add_signature_at_once); a repeat
+    or held signature, or a request whose transaction has begun, takes the session.
     """
     config = current_app.config
-    session = get_session()
     content = current_content()
     # Over the limit, the signature is kept but held for review: never refused.
     suspect = not hit("SIGN_RATE_LIMIT", "sign")
@@ -158,26 +157,37 @@ def _record_signature(form: SignForm) -> None:
         # Only where the campaign offers the box: a forged field elsewhere counts for nothing.
         name_consent=content.pack_names and bool(form.name_consent.data),
     )
-    if not suspect and _record_new_signature_at_once(draft, content):
-        return
-    # The email of a new signature, with a stand-in for its delete token.
+    values = draft.values
     template, subject, body = _sign_email(
-        content, draft.values["name"], draft.confirm_token, DELETE_TOKEN_MARK, created=True
+        content, values["name"], draft.confirm_token, DELETE_TOKEN_MARK, created=True
     )
+
+    def email(signature_id: int) -> dict[str, str]:
+        token = delete_token_for(config["SECRET_KEY"], signature_id, values["delete_nonce"])
+        if DELETE_TOKEN_MARK not in body:  # a template that does not show the link as given
+            return _email_message(values["email"], *_sign_email(
+                content, values["name"], draft.confirm_token, token, created=True))  # fmt: skip
+        return _email_message(values["email"], template, subject.replace(DELETE_TOKEN_MARK, token),
+                              body.replace(DELETE_TOKEN_MARK, token))  # fmt: skip
+
+    # The request's own transaction may have written the campaign row, unseen elsewhere.
+    if not suspect and not in_transaction():
+        with direct_write(get_engine(current_app)) as connection:
+            if add_signature_at_once(connection, values, email) is not None:
+                return
+    session = get_session()
     notice = timedelta(minutes=config["DUPLICATE_NOTICE_MINUTES"])
     result = add_signature(session, draft, notice_interval=notice)
     if result.notify:
         signature = result.signature
-        delete_token = make_delete_token(config["SECRET_KEY"], signature)
-        if not result.created or DELETE_TOKEN_MARK not in body:
-            # A repeat (rare), or a template that does not show the link as given.
-            template, subject, body = _sign_email(
-                content, signature.name, result.confirm_token, delete_token, created=result.created
-            )
-        subject = subject.replace(DELETE_TOKEN_MARK, delete_token)
-        body = body.replace(DELETE_TOKEN_MARK, delete_token)
-        queue_message(session.connection(), signature.email, template, subject, body,
-                      signature_id=signature.id)  # fmt: skip
+        if result.created:
+            message = email(signature.id)
+        else:  # a repeat: the email that says so, with the link of the first signature
+            message = _email_message(signature.email, *_sign_email(
+                content, signature.name, result.confirm_token,
+                make_delete_token(config["SECRET_KEY"], signature), created=False))  # fmt: skip
+        queue_message(session.connection(), signature.email, message["kind"],
+                      message["subject"], message["body"], signature_id=signature.id)  # fmt: skip
     if not result.created:
         record_integrity_event(session, "duplicate_signature")
     elif suspect:
@@ -185,26 +195,9 @@ def _record_signature(form: SignForm) -> None:
     session.commit()
 
 
-def _record_new_signature_at_once(draft: SignatureDraft, content: CampaignContent) -> bool:
-    """PostgreSQL: a new signer's row, tally journal row and email in one statement on an
-    autocommit connection, so two round trips (the pool's ping, the statement) instead of
-    six (ping, BEGIN, three INSERTs, COMMIT). The row's id is reserved beforehand, so the
-    email goes in whole, delete link included. False on SQLite, when this request's
-    session has begun a transaction (the campaign row may have just been written in it,
-    unseen by another connection), and for a repeat signer (nothing was stored: the usual
-    transaction handles them)."""
-    engine = get_engine(current_app)
-    if engine.dialect.name != "postgresql" or in_transaction():
-        return False
-    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-        signature = Signature(id=reserve_signature_id(connection), **draft.values)
-        delete_token = make_delete_token(current_app.config["SECRET_KEY"], signature)
-        template, subject, body = _sign_email(
-            content, signature.name, draft.confirm_token, delete_token, created=True
-        )
-        email = {"to_address": signature.email, "subject": subject, "body": body,
-                 "kind": template}  # fmt: skip
-        return add_signature_at_once(connection, signature, email)
+def _email_message(to: str, template: str, subject: str, body: str) -> dict[str, str]:
+    """The outbox columns of a signer's email."""
+    return {"to_address": to, "subject": subject, "body": body, "kind": template}
 
 
 def _settled_district(country: str, postal_code: str) -> str:
