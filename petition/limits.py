@@ -10,6 +10,7 @@ for a short while instead of silently switching every limit to memory for good.
 
 from __future__ import annotations
 
+import bisect
 import functools
 import ipaddress
 import logging
@@ -55,6 +56,11 @@ REFUSED = _l("Too many requests from your network. Wait a few minutes and try ag
 SWEEP_SECONDS = 60.0
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _entry_time(entry: Entry) -> float:
+    return entry.atime
+
 logger = logging.getLogger("petition.limits")
 
 
@@ -96,12 +102,26 @@ class ProcessStorage(MemoryStorage):
         with self.locks[key]:
             events = self.events.setdefault(key, [])
             now = time.time()
-            # Newest first: the window is full when the limit-th newest is still inside it.
-            if len(events) > limit - amount and events[limit - amount].atime >= now - expiry:
+            # Oldest first (the library keeps them newest first, and so moves the whole
+            # list on every hit): the window is full when the (limit - amount + 1)-th
+            # newest entry is still inside it.
+            taken = limit - amount + 1
+            if len(events) >= taken and events[-taken].atime >= now - expiry:
                 return False
-            events[:0] = [Entry(expiry) for _ in range(amount)]
-            del events[limit:]  # older entries can no longer decide anything
+            events.extend(Entry(expiry) for _ in range(amount))
+            if len(events) > limit:
+                del events[: len(events) - limit]  # older ones can no longer decide anything
             return True
+
+    def get_moving_window(self, key: str, limit: int, expiry: int) -> tuple[float, int]:
+        """The oldest entry's time in the moving window and how many entries it holds
+        (the library's answer, for entries kept oldest first)."""
+        now = time.time()
+        events = self.events.get(key, [])
+        inside = len(events) - bisect.bisect_right(events, now - expiry, key=_entry_time)
+        if inside:
+            return events[-inside].atime, inside
+        return now, 0
 
     def sweep(self) -> None:
         """Drop expired counters and window entries, at most once per SWEEP_SECONDS."""

@@ -85,11 +85,15 @@ def test_get_requests_begin_without_the_write_lock(app, sign) -> None:
         pytest.skip("PostgreSQL has no write lock to avoid")
     begins: list[str] = []
 
-    def record(_conn, _cursor, statement, *_args) -> None:  # type: ignore[no-untyped-def]
+    def record(statement: str) -> None:
         if statement.startswith("BEGIN"):
             begins.append(statement)
 
-    event.listen(get_engine(app), "before_cursor_execute", record)
+    def trace(dbapi_connection, *_args) -> None:  # type: ignore[no-untyped-def]
+        # What SQLite itself is asked to run (BEGIN goes straight to the driver).
+        dbapi_connection.set_trace_callback(record)
+
+    event.listen(get_engine(app), "checkout", trace)
     try:
         # The lookup page reads the reference tables into this worker's index.
         response = app.test_client().get("/representatives?country=US&postal_code=10001")
@@ -99,7 +103,7 @@ def test_get_requests_begin_without_the_write_lock(app, sign) -> None:
         assert sign().status_code == 303
         assert "BEGIN IMMEDIATE" in begins
     finally:
-        event.remove(get_engine(app), "before_cursor_execute", record)
+        event.remove(get_engine(app), "checkout", trace)
 
 
 # The writers' lock (WriterQueueConnection): SQLite writers queue on an OS file lock.

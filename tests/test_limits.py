@@ -7,9 +7,12 @@ import threading
 import time
 import uuid
 from datetime import date
+from unittest.mock import patch
 
 import pytest
 from flask import Flask, request
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sqlalchemy import select
 
 from petition import limits
@@ -226,3 +229,27 @@ def test_the_process_store_keeps_a_moving_window() -> None:
     for event in store.events["k"]:
         event.atime -= 61  # all three left the window
     assert store.acquire_entry("k", limit=3, expiry=60) and len(store.events["k"]) == 3
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 3), st.integers(1, 3)), max_size=40),
+       st.integers(1, 5))  # fmt: skip
+def test_the_process_store_answers_as_the_library_s_memory_store(steps, limit) -> None:
+    """Entries kept oldest first (a hit appends instead of moving the whole list) give
+    the library's answers: acquire_entry and the moving window, clock moving on."""
+    from limits.storage import MemoryStorage
+
+    clock = [1000.0]
+    ours, theirs = limits.ProcessStorage(), MemoryStorage()
+    with patch("time.time", lambda: clock[0]):
+        for seconds, amount in steps:
+            clock[0] += seconds
+            assert ours.acquire_entry("k", limit, 5, amount) == theirs.acquire_entry(
+                "k", limit, 5, amount
+            )
+            ours_count = ours.get_moving_window("k", limit, 5)[1]
+            assert ours_count == theirs.get_moving_window("k", limit, 5)[1]
+            if ours_count:
+                assert ours.get_moving_window("k", limit, 5) == theirs.get_moving_window(
+                    "k", limit, 5
+                )
