@@ -38,6 +38,11 @@ def get_campaign(session: Session, slug: str) -> Campaign | None:
     return session.scalars(select(Campaign).where(Campaign.slug == slug)).first()
 
 
+def campaign_key(content: CampaignContent) -> CampaignKey:
+    """What campaign_id remembers a row's id under: the row is up to date for it."""
+    return (content.slug, content.title, content.goal)
+
+
 def campaign_id(session: Session, content: CampaignContent, known: dict[CampaignKey, int]) -> int:
     """Return the id of the content's campaign row, creating or updating the row as needed.
 
@@ -46,7 +51,7 @@ def campaign_id(session: Session, content: CampaignContent, known: dict[Campaign
     the next call, once it has been committed. Campaign rows are never deleted while
     the app runs.
     """
-    key = (content.slug, content.title, content.goal)
+    key = campaign_key(content)
     found = known.get(key)
     if found is not None:
         return found

@@ -12,7 +12,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import SQLAlchemyError
 
 from petition.cache import get_cache
-from petition.campaigns import campaign_id, get_campaign, sync_campaign
+from petition.campaigns import campaign_id, campaign_key, get_campaign, sync_campaign
 from petition.content import CampaignContent, LetterTemplates
 from petition.counts import counts_cache_key, fold_tallies, public_counts_data
 from petition.db import get_session, in_transaction, write_sessionmaker
@@ -51,7 +51,8 @@ def current_campaign_id() -> int:
     first time in each process."""
     content = current_app.extensions["petition.campaigns"][current_app.config["CAMPAIGN"]]
     known = current_app.extensions.setdefault("petition.campaign_ids", {})
-    return campaign_id(get_session(), content, known)
+    found = known.get(campaign_key(content))  # no session opened for what is known
+    return found if found is not None else campaign_id(get_session(), content, known)
 
 
 def letter_templates() -> LetterTemplates:
