@@ -47,6 +47,26 @@ def launch_chromium() -> Iterator[Any]:
 
 def serve(wsgi_app: Any) -> tuple[str, Any]:
     """Serve a WSGI app on a free local port in a thread; return its URL and the server."""
-    server = make_server("127.0.0.1", 0, wsgi_app, threaded=True)
+    server = make_server("127.0.0.1", 0, _read_whole(wsgi_app), threaded=True)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return f"http://127.0.0.1:{server.server_port}", server
+
+
+def _read_whole(wsgi_app: Any) -> Any:
+    """The app, each answer read whole and closed before the server writes it.
+
+    werkzeug's development server does not close an answer whose connection the browser
+    dropped halfway (Chromium stops loading a favicon when it leaves the page): the
+    garbage collector closes its file later, with a ResourceWarning that fails whichever
+    test happens to run then. The answers here are small.
+    """
+
+    def app(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+        answer = wsgi_app(environ, start_response)
+        try:
+            return [b"".join(answer)]
+        finally:
+            if hasattr(answer, "close"):
+                answer.close()
+
+    return app
