@@ -61,6 +61,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 def _entry_time(entry: Entry) -> float:
     return entry.atime
 
+
 logger = logging.getLogger("petition.limits")
 
 
