@@ -2,21 +2,23 @@
 
 Usage (from the checkout, needs /usr/bin/wrk):
 
-    .venv/bin/python -m bench.http [--database sqlite|postgresql|both] [--seconds 8]
-        [--workers 2] [--connections 32] [--port 5031] [--pg-url URL]
+    .venv/bin/python -m bench.http [--database sqlite|postgresql|both] [--seconds 4]
+        [--rounds 3] [--workers 2] [--connections 32] [--port 5031] [--pg-url URL]
 
 For each database the script makes a fresh database (a SQLite file in a temporary folder,
 or a private schema on the PostgreSQL database given by --pg-url, dropped afterwards),
 migrates it and loads data/, then starts the bare Flask app of bench/bare_app.py and the
 project one after the other under the same gunicorn settings on 127.0.0.1, and drives
-each path with wrk for --seconds: the home page, the counts JSON, the lookup JSON with a
-varied mix of US, Canadian and EU queries, the sign POST (a fresh email per request, with
-the Origin and Sec-Fetch-Site headers a browser sends from the home page) and the
-thank-you page. It prints requests per second, the ratio to bare Flask (GET paths to the
-bare GET, the sign POST to the bare POST answering 303), p99 latency, the answers outside
-2xx/3xx (and for the sign POST, anything but 303), how many signatures and queued emails
-the database holds after the sign run, the worker RSS after the run and the time from
-starting gunicorn to the first answered request.
+each path with wrk: the home page, the counts JSON, the lookup JSON with a varied mix of
+US, Canadian and EU queries, the sign POST (a fresh email per request, with the Origin and
+Sec-Fetch-Site headers a browser sends from the home page), the thank-you page, and the
+bare app's naive one-row insert. Each path runs in --rounds rounds of --seconds, each
+round right after a run of the bare app's GET (or, for POSTs, its POST answering 303), so
+that load from elsewhere on the machine weighs on both sides of each ratio. It prints the
+median requests per second, the bare app's median, the median of the rounds' ratios, the
+worst p99 latency, the answers outside 2xx/3xx, how many signatures and queued emails the
+sign rounds stored, the worker RSS after every path and the time from starting gunicorn
+to the first answered request.
 
 The checkout's modules are compiled to bytecode first (`compileall`), as a deployment has
 them, even where PYTHONDONTWRITEBYTECODE is set. The project runs with its shipped
@@ -38,10 +40,12 @@ if sys.path and os.path.abspath(sys.path[0]) == os.path.dirname(os.path.abspath(
 
 import argparse  # noqa: E402  (after the path fix above)
 import re  # noqa: E402
+import statistics  # noqa: E402
 import subprocess  # noqa: E402
 import tempfile  # noqa: E402
 import time  # noqa: E402
 import uuid  # noqa: E402
+from collections.abc import Callable  # noqa: E402
 from dataclasses import dataclass  # noqa: E402
 from http.cookiejar import CookieJar  # noqa: E402
 from pathlib import Path  # noqa: E402
@@ -112,11 +116,17 @@ end
 @dataclass
 class Result:
     path: str
-    rps: float
-    p99_ms: float
+    rps: float  # the median of the rounds
+    p99_ms: float  # the worst round's
     requests: int
     errors: int  # answers outside 2xx and 3xx, as wrk counts them
     post: bool = False  # compared with the bare POST instead of the bare GET
+    bare_rps: float = 0.0  # the median of the bare app's runs just before each round
+    ratio: float = 0.0  # the median of each round's ratio to the bare run just before it
+
+
+# One wrk run: requests/s, p99 in ms, requests, answers outside 2xx/3xx.
+Run = tuple[float, float, int, int]
 
 
 def run_wrk(
@@ -270,11 +280,6 @@ def bench_database(label: str, url: str, args: argparse.Namespace, tmp: Path) ->
     subprocess.run([sys.executable, "-m", "compileall", "-q", "petition", "bench"], cwd=ROOT,
                    check=True, timeout=300)  # fmt: skip
     env.pop("PYTHONDONTWRITEBYTECODE", None)
-    sec, conns, run = args.seconds, args.connections, uuid.uuid4().hex[:8]
-    get_lua = LUA_GET % {"path": "/api/v1/representatives", "cookie": ""}
-    post = {"signers": lua_signers(), "origin": f"http://{HOST}:{args.port}", "run": run}
-    post_lua = LUA_SIGN % {**post, "path": "/"}
-    naive_lua = LUA_SIGN % {**post, "path": "/naive"}
     make_naive_table(url)
     bare = Server("bench.bare_app:app", args.port, args.workers, env, "/api/v1/representatives")
     try:
@@ -283,29 +288,17 @@ def bench_database(label: str, url: str, args: argparse.Namespace, tmp: Path) ->
         bare.stop()
         raise
     try:
-        # The bare app is measured before and after the project and the two runs averaged,
-        # so that load from elsewhere on the machine weighs on both sides alike.
-        refs = [run_wrk(bare.base, get_lua, sec, conns, tmp),
-                run_wrk(bare.base, post_lua, sec, conns, tmp)]  # fmt: skip
-        results, stored, queued = measure_project(app.base, url, sec, conns, tmp, run)
+        results, stored, queued = measure(bare.base, app.base, url, args, tmp)
         rss = app.worker_rss_mb()
-        naive = Result("naive one-row insert POST (303)",
-                       *run_wrk(bare.base, naive_lua, sec, conns, tmp), post=True)  # fmt: skip
-        refs += [run_wrk(bare.base, get_lua, sec, conns, tmp),
-                 run_wrk(bare.base, post_lua, sec, conns, tmp)]  # fmt: skip
     finally:
         app.stop()
         bare.stop()
-    bare_get = average("bare Flask GET", refs[0], refs[2])
-    bare_post = average("bare Flask POST (303)", refs[1], refs[3])
-    print_table(label, args, [bare_get, bare_post], [*results, naive])
-    sign = next(r for r in results if r.post)
+    print_table(label, args, results)
+    sign = next(r for r in results if r.path == "sign POST")
     print(
         f"sign POST: {sign.requests:,} requests answered, {stored:,} signatures stored and "
         f"{queued:,} emails queued meanwhile (requests cut off by wrk's stop are stored too)"
     )
-    print(f"bare Flask req/s before and after the project: GET {refs[0][0]:,.0f} and "
-          f"{refs[2][0]:,.0f}, POST {refs[1][0]:,.0f} and {refs[3][0]:,.0f}")  # fmt: skip
     print("worker RSS: " + ", ".join(f"{mb:.0f} MB" for mb in rss) + " (after every path)")
     cpu = ", ".join(f"{seconds:.2f}" for seconds in app.startup_cpu)
     print(f"gunicorn start to first answered request (home page): {app.startup:.2f} s "
@@ -313,49 +306,77 @@ def bench_database(label: str, url: str, args: argparse.Namespace, tmp: Path) ->
           f"and each worker: {cpu}\n")  # fmt: skip
 
 
-def average(path: str, first: tuple[float, float, int, int], second: tuple[float, float, int, int],
-            ) -> Result:  # fmt: skip
-    """Combine two runs of the same path: mean req/s, worse p99, summed counts."""
-    return Result(path, (first[0] + second[0]) / 2, max(first[1], second[1]),
-                  first[2] + second[2], first[3] + second[3])  # fmt: skip
+def combine(path: str, runs: list[Run], refs: list[Run], *, post: bool) -> Result:
+    """A path's rounds: median req/s and ratio, worst p99, summed counts."""
+    ratios = [run[0] / ref[0] for run, ref in zip(runs, refs, strict=True)]
+    return Result(path, statistics.median(r[0] for r in runs), max(r[1] for r in runs),
+                  sum(r[2] for r in runs), sum(r[3] for r in runs), post=post,
+                  bare_rps=statistics.median(r[0] for r in refs),
+                  ratio=statistics.median(ratios))  # fmt: skip
 
 
-def measure_project(
-    base: str, url: str, sec: int, conns: int, tmp: Path, run: str
+def measure(
+    bare: str, base: str, url: str, args: argparse.Namespace, tmp: Path
 ) -> tuple[list[Result], int, int]:
-    """Drive every path of the project; return the results and the rows the sign run added."""
+    """Drive every path, each in --rounds rounds that run the bare app's GET (or POST)
+    just before the path itself, so that load from elsewhere on the machine, which comes
+    and goes, weighs on both sides of each ratio alike; return the results and the rows
+    the sign rounds added."""
+    sec, conns = args.seconds, args.connections
+    bare_get = LUA_GET % {"path": "/api/v1/representatives", "cookie": ""}
+    post = {"signers": lua_signers(), "origin": f"http://{HOST}:{args.port}"}
+
+    def bare_post() -> str:  # a fresh run id each time: every email stays unique
+        return LUA_SIGN % {**post, "run": uuid.uuid4().hex[:8], "path": "/"}
+
+    def project_sign() -> str:
+        return LUA_SIGN % {"signers": lua_signers(), "origin": base,
+                           "run": uuid.uuid4().hex[:8], "path": "/"}  # fmt: skip
+
+    def naive() -> str:
+        return LUA_SIGN % {**post, "run": uuid.uuid4().hex[:8], "path": "/naive"}
+
     thanks_cookie = signer_session(base)
     lookup_lua = LUA_LOOKUP % {"queries": ", ".join(f'"{q}"' for q in QUERIES)}
     run_wrk(base, lookup_lua, 2, conns, tmp)  # warm up: every worker builds its index
-    results = []
-    for name, path in (("home page /", "/"), ("counts JSON", "/api/v1/campaigns/artsakh/counts")):
+    for path in ("/", "/api/v1/campaigns/artsakh/counts"):
         expect_ok(base, path, "")
-        lua = LUA_GET % {"path": path, "cookie": ""}
-        results.append(Result(name, *run_wrk(base, lua, sec, conns, tmp)))
-    results.append(Result("lookup JSON (mix)", *run_wrk(base, lookup_lua, sec, conns, tmp)))
-    before = count_rows(url)
-    sign = {"signers": lua_signers(), "origin": base, "run": run, "path": "/"}
-    sign_lua = LUA_SIGN % sign
-    results.append(Result("sign POST", *run_wrk(base, sign_lua, sec, conns, tmp), post=True))
-    after = count_rows(url)
     expect_ok(base, "/thanks", thanks_cookie)
-    thanks_lua = LUA_GET % {"path": "/thanks", "cookie": thanks_cookie}
-    results.append(Result("thanks page", *run_wrk(base, thanks_lua, sec, conns, tmp)))
+    # (name, server, script for each round, POST?)
+    paths: list[tuple[str, str, Callable[[], str], bool]] = [
+        ("home page /", base, lambda: LUA_GET % {"path": "/", "cookie": ""}, False),
+        ("counts JSON", base,
+         lambda: LUA_GET % {"path": "/api/v1/campaigns/artsakh/counts", "cookie": ""}, False),
+        ("lookup JSON (mix)", base, lambda: lookup_lua, False),
+        ("sign POST", base, project_sign, True),
+        ("thanks page", base, lambda: LUA_GET % {"path": "/thanks", "cookie": thanks_cookie},
+         False),
+        ("naive one-row insert POST (303)", bare, naive, True),
+    ]  # fmt: skip
+    results: list[Result] = []
+    before = after = (0, 0)
+    for name, server, script, is_post in paths:
+        if name == "sign POST":
+            before = count_rows(url)
+        runs, refs = [], []
+        for _ in range(args.rounds):
+            refs.append(run_wrk(bare, bare_post() if is_post else bare_get, sec, conns, tmp))
+            runs.append(run_wrk(server, script(), sec, conns, tmp))
+        if name == "sign POST":
+            after = count_rows(url)
+        results.append(combine(name, runs, refs, post=is_post))
     return results, after[0] - before[0], after[1] - before[1]
 
 
-def print_table(
-    label: str, args: argparse.Namespace, refs: list[Result], results: list[Result]
-) -> None:
+def print_table(label: str, args: argparse.Namespace, results: list[Result]) -> None:
     print(f"\n{label}: gunicorn -w {args.workers} (sync), wrk -t2 -c{args.connections} "
-          f"-d{args.seconds}s, one run")  # fmt: skip
-    print("| path | req/s | ratio to bare | p99 | non-2xx/3xx |\n|---|---:|---:|---:|---:|")
-    bare_get, bare_post = refs
-    for ref in refs:
-        print(f"| {ref.path} | {ref.rps:,.0f} | (ref) | {ref.p99_ms:.1f} ms | {ref.errors} |")
+          f"-d{args.seconds}s, {args.rounds} rounds per path, each after a bare run")  # fmt: skip
+    print("| path | req/s | bare Flask req/s | ratio to bare | p99 | non-2xx/3xx |\n"
+          "|---|---:|---:|---:|---:|---:|")  # fmt: skip
     for r in results:
-        ratio = r.rps / (bare_post if r.post else bare_get).rps
-        print(f"| {r.path} | {r.rps:,.0f} | {ratio:.0%} | {r.p99_ms:.1f} ms | {r.errors} |")
+        bare = f"{r.bare_rps:,.0f} ({'POST 303' if r.post else 'GET'})"
+        print(f"| {r.path} | {r.rps:,.0f} | {bare} | {r.ratio:.0%} | {r.p99_ms:.1f} ms "
+              f"| {r.errors} |")  # fmt: skip
 
 
 def with_schema(url: str, schema: str) -> str:
@@ -366,7 +387,8 @@ def with_schema(url: str, schema: str) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--database", choices=["sqlite", "postgresql", "both"], default="both")
-    parser.add_argument("--seconds", type=int, default=8)
+    parser.add_argument("--seconds", type=int, default=4, help="per wrk run")
+    parser.add_argument("--rounds", type=int, default=3, help="runs of each path")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--port", type=int, default=5031, help="bare app; the project uses +1")
