@@ -7,9 +7,8 @@ import os
 import sqlite3
 import threading
 from collections import Counter
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
-from typing import IO, Any
+from collections.abc import Callable, Mapping
+from typing import IO, Any, TypeVar
 
 from flask import Flask, g, has_request_context, request
 from sqlalchemy import Connection, Dialect, Engine, MetaData, create_engine, event
@@ -20,6 +19,7 @@ from sqlalchemy.sql import ClauseElement
 from sqlalchemy.sql.compiler import SQLCompiler
 
 EXTENSION_KEY = "petition.db"
+T = TypeVar("T")
 
 # Constraint names that Alembic can find again on every database.
 NAMING_CONVENTION = {
@@ -221,6 +221,7 @@ def init_app(app: Flask) -> None:
     read_factory = sessionmaker(bind=read_engine(engine), expire_on_commit=False)
     app.extensions[EXTENSION_KEY] = {
         "engine": engine,
+        "direct_engine": make_direct_engine(engine),
         "sessionmaker": factory,
         "read_sessionmaker": read_factory,
     }
@@ -316,23 +317,47 @@ class DriverStatement:
         except dialect.loaded_dbapi.Error as error:
             # As SQLAlchemy would: a lost connection leaves the pool, and callers see
             # SQLAlchemy's exceptions (the sign view answers 503 on any of them).
-            if dialect.is_disconnect(error, connection.connection.dbapi_connection, cursor):
+            lost = dialect.is_disconnect(error, connection.connection.dbapi_connection, cursor)
+            if lost:
                 connection.invalidate(error)
             base = dialect.loaded_dbapi.Error
-            raise DBAPIError.instance(self.sql, params, error, base) from error
+            raise DBAPIError.instance(
+                self.sql, params, error, base, connection_invalidated=lost
+            ) from error
         finally:
             cursor.close()
 
 
-@contextmanager
-def direct_write(engine: Engine) -> Iterator[Connection]:
-    """A connection of its own for a short write, committed on leaving (rolled back on
-    an error). On SQLite a write transaction (BEGIN IMMEDIATE, queued on the writers'
-    lock); on PostgreSQL an autocommit connection, for a write that is one statement,
-    its own transaction, with no BEGIN and COMMIT round trips."""
-    if engine.dialect.name == "postgresql":
-        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-            yield connection
-    else:
-        with engine.begin() as connection:
-            yield connection
+def run_direct(app: Flask, work: Callable[[Connection], T]) -> T:
+    """Run a short write on a connection of its own and commit it (roll it back on an
+    error); return what `work` returns.
+
+    On SQLite a write transaction (BEGIN IMMEDIATE, queued on the writers' lock). On
+    PostgreSQL an autocommit connection from a pool of its own that does not ping a
+    connection before handing it out (the app's pool does: a round trip, a tenth of a
+    signature's time), for a write that is one statement, its own transaction. A
+    connection found dead there (the server restarted) is dropped with the pool's other
+    idle ones, and `work` runs once more on a new connection: it must be safe to repeat,
+    as one statement that either committed or did not is.
+    """
+    engine: Engine = app.extensions[EXTENSION_KEY]["direct_engine"]
+    tries = 2 if engine.dialect.name == "postgresql" else 1
+    for attempt in range(1, tries + 1):
+        try:
+            with engine.begin() as connection:
+                return work(connection)
+        except DBAPIError as error:
+            if attempt == tries or not error.connection_invalidated:
+                raise
+            engine.dispose()  # its other idle connections went with the server
+    raise AssertionError("unreachable")
+
+
+def make_direct_engine(engine: Engine) -> Engine:
+    """run_direct's engine: on PostgreSQL autocommit connections without the ping,
+    closed when the app's engine is disposed; elsewhere the app's engine itself."""
+    if engine.dialect.name != "postgresql":
+        return engine
+    direct = create_engine(engine.url, isolation_level="AUTOCOMMIT", pool_pre_ping=False)
+    event.listen(engine, "engine_disposed", lambda _engine: direct.dispose())
+    return direct

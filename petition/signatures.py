@@ -288,7 +288,7 @@ def add_signature_at_once(
     email: Callable[[int], Mapping[str, Any]],
 ) -> int | None:
     """Store a drafted signature's row (draft_signature's values), its tally journal
-    row and its email, on a connection of db.direct_write: the caller commits. Return
+    row and its email, on a connection of db.run_direct: the caller commits. Return
     the new id, or None when the address has signed already (then nothing was stored:
     add_signature handles the repeat).
 

@@ -20,13 +20,13 @@ from petition.db import (
     SQLITE_BUSY_TIMEOUT,
     DriverStatement,
     WriterQueueConnection,
-    direct_write,
     get_engine,
     get_session,
     make_engine,
     read_engine,
+    run_direct,
 )
-from petition.models import Signature, SignatureState, utcnow
+from petition.models import OutboxMessage, Signature, SignatureState, utcnow
 from tests.conftest import VALID_SIGNATURE
 
 READERS = 8
@@ -264,8 +264,8 @@ def test_driver_statement_stores_what_the_orm_reads_back(app, sign) -> None:
         campaign_id = get_session().scalars(select(Signature.campaign_id)).one()
         get_session().commit()  # tests' SQLite: one connection in memory, shared
         values = _signature_values(campaign_id, "sona@example.org")
-        with direct_write(engine) as connection:
-            (new_id,) = _signature_insert(engine.dialect).execute(connection, values)
+        statement = _signature_insert(engine.dialect)
+        (new_id,) = run_direct(app, lambda connection: statement.execute(connection, values))
         stored = get_session().get(Signature, new_id)
         assert stored is not None
         assert {key: getattr(stored, key) for key in values} == values
@@ -292,8 +292,39 @@ def test_driver_errors_are_sqlalchemy_s_and_roll_back(app, sign) -> None:
         ).one()
         session.commit()
         statement = _signature_insert(engine.dialect)
-        with pytest.raises(IntegrityError), direct_write(engine) as connection:
+
+        def work(connection):  # type: ignore[no-untyped-def]
             if engine.dialect.name == "sqlite":  # PostgreSQL's are one-statement writes
                 statement.execute(connection, _signature_values(campaign_id, "new@example.org"))
             statement.execute(connection, _signature_values(campaign_id, email))
+
+        with pytest.raises(IntegrityError):
+            run_direct(app, work)
         assert session.scalar(select(func.count(Signature.id))) == 1
+
+
+def test_a_signature_survives_a_lost_postgresql_connection(app, sign) -> None:
+    """The direct connections are not pinged before use: one the server dropped (a
+    restart) fails its statement, is thrown away with its pool, and the signature is
+    stored on a new connection, once, with its email."""
+    if not app.config["DATABASE_URL"].startswith("postgresql"):
+        pytest.skip("SQLite has no connection to lose")
+    assert sign(email="first@example.org").status_code == 303  # the usual path
+    assert sign(email="second@example.org").status_code == 303  # the direct one
+    with app.app_context():
+        direct = app.extensions["petition.db"]["direct_engine"]
+        with direct.connect() as connection:  # the pool's one idle connection
+            pid = connection.exec_driver_sql("SELECT pg_backend_pid()").scalar()
+        get_session().execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+        get_session().commit()
+    assert sign().status_code == 303
+    with app.app_context():
+        session = get_session()
+        mine = session.scalars(
+            select(Signature).where(Signature.email == VALID_SIGNATURE["email"])
+        ).one()
+        assert mine.duplicate_attempts == 0
+        sent = session.scalar(
+            select(func.count(OutboxMessage.id)).where(OutboxMessage.signature_id == mine.id)
+        )
+        assert sent == 1

@@ -30,7 +30,7 @@ from werkzeug.wrappers import Response
 from petition.cache import get_cache
 from petition.content import CampaignContent
 from petition.counts import counts_cache_key
-from petition.db import direct_write, get_engine, get_session, in_transaction
+from petition.db import get_session, in_transaction, run_direct
 from petition.forms import ConfirmForm, SignForm
 from petition.httpcache import private, public, shared_page, shared_response
 from petition.limits import hit, limit
@@ -172,9 +172,11 @@ def _record_signature(form: SignForm) -> None:
 
     # The request's own transaction may have written the campaign row, unseen elsewhere.
     if not suspect and not in_transaction():
-        with direct_write(get_engine(current_app)) as connection:
-            if add_signature_at_once(connection, values, email) is not None:
-                return
+        # Safe to repeat after a lost connection: a repeated INSERT finds the first one
+        # stored, returns no row, and the repeat is handled below (no second email).
+        stored = run_direct(current_app, lambda c: add_signature_at_once(c, values, email))
+        if stored is not None:
+            return
     session = get_session()
     notice = timedelta(minutes=config["DUPLICATE_NOTICE_MINUTES"])
     result = add_signature(session, draft, notice_interval=notice)
