@@ -282,7 +282,7 @@ def test_driver_statement_refuses_a_missing_value(app) -> None:
 
 def test_driver_errors_are_sqlalchemy_s_and_roll_back(app, sign) -> None:
     """A constraint the driver reports is SQLAlchemy's IntegrityError (the sign view
-    answers 503 on SQLAlchemy's errors), and direct_write rolls back what went before."""
+    answers 503 on SQLAlchemy's errors), and run_direct rolls back what went before."""
     sign()
     with app.app_context():
         engine = get_engine(app)
