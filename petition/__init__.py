@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from collections.abc import Callable
 from typing import Any
 
 from flask import Flask
@@ -14,28 +13,9 @@ from jinja2.bccache import Bucket
 from petition.config import DEFAULTS, finish_config, unknown_environment
 
 
-class PetitionFlask(Flask):
-    """Flask, with ensure_sync's answer kept per function.
-
-    Flask asks ensure_sync about every hook and view on every request (six times a
-    request here), and inspect's answer (is it a coroutine function?) costs more than
-    most of our hooks do; a function's answer never changes.
-    """
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self._sync_functions: dict[Callable[..., Any], Callable[..., Any]] = {}
-
-    def ensure_sync(self, func: Callable[..., Any]) -> Callable[..., Any]:
-        sync = self._sync_functions.get(func)
-        if sync is None:
-            sync = self._sync_functions[func] = super().ensure_sync(func)
-        return sync
-
-
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     """Build the app: defaults, then PETITION_* environment, then test_config."""
-    app = PetitionFlask(
+    app = Flask(
         __name__,
         instance_relative_config=True,
         template_folder="../templates",

@@ -6,8 +6,8 @@ Reads go through `petition.tallies`, which adds the journal not folded yet.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
-from datetime import date
+from collections.abc import Iterable, Mapping
+from datetime import date, datetime
 from typing import Any, cast
 
 from sqlalchemy import Connection, Table, delete, func, insert, select
@@ -66,6 +66,19 @@ def tally_many(
     insert_journal_rows(session, journal_rows(signatures, state, delta))
 
 
+# What a tally journal row counts in: a campaign's country, region and district.
+JOURNAL_PLACE = ("campaign_id", "country", "region", "district_id")
+
+
+def journal_row(
+    place: Mapping[str, Any], day: date, state: SignatureState, delta: int, now: datetime
+) -> dict[str, Any]:
+    """One tally journal row: `delta` signatures in `state` on `day`, at a place
+    (JOURNAL_PLACE's values, from a signature's row or its drafted values)."""
+    return {**{key: place[key] for key in JOURNAL_PLACE}, "day": day, "state": state,
+            "delta": delta, "created_at": now}  # fmt: skip
+
+
 def journal_rows(
     signatures: Iterable[Signature], state: SignatureState, delta: int
 ) -> list[dict[str, Any]]:
@@ -74,11 +87,8 @@ def journal_rows(
     for s in signatures:
         changes[(s.campaign_id, s.country, s.region, s.district_id, state_day(s, state))] += delta
     now = utcnow()
-    return [{"campaign_id": campaign_id, "country": country, "region": region,
-             "district_id": district_id, "day": day, "state": state, "delta": change,
-             "created_at": now}
-            for (campaign_id, country, region, district_id, day), change in changes.items()
-            if change]  # fmt: skip
+    return [journal_row(dict(zip(JOURNAL_PLACE, key[:4], strict=True)), key[4], state, change, now)
+            for key, change in changes.items() if change]  # fmt: skip
 
 
 def insert_journal_rows(session: Session | Connection, rows: list[dict[str, Any]]) -> None:

@@ -56,13 +56,11 @@ REFUSED = _l("Too many requests from your network. Wait a few minutes and try ag
 SWEEP_SECONDS = 60.0
 
 F = TypeVar("F", bound=Callable[..., Any])
+logger = logging.getLogger("petition.limits")
 
 
 def _entry_time(entry: Entry) -> float:
     return entry.atime
-
-
-logger = logging.getLogger("petition.limits")
 
 
 class ProcessStorage(MemoryStorage):

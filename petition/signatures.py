@@ -30,7 +30,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.orm import Session, make_transient_to_detached
 
-from petition.counts import JOURNAL, insert_journal_rows, journal_rows, tally
+from petition.counts import JOURNAL, insert_journal_rows, journal_row, journal_rows, tally
 from petition.db import DriverStatement
 from petition.models import Campaign, OutboxMessage, Signature, SignatureState, utcnow
 from petition.postal import region_for_postal_code
@@ -300,10 +300,8 @@ def add_signature_at_once(
     """
     statements = _at_once_statements(connection.dialect)
     now = values["created_at"]
-    journal = {name: values[name] for name in ("campaign_id", "country", "region", "district_id",
-                                               "state")}  # fmt: skip
-    journal.update(day=now.date(), delta=1, created_at=now)
-    if statements.email is None:
+    journal = journal_row(values, now.date(), values["state"], 1, now)  # a new row's day
+    if connection.dialect.name == "postgresql":
         signature_id = reserve_signature_id(connection)
         params = {f"s_{name}": value for name, value in values.items()}
         params["s_id"] = signature_id
@@ -315,7 +313,7 @@ def add_signature_at_once(
     if row is None:
         return None
     signature_id = int(row[0])
-    assert statements.journal is not None
+    assert statements.journal is not None and statements.email is not None
     statements.journal.execute(connection, journal)
     message = {**email(signature_id), "created_at": now, "next_attempt_at": now,
                "signature_id": signature_id}  # fmt: skip
