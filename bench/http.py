@@ -9,16 +9,17 @@ For each database the script makes a fresh database (a SQLite file in a temporar
 or a private schema on the PostgreSQL database given by --pg-url, dropped afterwards),
 migrates it and loads data/, then starts the bare Flask app of bench/bare_app.py and the
 project one after the other under the same gunicorn settings on 127.0.0.1, and drives
-each path with wrk: the home page, the counts JSON, the lookup JSON with a varied mix of
-US, Canadian and EU queries, the sign POST (a fresh email per request, with the Origin and
-Sec-Fetch-Site headers a browser sends from the home page), the thank-you page, and the
-bare app's naive one-row insert. Each path runs in --rounds rounds of --seconds, each
-round right after a run of the bare app's GET (or, for POSTs, its POST answering 303), so
-that load from elsewhere on the machine weighs on both sides of each ratio. It prints the
-median requests per second, the bare app's median, the median of the rounds' ratios, the
-worst p99 latency, the answers outside 2xx/3xx, how many signatures and queued emails the
-sign rounds stored, the worker RSS after every path and the time from starting gunicorn
-to the first answered request.
+each path with wrk: the home page (without cookies, which SharedAnswers keeps in memory,
+and with a returning signer's session cookie, which the app renders), the counts JSON,
+the lookup JSON with a varied mix of US, Canadian and EU queries, the sign POST (a fresh
+email per request, with the Origin and Sec-Fetch-Site headers a browser sends from the
+home page), the thank-you page, and the bare app's naive one-row insert. Each path runs
+in --rounds rounds of --seconds, each round right after a run of the bare app's GET (or,
+for POSTs, its POST answering 303), so that load from elsewhere on the machine weighs on
+both sides of each ratio. It prints the median requests per second, the bare app's
+median, the median of the rounds' ratios, the worst p99 latency, the answers outside
+2xx/3xx, how many signatures and queued emails the sign rounds stored, the worker RSS
+after every path and the time from starting gunicorn to the first answered request.
 
 The checkout's modules are compiled to bytecode first (`compileall`), as a deployment has
 them, even where PYTHONDONTWRITEBYTECODE is set. The project runs with its shipped
@@ -345,9 +346,13 @@ def measure(
     for path in ("/", "/api/v1/campaigns/artsakh/counts"):
         expect_ok(base, path, "")
     expect_ok(base, "/thanks", thanks_cookie)
+    expect_ok(base, "/", thanks_cookie)
     # (name, server, script for each round, POST?)
     paths: list[tuple[str, str, Callable[[], str], bool]] = [
         ("home page /", base, lambda: LUA_GET % {"path": "/", "cookie": ""}, False),
+        # A returning signer's cookie: never answered from memory (httpcache.SharedAnswers).
+        ("home page / with a session cookie", base,
+         lambda: LUA_GET % {"path": "/", "cookie": thanks_cookie}, False),
         ("counts JSON", base,
          lambda: LUA_GET % {"path": "/api/v1/campaigns/artsakh/counts", "cookie": ""}, False),
         ("lookup JSON (mix)", base, lambda: lookup_lua, False),

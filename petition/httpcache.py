@@ -7,15 +7,20 @@ Pages with a form carry the visitor's CSRF token (and set the session cookie), s
 they are `private, no-cache`: no shared cache ever stores one visitor's token for
 another. The same-for-everyone part of such a page is rendered once and kept here;
 each request only adds its token (see shared_page).
+
+Whole public answers (the home page, the counts API) are also kept in front of Flask,
+as a proxy would keep them, for the count interval at most (see SharedAnswers).
 """
 
 from __future__ import annotations
 
 import functools
 import hashlib
+import re
 import threading
-from collections.abc import Callable
-from typing import Any, ParamSpec
+import time
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Any, ParamSpec
 
 from flask import Flask, current_app, g, get_flashed_messages, make_response, request
 from flask.sessions import SecureCookieSession, SecureCookieSessionInterface, SessionMixin
@@ -28,9 +33,17 @@ from werkzeug.wrappers import Response
 
 from petition.i18n import page_language, site_languages
 
+if TYPE_CHECKING:
+    from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
+
 EXTENSION_KEY = "petition.pages"
+ANSWERS_KEY = "petition.shared_answers"
 PRIVATE = "private, no-cache"
 P = ParamSpec("P")
+# Set in a request's environ by `public` (the answer is the same for everyone) and by a
+# rate limit (the request must be counted, so its answer never comes from memory).
+SHAREABLE = "petition.shareable"
+COUNTED = "petition.counted"
 
 
 def public_cache_control(app: Flask) -> str:
@@ -47,6 +60,7 @@ def public(view: Callable[P, Any]) -> Callable[P, Response]:
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> Response:
         response = make_response(view(*args, **kwargs))
         if response.status_code == 200:
+            request.environ[SHAREABLE] = True
             headers = response.headers
             # One pass over the names: werkzeug answers a missing header with an exception.
             present = {name.lower(): value for name, value in headers.items()}
@@ -190,7 +204,87 @@ class SessionInterface(SecureCookieSessionInterface):
         keep_personal_answers_private(response)
 
 
+# A request whose answer may come from memory: no cookie but the language's.
+SHARED_COOKIES = re.compile(r"(lang=[A-Za-z-]{1,16})?")
+ANSWERS_MAX = 512  # answers kept at most (one per path, query and language headers)
+# What an answer may depend on besides its path: the environ's values, in this order.
+ANSWER_KEY = ("wsgi.url_scheme", "HTTP_HOST", "SCRIPT_NAME", "PATH_INFO", "QUERY_STRING",
+              "HTTP_ACCEPT_LANGUAGE", "HTTP_COOKIE", "HTTP_ACCEPT_ENCODING")  # fmt: skip
+
+
+class SharedAnswers:
+    """Whole public answers kept in memory in front of the app, as a proxy keeps them.
+
+    A GET without cookies (or with only the `lang` cookie) and without `If-None-Match`
+    gets, for up to COUNTS_CACHE_SECONDS, the status, headers and body that the app gave the
+    same request (same path, query, host, scheme and language and encoding headers).
+    Only answers the app marked as the same for everyone (`public`) and did not count
+    against a rate limit are kept, and only while they stay public: 200, `Cache-Control:
+    public`, no cookie set. `forget` drops them all (the counts moved). The count interval
+    is what the answers tell proxies and browsers they may keep them for (`max-age`), so
+    a visitor sees nothing older than a proxy could have shown them.
+    """
+
+    def __init__(self, app: WSGIApplication, config: dict[str, Any]) -> None:
+        self.app = app
+        self.config = config
+        self._answers: dict[tuple[Any, ...], tuple[float, str, list[tuple[str, str]], bytes]] = {}
+        self._lock = threading.Lock()
+
+    def forget(self) -> None:
+        with self._lock:
+            self._answers.clear()
+
+    def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        if (environ["REQUEST_METHOD"] != "GET" or "HTTP_IF_NONE_MATCH" in environ
+                or not SHARED_COOKIES.fullmatch(environ.get("HTTP_COOKIE", ""))
+                or self.config["COUNTS_CACHE_SECONDS"] <= 0):  # fmt: skip
+            return self.app(environ, start_response)
+        key = tuple([environ.get(name) for name in ANSWER_KEY])
+        found = self._answers.get(key)
+        now = time.monotonic()
+        if found is not None and found[0] > now:
+            start_response(found[1], found[2])
+            return [found[3]]
+        kept: list[Any] = []
+
+        def keep_status(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
+            kept[:] = [status, headers]
+            return start_response(status, headers, exc_info)
+
+        body = self.app(environ, keep_status)
+        if not environ.get(SHAREABLE) or environ.get(COUNTED) or not kept:
+            return body
+        status, headers = kept
+        names = {name.lower(): value for name, value in headers}
+        if (not status.startswith("200 ") or "set-cookie" in names
+                or not names.get("cache-control", "").startswith("public")):  # fmt: skip
+            return body
+        try:
+            data = b"".join(body)
+        finally:
+            if hasattr(body, "close"):
+                body.close()
+        with self._lock:
+            if len(self._answers) >= ANSWERS_MAX:
+                self._answers.clear()  # bounded: start again rather than track ages
+            expires = now + float(self.config["COUNTS_CACHE_SECONDS"])
+            self._answers[key] = (expires, status, list(headers), data)
+        return [data]
+
+
+def forget_shared_answers(app: Flask) -> None:
+    """Drop the whole answers kept in front of the app (the public counts moved)."""
+    answers: SharedAnswers | None = app.extensions.get(ANSWERS_KEY)
+    if answers is not None:
+        answers.forget()
+
+
 def init_app(app: Flask) -> None:
-    """Attach the page cache, and the session interface that keeps personal answers private."""
+    """Attach the page cache, the session interface that keeps personal answers private,
+    and the shared answers in front of the app."""
     app.extensions[EXTENSION_KEY] = PageCache()
     app.session_interface = SessionInterface()
+    answers = SharedAnswers(app.wsgi_app, app.config)
+    app.extensions[ANSWERS_KEY] = answers
+    app.wsgi_app = answers  # type: ignore[method-assign]

@@ -29,6 +29,7 @@ from limits.strategies import MovingWindowRateLimiter
 from werkzeug.exceptions import TooManyRequests
 
 from petition.config import ConfigError
+from petition.httpcache import COUNTED
 
 EXTENSION_KEY = "petition.limits"
 # Every setting that holds a limit, checked when the app starts.
@@ -254,6 +255,7 @@ def limit(
     def decorate(view: F) -> F:
         @functools.wraps(view)
         def wrapped(*args: Any, **kwargs: Any) -> Any:
+            request.environ[COUNTED] = True  # never answered from memory (SharedAnswers)
             counted = request.method in methods and not (unless and unless())
             if counted and not hit(setting, scope):
                 raise TooManyRequests(REFUSED, retry_after=retry_after(setting, scope))

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from petition.config import DEFAULTS
 from petition.counts import tally
 from petition.db import Base, get_engine, get_session
-from petition.models import Signature, SignatureState
+from petition.models import OutboxMessage, Signature, SignatureState
 from tests.conftest import VALID_SIGNATURE, load_campaigns
 
 TOKEN = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
@@ -191,3 +191,109 @@ def test_answers_that_asked_an_online_service_are_not_kept() -> None:
     assert not settled_offline(refined)
     failed = LookupResult(country="CA", postal_code="K1A0B1", online=True, refine_reason="down")
     assert not settled_offline(failed)
+
+
+def _reaching_flask(app):  # type: ignore[no-untyped-def]
+    """A list that grows by one for each request the app itself handles."""
+    from flask import request_started
+
+    seen: list[str] = []
+    request_started.connect(lambda _sender, **_extra: seen.append("x"), app, weak=False)
+    return seen
+
+
+def test_public_answers_come_from_memory_for_the_count_interval(shipped, monkeypatch) -> None:
+    from petition import httpcache
+
+    clock = [1000.0]
+    monkeypatch.setattr(httpcache.time, "monotonic", lambda: clock[0])
+    seen = _reaching_flask(shipped)
+    for path in ("/", "/api/v1/campaigns/artsakh/counts", "/learn-more"):
+        seen.clear()
+        first = shipped.test_client().get(path)
+        again = shipped.test_client().get(path)
+        assert seen == ["x"]  # the second never reached the app
+        assert again.status_code == 200 and again.get_data() == first.get_data()
+        assert list(again.headers) == list(first.headers)
+        assert again.headers["Cache-Control"] == PUBLIC
+    seen.clear()
+    clock[0] += DEFAULTS["COUNTS_CACHE_SECONDS"] - 0.01
+    shipped.test_client().get("/")
+    assert seen == []
+    clock[0] += 0.01  # the count interval has passed: the app answers again
+    shipped.test_client().get("/")
+    assert seen == ["x"]
+
+
+def test_answers_from_memory_follow_language_and_encoding(shipped) -> None:
+    seen = _reaching_flask(shipped)
+    english = shipped.test_client().get("/")
+    french = shipped.test_client().get("/", headers={"Accept-Language": "fr"})
+    assert french.get_data() != english.get_data() and len(seen) == 2
+    cookie = shipped.test_client()
+    cookie.set_cookie("lang", "hy")
+    armenian = cookie.get("/")
+    assert armenian.get_data() not in (english.get_data(), french.get_data())
+    gzipped = shipped.test_client().get("/", headers={"Accept-Encoding": "gzip"})
+    assert gzipped.headers["Content-Encoding"] == "gzip"
+    assert len(seen) == 4
+    again = [
+        shipped.test_client().get("/", headers={"Accept-Language": "fr"}),
+        cookie.get("/"),
+        shipped.test_client().get("/", headers={"Accept-Encoding": "gzip"}),
+        shipped.test_client().get("/"),
+    ]
+    assert len(seen) == 4  # each kept apart
+    assert [a.get_data() for a in again] == [french.get_data(), armenian.get_data(),
+                                             gzipped.get_data(), english.get_data()]  # fmt: skip
+
+
+def test_personal_and_counted_requests_always_reach_the_app(make_app) -> None:
+    app = make_app(COUNTS_CACHE_SECONDS=DEFAULTS["COUNTS_CACHE_SECONDS"],
+                   RATELIMIT_ENABLED=DEFAULTS["RATELIMIT_ENABLED"])  # fmt: skip
+    Base.metadata.create_all(get_engine(app))
+    load_campaigns(app)
+    seen = _reaching_flask(app)
+    signer = app.test_client()
+    signer.post("/", data=VALID_SIGNATURE, headers={"Sec-Fetch-Site": "same-origin"})
+    seen.clear()
+    for client in (signer, signer):  # a session cookie: the app reads it every time
+        assert client.get("/").status_code == 200
+    etag = app.test_client().get("/").headers["ETag"]
+    assert app.test_client().get("/", headers={"If-None-Match": etag}).status_code == 304
+    assert app.test_client().head("/").status_code == 200
+    assert app.test_client().get("/thanks").status_code == 302  # not public
+    assert app.test_client().get("/thanks").status_code == 302
+    assert len(seen) == 7
+    # Each lookup counts against the shipped limit, the same query as much as any other.
+    limit = int(DEFAULTS["LOOKUP_RATE_LIMIT"].split()[0])
+    path = "/api/v1/representatives?country=FR&postal_code=75001"
+    answers = [app.test_client().get(path).status_code for _ in range(limit + 1)]
+    assert answers == [200] * limit + [429]
+
+
+def test_confirming_shows_on_the_home_page_at_once(shipped) -> None:
+    from tests.conftest import SAME_ORIGIN
+
+    client = shipped.test_client()
+    visitor = shipped.test_client()
+    assert "Be the first to sign" in visitor.get("/").get_data(as_text=True)
+    client.post("/", data=VALID_SIGNATURE, headers=SAME_ORIGIN)
+    with shipped.app_context():
+        body = get_session().scalars(select(OutboxMessage.body)).one()
+    found = re.search(r"/confirm/([A-Za-z0-9_.-]+)", body)
+    assert found is not None
+    token = found.group(1)
+    page = client.get(f"/confirm/{token}").get_data(as_text=True)
+    csrf = TOKEN.search(page)
+    assert csrf is not None
+    client.post(f"/confirm/{token}", data={"csrf_token": csrf.group(1)}, headers=SAME_ORIGIN)
+    assert "<strong>1</strong> person has signed" in visitor.get("/").get_data(as_text=True)
+
+
+def test_answers_kept_in_memory_are_bounded(shipped) -> None:
+    from petition.httpcache import ANSWERS_KEY, ANSWERS_MAX
+
+    for n in range(ANSWERS_MAX + 10):
+        shipped.test_client().get("/learn-more", headers={"Accept-Language": f"en;q=0.{n}"})
+    assert 0 < len(shipped.extensions[ANSWERS_KEY]._answers) <= ANSWERS_MAX

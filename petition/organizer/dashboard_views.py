@@ -21,8 +21,6 @@ from flask_babel import format_number, ngettext
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
-from petition.cache import get_cache
-from petition.counts import counts_cache_key
 from petition.db import get_session
 from petition.forms import MAX_ID, ConfirmForm, LoginForm, ModerationForm, PasswordForm, ReleaseForm
 from petition.letters import CHANNEL_MEANINGS
@@ -79,7 +77,7 @@ from petition.reports import (
     list_data_reports,
     mark_report_handled,
 )
-from petition.views.context import current_campaign, current_content
+from petition.views.context import current_campaign, current_content, forget_public_counts
 from petition.views.refs import current_index
 
 bp = Blueprint("organizer", __name__, url_prefix="/organizer")
@@ -384,4 +382,4 @@ def _finish_moderation(run: Callable[[], ModerationAction], done: Callable[[int]
 
 
 def _forget_public_counts() -> None:
-    get_cache(current_app).delete(counts_cache_key(current_content().slug))
+    forget_public_counts(current_content().slug)

@@ -27,9 +27,7 @@ from markupsafe import escape
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.wrappers import Response
 
-from petition.cache import get_cache
 from petition.content import CampaignContent
-from petition.counts import counts_cache_key
 from petition.db import get_session, in_transaction, run_direct
 from petition.forms import ConfirmForm, SignForm
 from petition.httpcache import private, public, shared_page, shared_response
@@ -56,7 +54,12 @@ from petition.signatures import (
     is_unconfirmed,
     make_delete_token,
 )
-from petition.views.context import current_campaign_id, current_content, public_counts
+from petition.views.context import (
+    current_campaign_id,
+    current_content,
+    forget_public_counts,
+    public_counts,
+)
 from petition.views.refs import current_index, index_memo, remember
 
 bp = Blueprint("campaigns", __name__)
@@ -412,7 +415,7 @@ def confirm_submit(token: str) -> Response | tuple[str, int]:
     except TokenExpiredError:
         return _render_confirm(form, signature)
     get_session().commit()
-    get_cache(current_app).delete(counts_cache_key(current_content().slug))
+    forget_public_counts(current_content().slug)
     # Whoever holds the link is the signer: keep their details for the next steps.
     browser_session["signer"] = {
         "name": signature.name,
@@ -473,5 +476,5 @@ def delete_submit(token: str) -> str | tuple[str, int]:
         return render_template("campaigns/delete.html", content=content, form=form), 400
     delete_signature(get_session(), signature)
     get_session().commit()
-    get_cache(current_app).delete(counts_cache_key(content.slug))
+    forget_public_counts(content.slug)
     return render_template("campaigns/deleted.html", content=content)

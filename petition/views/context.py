@@ -18,6 +18,7 @@ from petition.counts import counts_cache_key, fold_tallies, public_counts_data
 from petition.db import get_session, in_transaction, write_sessionmaker
 from petition.forms import ADDRESS_MAX
 from petition.geocoders import current_geocoders
+from petition.httpcache import forget_shared_answers
 from petition.i18n import SOURCE_LANGUAGE, page_language
 from petition.limits import client_address
 from petition.models import COUNTED_STATES, COUNTED_STATES_WITH_PENDING, Campaign
@@ -64,6 +65,13 @@ def letter_templates() -> LetterTemplates:
 def writer_languages() -> list[str]:
     """The writer's languages from their browser, most preferred first ("fr-CA" -> "fr")."""
     return [lang.split("-")[0].lower() for lang in request.accept_languages.values()]
+
+
+def forget_public_counts(slug: str) -> None:
+    """Read the public counts again at the next request (a signature was confirmed or
+    deleted): the cached counts, and the whole pages and answers that show them."""
+    get_cache(current_app).delete(counts_cache_key(slug))
+    forget_shared_answers(current_app)
 
 
 def public_counts(content: CampaignContent) -> dict[str, Any]:
