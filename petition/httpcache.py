@@ -20,6 +20,7 @@ import re
 import threading
 import time
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ParamSpec
 
 from flask import Flask, current_app, g, get_flashed_messages, make_response, request
@@ -40,10 +41,12 @@ EXTENSION_KEY = "petition.pages"
 ANSWERS_KEY = "petition.shared_answers"
 PRIVATE = "private, no-cache"
 P = ParamSpec("P")
-# Set in a request's environ by `public` (the answer is the same for everyone) and by a
-# rate limit (the request must be counted, so its answer never comes from memory).
+# Set in a request's environ by `public` (the answer is the same for everyone, unless
+# the view said otherwise first), and by each rate limit that counted the request: a
+# function of the environ that counts the same request again and says whether it may
+# go on (see SharedAnswers).
 SHAREABLE = "petition.shareable"
-COUNTED = "petition.counted"
+REPLAYS = "petition.replays"
 
 
 def public_cache_control(app: Flask) -> str:
@@ -60,7 +63,7 @@ def public(view: Callable[P, Any]) -> Callable[P, Response]:
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> Response:
         response = make_response(view(*args, **kwargs))
         if response.status_code == 200:
-            request.environ[SHAREABLE] = True
+            request.environ.setdefault(SHAREABLE, True)
             headers = response.headers
             # One pass over the names: werkzeug answers a missing header with an exception.
             present = {name.lower(): value for name, value in headers.items()}
@@ -212,15 +215,28 @@ ANSWER_KEY = ("wsgi.url_scheme", "HTTP_HOST", "SCRIPT_NAME", "PATH_INFO", "QUERY
               "HTTP_ACCEPT_LANGUAGE", "HTTP_COOKIE", "HTTP_ACCEPT_ENCODING")  # fmt: skip
 
 
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """A whole answer kept by SharedAnswers, and the rate limits its request counted."""
+
+    expires: float  # time.monotonic()
+    status: str
+    headers: list[tuple[str, str]]
+    body: bytes
+    replays: tuple[Callable[[WSGIEnvironment], bool], ...]
+
+
 class SharedAnswers:
     """Whole public answers kept in memory in front of the app, as a proxy keeps them.
 
     A GET without cookies (or with only the `lang` cookie) and without `If-None-Match`
     gets, for up to COUNTS_CACHE_SECONDS, the status, headers and body that the app gave the
     same request (same path, query, host, scheme and language and encoding headers).
-    Only answers the app marked as the same for everyone (`public`) and did not count
-    against a rate limit are kept, and only while they stay public: 200, `Cache-Control:
-    public`, no cookie set. `forget` drops them all (the counts moved). The count interval
+    Only answers the app marked as the same for everyone (`public`) are kept, and only
+    while they stay public: 200, `Cache-Control: public`, no cookie set. A request the app
+    counted against a rate limit is counted again each time its answer comes from memory
+    (the `REPLAYS` the app left); one that goes over is handed to the app, which refuses
+    it. `forget` drops every answer (the counts moved). The count interval
     is what the answers tell proxies and browsers they may keep them for (`max-age`), so
     a visitor sees nothing older than a proxy could have shown them.
     """
@@ -228,7 +244,7 @@ class SharedAnswers:
     def __init__(self, app: WSGIApplication, config: dict[str, Any]) -> None:
         self.app = app
         self.config = config
-        self._answers: dict[tuple[Any, ...], tuple[float, str, list[tuple[str, str]], bytes]] = {}
+        self._answers: dict[tuple[Any, ...], Answer] = {}
         self._lock = threading.Lock()
 
     def forget(self) -> None:
@@ -237,15 +253,20 @@ class SharedAnswers:
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         if (environ["REQUEST_METHOD"] != "GET" or "HTTP_IF_NONE_MATCH" in environ
+                or environ.get("CONTENT_LENGTH") not in (None, "", "0")
+                or "HTTP_TRANSFER_ENCODING" in environ
                 or not SHARED_COOKIES.fullmatch(environ.get("HTTP_COOKIE", ""))
                 or self.config["COUNTS_CACHE_SECONDS"] <= 0):  # fmt: skip
             return self.app(environ, start_response)
         key = tuple([environ.get(name) for name in ANSWER_KEY])
         found = self._answers.get(key)
         now = time.monotonic()
-        if found is not None and found[0] > now:
-            start_response(found[1], found[2])
-            return [found[3]]
+        if found is not None and found.expires > now:
+            for replay in found.replays:
+                if not replay(environ):  # over a limit: the app answers (and refuses)
+                    return self.app(environ, start_response)
+            start_response(found.status, found.headers)
+            return [found.body]
         kept: list[Any] = []
 
         def keep_status(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
@@ -253,7 +274,7 @@ class SharedAnswers:
             return start_response(status, headers, exc_info)
 
         body = self.app(environ, keep_status)
-        if not environ.get(SHAREABLE) or environ.get(COUNTED) or not kept:
+        if not environ.get(SHAREABLE) or not kept:
             return body
         status, headers = kept
         names = {name.lower(): value for name, value in headers}
@@ -269,7 +290,8 @@ class SharedAnswers:
             if len(self._answers) >= ANSWERS_MAX:
                 self._answers.clear()  # bounded: start again rather than track ages
             expires = now + float(self.config["COUNTS_CACHE_SECONDS"])
-            self._answers[key] = (expires, status, list(headers), data)
+            replays = tuple(environ.get(REPLAYS, ()))
+            self._answers[key] = Answer(expires, status, list(headers), data, replays)
         return [data]
 
 

@@ -29,7 +29,7 @@ from limits.strategies import MovingWindowRateLimiter
 from werkzeug.exceptions import TooManyRequests
 
 from petition.config import ConfigError
-from petition.httpcache import COUNTED
+from petition.httpcache import REPLAYS
 
 EXTENSION_KEY = "petition.limits"
 # Every setting that holds a limit, checked when the app starts.
@@ -210,7 +210,12 @@ def client_address() -> str:
 
     The address is the connection's, or the proxy's X-Forwarded-For with TRUSTED_PROXIES.
     """
-    address = request.remote_addr or "unknown"
+    return address_of(request.remote_addr)
+
+
+def address_of(remote_addr: str | None) -> str:
+    """A connection's address as the limits count it (see client_address)."""
+    address = remote_addr or "unknown"
     if ":" not in address:
         return address
     try:
@@ -225,10 +230,14 @@ def hit(setting: str, scope: str, key: str | None = None) -> bool:
     Every window of the setting ("5 per 5 minutes; 20 per hour") counts the request
     if it has room, so a burst that fills the short one still counts toward the long one.
     """
-    state = get_limits()
+    return count_hit(get_limits(), setting, scope, key if key is not None else client_address())
+
+
+def count_hit(state: RateLimits, setting: str, scope: str, key: str) -> bool:
+    """`hit` for a given app's limits and key, with or without a request."""
     if not state.enabled:
         return True
-    identifiers = (state.prefix, scope, key if key is not None else client_address())
+    identifiers = (state.prefix, scope, key)
     storage = state.active_storage()
     try:
         strategy = MovingWindowRateLimiter(storage)
@@ -237,7 +246,27 @@ def hit(setting: str, scope: str, key: str | None = None) -> bool:
         if storage is state.fallback:
             raise
         state.store_failed()
-        return hit(setting, scope, key)
+        return count_hit(state, setting, scope, key)
+
+
+# What a request already counted before it reached the app: {(setting, scope): allowed}.
+COUNTED_BEFORE = "petition.limits_counted"
+
+
+@dataclass(frozen=True)
+class Replay:
+    """Counts a request against a limit again, from its environ alone: an answer kept in
+    memory (httpcache.SharedAnswers) counts each time it is given, as the view would."""
+
+    state: RateLimits
+    setting: str
+    scope: str
+
+    def __call__(self, environ: dict[str, Any]) -> bool:
+        allowed = count_hit(self.state, self.setting, self.scope,
+                            address_of(environ.get("REMOTE_ADDR")))  # fmt: skip
+        environ.setdefault(COUNTED_BEFORE, {})[(self.setting, self.scope)] = allowed
+        return allowed
 
 
 def limit(
@@ -255,10 +284,14 @@ def limit(
     def decorate(view: F) -> F:
         @functools.wraps(view)
         def wrapped(*args: Any, **kwargs: Any) -> Any:
-            request.environ[COUNTED] = True  # never answered from memory (SharedAnswers)
             counted = request.method in methods and not (unless and unless())
-            if counted and not hit(setting, scope):
-                raise TooManyRequests(REFUSED, retry_after=retry_after(setting, scope))
+            if counted:
+                environ = request.environ
+                before = environ.get(COUNTED_BEFORE, {}).get((setting, scope))
+                allowed = hit(setting, scope) if before is None else before
+                if not allowed:
+                    raise TooManyRequests(REFUSED, retry_after=retry_after(setting, scope))
+                environ.setdefault(REPLAYS, []).append(Replay(get_limits(), setting, scope))
             return view(*args, **kwargs)
 
         return wrapped  # type: ignore[return-value]

@@ -265,11 +265,38 @@ def test_personal_and_counted_requests_always_reach_the_app(make_app) -> None:
     assert app.test_client().get("/thanks").status_code == 302  # not public
     assert app.test_client().get("/thanks").status_code == 302
     assert len(seen) == 7
-    # Each lookup counts against the shipped limit, the same query as much as any other.
-    limit = int(DEFAULTS["LOOKUP_RATE_LIMIT"].split()[0])
+
+
+def test_lookups_from_memory_count_against_the_shipped_limit(make_app) -> None:
+    app = make_app(COUNTS_CACHE_SECONDS=DEFAULTS["COUNTS_CACHE_SECONDS"],
+                   RATELIMIT_ENABLED=DEFAULTS["RATELIMIT_ENABLED"])  # fmt: skip
+    Base.metadata.create_all(get_engine(app))
+    load_campaigns(app)
+    seen = _reaching_flask(app)
+    limit = int(DEFAULTS["LOOKUP_RATE_LIMIT"].split()[0])  # 60 per minute
     path = "/api/v1/representatives?country=FR&postal_code=75001"
-    answers = [app.test_client().get(path).status_code for _ in range(limit + 1)]
-    assert answers == [200] * limit + [429]
+    answers = [app.test_client().get(path) for _ in range(limit + 1)]
+    assert [a.status_code for a in answers] == [200] * limit + [429]
+    assert len(seen) == 2  # the first answer, then the refusal: the app's own
+    assert answers[-1].json["error"] and int(answers[-1].headers["Retry-After"]) > 0
+    assert answers[1].get_data() == answers[0].get_data()
+    # Another address has its own count; the refused one stays refused.
+    other = app.test_client().get(path, environ_base={"REMOTE_ADDR": "192.0.2.7"})
+    assert other.status_code == 200 and len(seen) == 2
+    assert app.test_client().get(path).status_code == 429
+    # Letters share the lookup limit: the refused address is refused there too.
+    assert app.test_client().get("/api/v1/letters?rep_id=x").status_code == 429
+
+
+def test_answers_that_asked_an_online_service_are_not_kept_whole(make_app) -> None:
+    app = make_app(COUNTS_CACHE_SECONDS=DEFAULTS["COUNTS_CACHE_SECONDS"])
+    Base.metadata.create_all(get_engine(app))
+    load_campaigns(app)
+    seen = _reaching_flask(app)
+    path = "/api/v1/representatives?country=US&postal_code=10001&address=350+5th+Ave"
+    for _ in range(2):
+        app.test_client().get(path)
+    assert len(seen) == 2
 
 
 def test_confirming_shows_on_the_home_page_at_once(shipped) -> None:

@@ -11,7 +11,7 @@ from werkzeug.http import quote_etag
 from werkzeug.wrappers import Response
 
 from petition.content import CampaignContent
-from petition.httpcache import public
+from petition.httpcache import SHAREABLE, public
 from petition.i18n import page_language, site_languages
 from petition.letters import (
     MAILTO_LIMIT,
@@ -81,6 +81,8 @@ def representatives() -> Response:
         answer = (body, status, hashlib.sha1(body).hexdigest())
         if kept is not None and settled:
             remember(kept, key, answer)
+        elif not settled or address:  # an online service's answer is not for everyone
+            request.environ[SHAREABLE] = False
     body, status, etag = answer
     response = current_app.response_class(body, status=status, mimetype="application/json")
     response.headers.add("ETag", quote_etag(etag))
