@@ -248,11 +248,18 @@ def test_answers_from_memory_follow_language_and_encoding(shipped) -> None:
                                              gzipped.get_data(), english.get_data()]  # fmt: skip
 
 
-def test_personal_and_counted_requests_always_reach_the_app(make_app) -> None:
+@pytest.fixture
+def limited(make_app):
+    """The shipped cache settings and rate limits (the test default turns limits off)."""
     app = make_app(COUNTS_CACHE_SECONDS=DEFAULTS["COUNTS_CACHE_SECONDS"],
                    RATELIMIT_ENABLED=DEFAULTS["RATELIMIT_ENABLED"])  # fmt: skip
     Base.metadata.create_all(get_engine(app))
     load_campaigns(app)
+    return app
+
+
+def test_personal_and_counted_requests_always_reach_the_app(limited) -> None:
+    app = limited
     seen = _reaching_flask(app)
     signer = app.test_client()
     signer.post("/", data=VALID_SIGNATURE, headers={"Sec-Fetch-Site": "same-origin"})
@@ -267,11 +274,8 @@ def test_personal_and_counted_requests_always_reach_the_app(make_app) -> None:
     assert len(seen) == 7
 
 
-def test_lookups_from_memory_count_against_the_shipped_limit(make_app) -> None:
-    app = make_app(COUNTS_CACHE_SECONDS=DEFAULTS["COUNTS_CACHE_SECONDS"],
-                   RATELIMIT_ENABLED=DEFAULTS["RATELIMIT_ENABLED"])  # fmt: skip
-    Base.metadata.create_all(get_engine(app))
-    load_campaigns(app)
+def test_lookups_from_memory_count_against_the_shipped_limit(limited) -> None:
+    app = limited
     seen = _reaching_flask(app)
     limit = int(DEFAULTS["LOOKUP_RATE_LIMIT"].split()[0])  # 60 per minute
     path = "/api/v1/representatives?country=FR&postal_code=75001"
@@ -288,10 +292,8 @@ def test_lookups_from_memory_count_against_the_shipped_limit(make_app) -> None:
     assert app.test_client().get("/api/v1/letters?rep_id=x").status_code == 429
 
 
-def test_answers_that_asked_an_online_service_are_not_kept_whole(make_app) -> None:
-    app = make_app(COUNTS_CACHE_SECONDS=DEFAULTS["COUNTS_CACHE_SECONDS"])
-    Base.metadata.create_all(get_engine(app))
-    load_campaigns(app)
+def test_answers_that_asked_an_online_service_are_not_kept_whole(shipped) -> None:
+    app = shipped
     seen = _reaching_flask(app)
     path = "/api/v1/representatives?country=US&postal_code=10001&address=350+5th+Ave"
     for _ in range(2):
