@@ -17,6 +17,7 @@ from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.pool import StaticPool
 from sqlalchemy.sql import ClauseElement
 from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.elements import BindParameter
 
 EXTENSION_KEY = "petition.db"
 T = TypeVar("T")
@@ -274,6 +275,14 @@ def close_session(_exc: BaseException | None = None) -> None:
         session.close()
 
 
+_MISSING = object()
+
+
+def _fixed_value(bind: BindParameter[Any]) -> Any:
+    """A bind's own value when the values leave it out, or _MISSING (construct_params)."""
+    return _MISSING if bind.required or bind.callable is not None else bind.value
+
+
 class DriverStatement:
     """A Core statement compiled once for a dialect and sent straight to the driver.
 
@@ -295,9 +304,26 @@ class DriverStatement:
         processors = {name: bind.type.dialect_impl(dialect).bind_processor(dialect)
                       for bind, name in compiled.bind_names.items()}  # fmt: skip
         self._processors = {name: p for name, p in processors.items() if p is not None}
+        # Each parameter in the driver's order: the values' key, the processor and the
+        # bind's own value where it has one (construct_params' order of precedence).
+        binds = {name: bind for bind, name in compiled.bind_names.items()}
+        self._names = self._positions or tuple(binds)
+        self._plan = tuple((binds[name].key, processors[name], _fixed_value(binds[name]))
+                           for name in self._names)  # fmt: skip
 
     def parameters(self, values: Mapping[str, Any]) -> tuple[Any, ...] | Mapping[str, Any]:
-        """The driver's parameters for these values (keyed by bind name)."""
+        """The driver's parameters for these values (keyed by bind key)."""
+        out = []
+        for key, process, fixed in self._plan:
+            value = values.get(key, fixed)
+            if value is _MISSING:  # SQLAlchemy's own way: by name, or its error
+                return self._constructed(values)
+            out.append(value if process is None else process(value))
+        return (
+            tuple(out) if self._positions is not None else dict(zip(self._names, out, strict=True))
+        )
+
+    def _constructed(self, values: Mapping[str, Any]) -> tuple[Any, ...] | Mapping[str, Any]:
         params = self._compiled.construct_params(dict(values))
         for name, process in self._processors.items():
             params[name] = process(params[name])

@@ -271,6 +271,40 @@ def test_driver_statement_stores_what_the_orm_reads_back(app, sign) -> None:
         assert {key: getattr(stored, key) for key in values} == values
 
 
+@pytest.mark.parametrize("dialect_name", ["sqlite", "postgresql"])
+def test_driver_parameters_are_what_sqlalchemy_constructs(dialect_name: str) -> None:
+    """The parameters built in one pass equal SQLAlchemy's construct_params, processed,
+    for every statement a new signature runs, a fixed value in a statement included."""
+    from sqlalchemy import bindparam, insert, literal
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    from petition.counts import journal_row
+    from petition.signatures import _at_once_statements
+
+    dialect = {"sqlite": sqlite.dialect(), "postgresql": postgresql.psycopg.dialect()}[dialect_name]
+    values = _signature_values(1, "sona@example.org")
+    at_once = _at_once_statements(dialect)
+    statements = [s for s in (at_once.signature, at_once.journal, at_once.email) if s]
+    table = Signature.__table__
+    fixed = insert(table).values(
+        name=literal("Fixed"), email=bindparam("email", type_=table.c.email.type)
+    )
+    statements.append(DriverStatement(fixed, dialect))
+    now = values["created_at"]
+    journal = journal_row(values, now.date(), values["state"], 1, now)
+    message = {"to_address": "sona@example.org", "subject": "S", "body": "B", "kind": "confirm",
+               "created_at": now, "next_attempt_at": now, "signature_id": 1}  # fmt: skip
+    pool = {**values, **journal, **message, "s_id": 1,  # the CTE's names on PostgreSQL
+            **{f"s_{k}": v for k, v in values.items()},
+            **{f"j_{k}": v for k, v in journal.items()},
+            **{f"o_{k}": v for k, v in message.items()}}  # fmt: skip
+    for statement in [_signature_insert(dialect), *statements]:
+        keys = [bind.key for bind in statement._compiled.bind_names]
+        given = {key: pool[key] for key in keys if key in pool}  # the rest: their own values
+        assert statement.parameters(given) == statement._constructed(given)
+        assert statement.parameters({**given, "unused": 1}) == statement._constructed(given)
+
+
 def test_driver_statement_refuses_a_missing_value(app) -> None:
     with app.app_context():
         engine = get_engine(app)
