@@ -210,6 +210,7 @@ class SessionInterface(SecureCookieSessionInterface):
 # A request whose answer may come from memory: no cookie but the language's.
 SHARED_COOKIES = re.compile(r"(lang=[A-Za-z-]{1,16})?")
 ANSWERS_MAX = 512  # answers kept at most (one per path, query and language headers)
+ANSWERS_MAX_BYTES = 16 * 1024 * 1024  # and their bodies' bytes (the home page: 25 kB)
 # What an answer may depend on besides its path: the environ's values, in this order.
 ANSWER_KEY = ("wsgi.url_scheme", "HTTP_HOST", "SCRIPT_NAME", "PATH_INFO", "QUERY_STRING",
               "HTTP_ACCEPT_LANGUAGE", "HTTP_COOKIE", "HTTP_ACCEPT_ENCODING")  # fmt: skip
@@ -245,11 +246,13 @@ class SharedAnswers:
         self.app = app
         self.config = config
         self._answers: dict[tuple[Any, ...], Answer] = {}
+        self._bytes = 0
         self._lock = threading.Lock()
 
     def forget(self) -> None:
         with self._lock:
             self._answers.clear()
+            self._bytes = 0
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         if (environ["REQUEST_METHOD"] != "GET" or "HTTP_IF_NONE_MATCH" in environ
@@ -265,7 +268,7 @@ class SharedAnswers:
             for replay in found.replays:
                 if not replay(environ):  # over a limit: the app answers (and refuses)
                     return self.app(environ, start_response)
-            start_response(found.status, found.headers)
+            start_response(found.status, list(found.headers))  # a server may add to it
             return [found.body]
         kept: list[Any] = []
 
@@ -287,8 +290,12 @@ class SharedAnswers:
             if hasattr(body, "close"):
                 body.close()
         with self._lock:
-            if len(self._answers) >= ANSWERS_MAX:
+            replaced = self._answers.pop(key, None)
+            self._bytes -= len(replaced.body) if replaced is not None else 0
+            if len(self._answers) >= ANSWERS_MAX or self._bytes + len(data) > ANSWERS_MAX_BYTES:
                 self._answers.clear()  # bounded: start again rather than track ages
+                self._bytes = 0
+            self._bytes += len(data)
             expires = now + float(self.config["COUNTS_CACHE_SECONDS"])
             replays = tuple(environ.get(REPLAYS, ()))
             self._answers[key] = Answer(expires, status, list(headers), data, replays)

@@ -320,9 +320,42 @@ def test_confirming_shows_on_the_home_page_at_once(shipped) -> None:
     assert "<strong>1</strong> person has signed" in visitor.get("/").get_data(as_text=True)
 
 
-def test_answers_kept_in_memory_are_bounded(shipped) -> None:
-    from petition.httpcache import ANSWERS_KEY, ANSWERS_MAX
+def test_answers_kept_in_memory_are_bounded(shipped, monkeypatch) -> None:
+    from petition import httpcache
 
-    for n in range(ANSWERS_MAX + 10):
+    answers = shipped.extensions[httpcache.ANSWERS_KEY]
+    for n in range(httpcache.ANSWERS_MAX + 10):
         shipped.test_client().get("/learn-more", headers={"Accept-Language": f"en;q=0.{n}"})
-    assert 0 < len(shipped.extensions[ANSWERS_KEY]._answers) <= ANSWERS_MAX
+    assert 0 < len(answers._answers) <= httpcache.ANSWERS_MAX
+    # In bytes too: at most two home pages here.
+    size = len(shipped.test_client().get("/").get_data())
+    monkeypatch.setattr(httpcache, "ANSWERS_MAX_BYTES", 2 * size)
+    clock = [1000.0]
+    monkeypatch.setattr(httpcache.time, "monotonic", lambda: clock[0])
+    for n in [0, 1, 2, 2, 2, 3]:  # the same page again once the last copy expired
+        clock[0] += DEFAULTS["COUNTS_CACHE_SECONDS"]
+        shipped.test_client().get("/", headers={"Accept-Language": f"en;q=0.{n}"})
+        kept = sum(len(answer.body) for answer in answers._answers.values())
+        assert kept == answers._bytes <= 2 * size
+
+
+def test_an_answer_from_memory_is_the_same_under_a_server_that_adds_headers(shipped) -> None:
+    """wsgiref adds Content-Length to the list it is given: the kept one stays as it was."""
+    from wsgiref.util import setup_testing_defaults
+
+    def call() -> tuple[str, list[tuple[str, str]], bytes]:
+        environ: dict[str, object] = {"PATH_INFO": "/privacy"}
+        setup_testing_defaults(environ)
+        got: list[object] = []
+
+        def start(status: str, headers: list[tuple[str, str]], exc_info: object = None) -> None:
+            got[:] = [status, headers]
+
+        body = b"".join(shipped(environ, start))
+        status, headers = got
+        snapshot = list(headers)  # type: ignore[call-overload]
+        headers.append(("X-Added-By-Server", "1"))  # type: ignore[attr-defined]
+        return str(status), snapshot, body
+
+    first, second, third = call(), call(), call()
+    assert first == second == third
