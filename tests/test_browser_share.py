@@ -269,7 +269,14 @@ def test_sign_form_posted_from_another_site_is_refused(browser, live_app, js) ->
         page.wait_for_selector("form[action*='#sign']")
         assert statuses == [403]
         assert page.input_value("#name") == "Forged Name"  # shown again, never stored
-        assert "came from another page" in page.inner_text("[role=alert]")
+        alert = page.locator("[role=alert]")
+        assert "came from another page" in alert.inner_text()
+        # The refused post lands at the top of the page: the message is seen there, and
+        # leads to the form.
+        box = alert.bounding_box()
+        assert box is not None and box["y"] + box["height"] <= PHONE["height"]
+        alert.locator("a").click()
+        assert page.url.endswith("#sign")
         with app.app_context():
             assert get_session().scalar(select(func.count(Signature.id))) == 0
         # Sent again from our own page, the same details are taken.
