@@ -220,7 +220,8 @@ ANSWER_KEY = ("wsgi.url_scheme", "HTTP_HOST", "SCRIPT_NAME", "PATH_INFO", "QUERY
 class Answer:
     """A whole answer kept by SharedAnswers, and the rate limits its request counted."""
 
-    expires: float  # time.monotonic()
+    stored: float  # time.monotonic()
+    expires: float
     status: str
     headers: list[tuple[str, str]]
     body: bytes
@@ -232,7 +233,8 @@ class SharedAnswers:
 
     A GET without cookies (or with only the `lang` cookie) and without `If-None-Match`
     gets, for up to COUNTS_CACHE_SECONDS, the status, headers and body that the app gave the
-    same request (same path, query, host, scheme and language and encoding headers).
+    same request (same path, query, host, scheme and language and encoding headers), with
+    an `Age` header.
     Only answers the app marked as the same for everyone (`public`) are kept, and only
     while they stay public: 200, `Cache-Control: public`, no cookie set. A request the app
     counted against a rate limit is counted again each time its answer comes from memory
@@ -268,7 +270,10 @@ class SharedAnswers:
             for replay in found.replays:
                 if not replay(environ):  # over a limit: the app answers (and refuses)
                     return self.app(environ, start_response)
-            start_response(found.status, list(found.headers))  # a server may add to it
+            # As a cache must (RFC 9111, 5.1): how old the answer is, so that a browser or
+            # proxy keeps it only for what is left of its max-age. A new list: a server
+            # may add to the one it is given.
+            start_response(found.status, [*found.headers, ("Age", str(int(now - found.stored)))])
             return [found.body]
         kept: list[Any] = []
 
@@ -298,7 +303,7 @@ class SharedAnswers:
             self._bytes += len(data)
             expires = now + float(self.config["COUNTS_CACHE_SECONDS"])
             replays = tuple(environ.get(REPLAYS, ()))
-            self._answers[key] = Answer(expires, status, list(headers), data, replays)
+            self._answers[key] = Answer(now, expires, status, list(headers), data, replays)
         return [data]
 
 
