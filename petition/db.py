@@ -14,7 +14,7 @@ from flask import Flask, g, has_request_context, request
 from sqlalchemy import Connection, Dialect, Engine, MetaData, create_engine, event
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
-from sqlalchemy.pool import StaticPool
+from sqlalchemy.pool import PoolProxiedConnection, StaticPool
 from sqlalchemy.sql import ClauseElement
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.elements import BindParameter
@@ -208,8 +208,13 @@ def _driver_sql(connection: Any, sql: str) -> None:
     """Run a statement without parameters or rows (BEGIN) on the driver's connection:
     a twentieth of exec_driver_sql's cost, and it runs for every transaction. Errors
     come out as SQLAlchemy's, as from exec_driver_sql."""
+    _sqlite_call(sql, lambda: connection.connection.driver_connection.execute(sql))
+
+
+def _sqlite_call(sql: str, call: Callable[[], object]) -> None:
+    """Call the sqlite3 driver; its errors come out as SQLAlchemy's."""
     try:
-        connection.connection.driver_connection.execute(sql)
+        call()
     except sqlite3.Error as error:
         raise DBAPIError.instance(sql, None, error, sqlite3.Error) from error
 
@@ -331,7 +336,7 @@ class DriverStatement:
             return params
         return tuple(params[name] for name in self._positions)
 
-    def execute(self, connection: Connection, values: Mapping[str, Any]) -> Any:
+    def execute(self, connection: Connection | PoolConnection, values: Mapping[str, Any]) -> Any:
         """Run on the connection's driver cursor (in its transaction); the first row
         returned (None when none, or no RETURNING)."""
         dialect = connection.dialect
@@ -367,6 +372,8 @@ def run_direct(app: Flask, work: Callable[[Connection], T]) -> T:
     as one statement that either committed or did not is.
     """
     engine: Engine = app.extensions[EXTENSION_KEY]["direct_engine"]
+    if engine.dialect.name == "sqlite":
+        return _run_sqlite_direct(engine, work)
     tries = 2 if engine.dialect.name == "postgresql" else 1
     for attempt in range(1, tries + 1):
         try:
@@ -377,6 +384,48 @@ def run_direct(app: Flask, work: Callable[[Connection], T]) -> T:
                 raise
             engine.dispose()  # its other idle connections went with the server
     raise AssertionError("unreachable")
+
+
+class PoolConnection:
+    """What a direct write uses of a connection (DriverStatement, add_signature_at_once),
+    on a pool connection without SQLAlchemy's Connection around it: its dialect, the
+    pool's connection (`connection`: the driver's one and the DB-API one) and invalidate."""
+
+    def __init__(self, dialect: Dialect, pooled: PoolProxiedConnection) -> None:
+        self.dialect = dialect
+        self.connection = pooled
+
+    def invalidate(self, error: BaseException) -> None:
+        self.connection.invalidate(error)
+
+
+def _run_sqlite_direct(engine: Engine, work: Callable[[Any], T]) -> T:
+    """run_direct on SQLite: the transaction engine.begin() makes (the writers' lock, BEGIN
+    IMMEDIATE, COMMIT or ROLLBACK, which lets the lock go), on a pool connection without
+    SQLAlchemy's Connection and transaction objects, which cost as much as SQLite's own
+    work for the three INSERTs of a signature."""
+    pooled = engine.raw_connection()
+    try:
+        dbapi_connection = pooled.dbapi_connection
+        assert isinstance(dbapi_connection, sqlite3.Connection)
+        queued = dbapi_connection if isinstance(dbapi_connection, WriterQueueConnection) else None
+        if queued is not None:
+            queued.lock_writers(wait=True)
+        try:
+            _sqlite_call("BEGIN IMMEDIATE", lambda: dbapi_connection.execute("BEGIN IMMEDIATE"))
+        except BaseException:
+            if queued is not None:
+                queued.unlock_writers()
+            raise
+        try:
+            result = work(PoolConnection(engine.dialect, pooled))
+            _sqlite_call("COMMIT", dbapi_connection.commit)
+        except BaseException:
+            dbapi_connection.rollback()  # WriterQueueConnection's lets the lock go
+            raise
+        return result
+    finally:
+        pooled.close()
 
 
 def make_direct_engine(engine: Engine) -> Engine:

@@ -31,7 +31,7 @@ from sqlalchemy.engine import CursorResult
 from sqlalchemy.orm import Session, make_transient_to_detached
 
 from petition.counts import JOURNAL, insert_journal_rows, journal_row, journal_rows, tally
-from petition.db import DriverStatement
+from petition.db import DriverStatement, PoolConnection
 from petition.models import Campaign, OutboxMessage, Signature, SignatureState, utcnow
 from petition.postal import region_for_postal_code
 from petition.privacy import erase_signature_messages
@@ -283,7 +283,7 @@ def _at_once_statements(dialect: Dialect) -> _AtOnce:
 
 
 def add_signature_at_once(
-    connection: Connection,
+    connection: Connection | PoolConnection,
     values: Mapping[str, Any],
     email: Callable[[int], Mapping[str, Any]],
 ) -> int | None:
@@ -302,6 +302,7 @@ def add_signature_at_once(
     now = values["created_at"]
     journal = journal_row(values, now.date(), values["state"], 1, now)  # a new row's day
     if connection.dialect.name == "postgresql":
+        assert isinstance(connection, Connection)  # run_direct's on PostgreSQL
         signature_id = reserve_signature_id(connection)
         params = {f"s_{name}": value for name, value in values.items()}
         params["s_id"] = signature_id

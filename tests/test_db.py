@@ -20,6 +20,7 @@ from petition.db import (
     SQLITE_BUSY_TIMEOUT,
     DriverStatement,
     WriterQueueConnection,
+    _run_sqlite_direct,
     get_engine,
     get_session,
     make_engine,
@@ -128,6 +129,45 @@ def _writers_free(lock_path: str) -> bool:
             return False
         fcntl.flock(other, fcntl.LOCK_UN)
     return True
+
+
+def test_direct_writes_hold_the_writers_lock_only_while_they_run(file_engine) -> None:
+    """run_direct on SQLite (a pool connection without SQLAlchemy's Connection): the
+    writers' lock and BEGIN IMMEDIATE around the work, let go after a commit, an error
+    in the work, and a COMMIT that fails (its error is SQLAlchemy's)."""
+    engine, lock_path = file_engine
+    held: list[bool] = []
+
+    def work(connection):  # type: ignore[no-untyped-def]
+        driver = connection.connection.driver_connection
+        held.append(driver.in_transaction and not _writers_free(lock_path))
+        driver.execute("INSERT INTO notes VALUES (1)")
+        return "done"
+
+    assert _run_sqlite_direct(engine, work) == "done"
+    assert held == [True] and _writers_free(lock_path)
+
+    def failing(connection):  # type: ignore[no-untyped-def]
+        connection.connection.driver_connection.execute("INSERT INTO notes VALUES (2)")
+        raise ValueError("boom")
+
+    with pytest.raises(ValueError, match="boom"):
+        _run_sqlite_direct(engine, failing)
+    assert _writers_free(lock_path)
+    with engine.begin() as conn:  # a COMMIT that fails: a deferred foreign key
+        conn.exec_driver_sql("CREATE TABLE parents (id INTEGER PRIMARY KEY)")
+        conn.exec_driver_sql("CREATE TABLE children (parent_id INTEGER REFERENCES parents (id)"
+                             " DEFERRABLE INITIALLY DEFERRED)")  # fmt: skip
+
+    def orphan(connection):  # type: ignore[no-untyped-def]
+        connection.connection.driver_connection.execute("INSERT INTO children VALUES (7)")
+
+    with pytest.raises(IntegrityError, match="FOREIGN KEY"):
+        _run_sqlite_direct(engine, orphan)
+    assert _writers_free(lock_path)
+    with engine.connect() as conn:
+        assert conn.exec_driver_sql("SELECT n FROM notes").scalars().all() == [1]
+        assert conn.exec_driver_sql("SELECT count(*) FROM children").scalar() == 0
 
 
 def _someone_queues(lock_path: str) -> bool:
