@@ -156,6 +156,28 @@ def test_full_canadian_code_settles_the_riding(online, fake_service) -> None:
     assert len(fake_service.requests) == 1
 
 
+def test_an_answer_represent_settled_is_never_kept_whole(make_app, ref_app, fake_service) -> None:
+    """With the shipped count interval, answers from memory (httpcache.SharedAnswers) never
+    include one that an online service settled: it depends on that service and the
+    client's budget with it."""
+    from flask import request_started
+
+    app = app_on_ref_data(make_app, ref_app, ONLINE_LOOKUPS=DEFAULTS["ONLINE_LOOKUPS"],
+                          CA_POSTCODE_URL=fake_service.url,
+                          COUNTS_CACHE_SECONDS=DEFAULTS["COUNTS_CACHE_SECONDS"])  # fmt: skip
+    fake_service.answer("/postcodes/M5V3L9/", "represent_postcode_M5V3L9.json")
+    reached: list[str] = []
+    request_started.connect(lambda _sender, **_extra: reached.append("x"), app, weak=False)
+    query = {"country": "CA", "postal_code": "M5V 3L9"}
+    answers = [app.test_client().get(API, query_string=query) for _ in range(2)]
+    assert all("Represent" in a.json["refined_by"] for a in answers)
+    assert len(reached) == 2  # both asked the app
+    # An answer from the index alone is kept: the second never reaches the app.
+    for _ in range(2):
+        app.test_client().get(API, query_string={"country": "FR", "postal_code": "75001"})
+    assert len(reached) == 3
+
+
 def test_represent_429_falls_back_to_the_choice(online, fake_service) -> None:
     fake_service.answer("/postcodes/M5V3L9/", status=429, body=b"", headers={"Retry-After": "60"})
     html = page(online, "country=CA&postal_code=M5V+3L9")
