@@ -359,7 +359,7 @@ class DriverStatement:
             cursor.close()
 
 
-def run_direct(app: Flask, work: Callable[[Connection], T]) -> T:
+def run_direct(app: Flask, work: Callable[[Connection | PoolConnection], T]) -> T:
     """Run a short write on a connection of its own and commit it (roll it back on an
     error); return what `work` returns.
 
@@ -399,7 +399,7 @@ class PoolConnection:
         self.connection.invalidate(error)
 
 
-def _run_sqlite_direct(engine: Engine, work: Callable[[Any], T]) -> T:
+def _run_sqlite_direct(engine: Engine, work: Callable[[PoolConnection], T]) -> T:
     """run_direct on SQLite: the transaction engine.begin() makes (the writers' lock, BEGIN
     IMMEDIATE, COMMIT or ROLLBACK, which lets the lock go), on a pool connection without
     SQLAlchemy's Connection and transaction objects, which cost as much as SQLite's own
@@ -409,16 +409,12 @@ def _run_sqlite_direct(engine: Engine, work: Callable[[Any], T]) -> T:
         dbapi_connection = pooled.dbapi_connection
         assert isinstance(dbapi_connection, sqlite3.Connection)
         queued = dbapi_connection if isinstance(dbapi_connection, WriterQueueConnection) else None
+        connection = PoolConnection(engine.dialect, pooled)
         if queued is not None:
             queued.lock_writers(wait=True)
+        _begin_immediate(connection, queued)  # as the "begin" event does for engine.begin()
         try:
-            _sqlite_call("BEGIN IMMEDIATE", lambda: dbapi_connection.execute("BEGIN IMMEDIATE"))
-        except BaseException:
-            if queued is not None:
-                queued.unlock_writers()
-            raise
-        try:
-            result = work(PoolConnection(engine.dialect, pooled))
+            result = work(connection)
             _sqlite_call("COMMIT", dbapi_connection.commit)
         except BaseException:
             dbapi_connection.rollback()  # WriterQueueConnection's lets the lock go

@@ -8,8 +8,8 @@ they are `private, no-cache`: no shared cache ever stores one visitor's token fo
 another. The same-for-everyone part of such a page is rendered once and kept here;
 each request only adds its token (see shared_page).
 
-Whole public answers (the home page, the counts API) are also kept in front of Flask,
-as a proxy would keep them, for the count interval at most (see SharedAnswers).
+Whole public answers (the home page, the counts and lookup APIs) are also kept in front
+of Flask, as a proxy would keep them, for the count interval at most (see SharedAnswers).
 """
 
 from __future__ import annotations
@@ -231,17 +231,16 @@ class Answer:
 class SharedAnswers:
     """Whole public answers kept in memory in front of the app, as a proxy keeps them.
 
-    A GET without cookies (or with only the `lang` cookie) and without `If-None-Match`
-    gets, for up to COUNTS_CACHE_SECONDS, the status, headers and body that the app gave the
-    same request (same path, query, host, scheme and language and encoding headers), with
-    an `Age` header.
-    Only answers the app marked as the same for everyone (`public`) are kept, and only
-    while they stay public: 200, `Cache-Control: public`, no cookie set. A request the app
-    counted against a rate limit is counted again each time its answer comes from memory
-    (the `REPLAYS` the app left); one that goes over is handed to the app, which refuses
-    it. `forget` drops every answer (the counts moved). The count interval
-    is what the answers tell proxies and browsers they may keep them for (`max-age`), so
-    a visitor sees nothing older than a proxy could have shown them.
+    A GET without cookies (or with only the `lang` cookie), body or `If-None-Match`
+    gets, for up to COUNTS_CACHE_SECONDS, the status, headers and body that the app gave
+    the same request (same path, query, host, scheme and language and encoding headers),
+    with an `Age` header. Only answers the app marked as the same for everyone (`public`)
+    are kept, and only while they stay public: 200, `Cache-Control: public`, no cookie
+    set. A request the app counted against a rate limit is counted again each time its
+    answer comes from memory (the `REPLAYS` the app left); one that goes over is handed to
+    the app, which refuses it. `forget` drops every answer (the counts moved). The count
+    interval is what the answers tell proxies and browsers they may keep them for
+    (`max-age`), so a visitor sees nothing older than a proxy could have shown them.
     """
 
     def __init__(self, app: WSGIApplication, config: dict[str, Any]) -> None:

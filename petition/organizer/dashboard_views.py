@@ -316,7 +316,7 @@ def _moderate(form: ModerationForm, campaign_id: int) -> tuple[int | None, int]:
         return preview_invalidation(session, campaign_id, criteria), 200
     action = invalidate_signatures(session, campaign_id, criteria, g.organizer.email)
     session.commit()
-    _forget_public_counts()
+    forget_public_counts(current_content().slug)
     flash(
         ngettext(
             "%(count)s signature invalidated (%(criteria)s).",
@@ -376,10 +376,6 @@ def _finish_moderation(run: Callable[[], ModerationAction], done: Callable[[int]
     except ModerationError as exc:
         abort(400, str(exc))
     get_session().commit()
-    _forget_public_counts()
+    forget_public_counts(current_content().slug)
     flash(done(action.count))
     return redirect(url_for("organizer.moderation"), code=303)
-
-
-def _forget_public_counts() -> None:
-    forget_public_counts(current_content().slug)
