@@ -98,6 +98,15 @@ SETTINGS: tuple[Setting, ...] = (
         "Days a signature's IP hash is kept; the mail worker erases older ones every hour "
         "(also `flask privacy expire-ip-hashes`).",
     ),
+    Setting(
+        "SIGN_SYNCHRONOUS_COMMIT",
+        False,
+        "PostgreSQL: whether a new signature's write waits for the server to flush it to "
+        "disk (`synchronous_commit`) before the signer is thanked. Off, signing takes about "
+        "half the time, and a crash of PostgreSQL or of its machine may lose the signatures "
+        "of the last 0.6 s (never part of one), as a power cut may on SQLite; other writes "
+        "always wait.",
+    ),
     Setting("COUNT_PENDING", False, "Count unconfirmed signatures in public totals too."),
     Setting(
         "COUNTS_CACHE_SECONDS",

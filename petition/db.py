@@ -227,7 +227,9 @@ def init_app(app: Flask) -> None:
     read_factory = sessionmaker(bind=read_engine(engine), expire_on_commit=False)
     app.extensions[EXTENSION_KEY] = {
         "engine": engine,
-        "direct_engine": make_direct_engine(engine),
+        "direct_engine": make_direct_engine(
+            engine, synchronous_commit=app.config["SIGN_SYNCHRONOUS_COMMIT"]
+        ),
         "sessionmaker": factory,
         "read_sessionmaker": read_factory,
     }
@@ -424,11 +426,23 @@ def _run_sqlite_direct(engine: Engine, work: Callable[[PoolConnection], T]) -> T
         pooled.close()
 
 
-def make_direct_engine(engine: Engine) -> Engine:
+def make_direct_engine(engine: Engine, *, synchronous_commit: bool = True) -> Engine:
     """run_direct's engine: on PostgreSQL autocommit connections without the ping,
-    closed when the app's engine is disposed; elsewhere the app's engine itself."""
+    closed when the app's engine is disposed, whose commits wait for the disk only when
+    `synchronous_commit` is on (config SIGN_SYNCHRONOUS_COMMIT); elsewhere the app's
+    engine itself."""
     if engine.dialect.name != "postgresql":
         return engine
     direct = create_engine(engine.url, isolation_level="AUTOCOMMIT", pool_pre_ping=False)
+    if not synchronous_commit:
+        # Off: the commit returns once its WAL record is in the server's buffers (the WAL
+        # writer flushes them within 3 x wal_writer_delay); a crash of the server or its
+        # machine before then loses the transaction whole, never part of it.
+        @event.listens_for(direct, "connect")
+        def on_connect(dbapi_connection: Any, _record: Any) -> None:
+            with dbapi_connection.cursor() as cursor:
+                cursor.execute("SET SESSION synchronous_commit = off")
+            dbapi_connection.commit()
+
     event.listen(engine, "engine_disposed", lambda _engine: direct.dispose())
     return direct

@@ -402,3 +402,30 @@ def test_a_signature_survives_a_lost_postgresql_connection(app, sign) -> None:
             select(func.count(OutboxMessage.id)).where(OutboxMessage.signature_id == mine.id)
         )
         assert sent == 1
+
+
+def _synchronous_commit(engine) -> str:  # type: ignore[no-untyped-def]
+    with engine.connect() as connection:
+        return str(connection.exec_driver_sql("SHOW synchronous_commit").scalar())
+
+
+def test_shipped_signature_writes_skip_the_disk_wait_and_nothing_else_does(
+    make_shipped_app,
+) -> None:
+    """As shipped (SIGN_SYNCHRONOUS_COMMIT off), the direct connections a new signature
+    is written on do not wait for PostgreSQL's disk flush; the app's own connections,
+    which every other write takes, do."""
+    app = make_shipped_app()
+    if not app.config["DATABASE_URL"].startswith("postgresql"):
+        pytest.skip("PostgreSQL's synchronous_commit")
+    assert app.config["SIGN_SYNCHRONOUS_COMMIT"] is False
+    direct = app.extensions["petition.db"]["direct_engine"]
+    assert _synchronous_commit(direct) == "off"
+    assert _synchronous_commit(get_engine(app)) == "on"
+
+
+def test_signature_writes_wait_for_the_disk_when_asked(make_app, database_url) -> None:
+    if not database_url.startswith("postgresql"):
+        pytest.skip("PostgreSQL's synchronous_commit")
+    app = make_app(DATABASE_URL=database_url, SIGN_SYNCHRONOUS_COMMIT=True)
+    assert _synchronous_commit(app.extensions["petition.db"]["direct_engine"]) == "on"
