@@ -11,6 +11,10 @@ def clean_text(value: Any) -> Any:
     """Drop control and invisible format characters and collapse whitespace."""
     if not isinstance(value, str):
         return value
+    # A printable string has no character of the Other categories (C*), so none to drop:
+    # most of what people type, checked in C instead of a character at a time.
+    if value.isprintable():
+        return " ".join(value.split())
     kept = "".join(ch for ch in value if unicodedata.category(ch)[0] != "C" or ch in " \t")
     return " ".join(kept.split())
 
@@ -23,6 +27,8 @@ def clean_multiline(value: Any) -> Any:
     if not isinstance(value, str):
         return value
     value = value.replace("\r\n", "\n")
+    if value.isprintable():  # as in clean_text
+        return value
     return "".join(ch for ch in value if unicodedata.category(ch)[0] != "C" or ch in "\n\t")
 
 
