@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import signal
 import sys
+from collections.abc import Callable
 from datetime import timedelta
 from functools import partial
 from pathlib import Path
@@ -17,7 +18,9 @@ from flask.cli import AppGroup
 from petition.campaigns import sync_campaign
 from petition.cli_privacy import expire_old_ip_hashes, privacy_cli
 from petition.content import CampaignContent
-from petition.mail import CLAIM_BATCH, deliver_due, run_worker
+from petition.counts import fold_tallies
+from petition.db import write_sessionmaker
+from petition.mail import CHORES_SECONDS, CLAIM_BATCH, deliver_due, run_worker
 from petition.models import utcnow
 from petition.organizer.accounts import (
     OrganizerError,
@@ -296,11 +299,25 @@ def mail_send() -> None:
     raise SystemExit(1 if failed else 0)
 
 
+def worker_chores(app: Flask) -> list[tuple[Callable[[], object], float]]:
+    """What the mail worker does besides sending, each with its interval in seconds.
+
+    It is the count refresher: folding the tally journal into the tallies, the one write
+    the counts need, happens here, so requests that only read never take the write lock
+    (a fold skipped while another writer holds it comes at the next interval; counts add
+    up the journal meanwhile).
+    """
+    fold = partial(fold_tallies, write_sessionmaker(app), wait=False)
+    return [(fold, float(app.config["COUNTS_CACHE_SECONDS"])),
+            (partial(expire_old_ip_hashes, app), float(CHORES_SECONDS))]  # fmt: skip
+
+
 @mail_cli.command("work")
 def mail_work() -> None:
     """Keep sending due email, looking every MAIL_POLL_SECONDS, until stopped.
 
-    Every hour it also erases IP hashes past their retention period.
+    Every COUNTS_CACHE_SECONDS it also folds the tally journal into the tallies, and
+    every hour it erases IP hashes past their retention period.
     """
     app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
     stopping: list[int] = []
@@ -312,7 +329,7 @@ def mail_work() -> None:
         signal.signal(signum, stop)
     click.echo(f"Mail worker started (backend {app.config['MAIL_URL'].split(':')[0]}).")
     run_worker(app, poll=float(app.config["MAIL_POLL_SECONDS"]), should_stop=lambda: bool(stopping),
-               chores=partial(expire_old_ip_hashes, app))  # fmt: skip
+               chores=worker_chores(app))  # fmt: skip
     click.echo("Mail worker stopped.")
 
 

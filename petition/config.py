@@ -111,7 +111,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "COUNTS_CACHE_SECONDS",
         5,
-        "How long public counts are served from cache before they are read again.",
+        "How long public counts are served from cache before they are read again, and how "
+        "often the mail worker folds the tally journal into the tallies.",
     ),
     Setting(
         "CACHE_STALE_SECONDS",

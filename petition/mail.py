@@ -15,7 +15,7 @@ import secrets
 import smtplib
 import ssl
 import time
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from email.message import EmailMessage
@@ -295,22 +295,24 @@ def run_worker(
     *,
     poll: float,
     should_stop: Callable[[], bool],
-    chores: Callable[[], object] | None = None,
-    chores_every: float = CHORES_SECONDS,
+    chores: Sequence[tuple[Callable[[], object], float]] = (),
 ) -> None:
     """Send due email until told to stop, waiting `poll` seconds whenever none is due.
 
-    `chores` (such as erasing expired IP hashes) run at start and every `chores_every`
-    seconds. A database or mail outage is logged and waited out; the worker never exits.
+    Each of `chores` (a task and its interval in seconds: folding the tally journal,
+    erasing expired IP hashes) runs at start and then every interval, between batches of
+    email. A database or mail outage is logged and waited out; the worker never exits.
     """
-    next_chores = time.monotonic()
+    due = [time.monotonic()] * len(chores)
     while not should_stop():
-        if chores is not None and time.monotonic() >= next_chores:
-            next_chores = time.monotonic() + chores_every
+        for n, (chore, every) in enumerate(chores):
+            if time.monotonic() < due[n]:
+                continue
+            due[n] = time.monotonic() + every
             try:
-                chores()
+                chore()
             except SQLAlchemyError:
-                logger.exception("Mail worker: chores failed; trying again later")
+                logger.exception("Mail worker: a chore failed; trying again later")
         try:
             report = deliver_due(app, limit=CLAIM_BATCH)
         except SQLAlchemyError:

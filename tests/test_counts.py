@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import func, select
 
 from petition.campaigns import get_campaign
+from petition.cli import worker_chores
 from petition.counts import fold_tallies, fold_tally_journal
 from petition.db import get_engine, get_session, write_sessionmaker
 from petition.models import (
@@ -137,16 +138,34 @@ def test_fold_in_its_own_transaction(app, app_ctx: None) -> None:
     assert _journal_rows() == 0 and sum(_folded_tallies().values()) == 2
 
 
-def test_counts_api_refresh_folds_the_journal(app) -> None:
+def test_counts_are_read_without_folding_and_the_worker_folds(app) -> None:
+    """A request reading the counts adds the journal up and writes nothing; the mail
+    worker's chores fold it (the count refresher)."""
     with app.app_context():
         signature, token = _sign(1)
         confirm_signature(get_session(), token)
         get_session().commit()
-    response = app.test_client().get("/api/v1/campaigns/artsakh/counts")
-    assert response.json["total"] == 1
+        journal = _journal_rows()
+    assert journal > 0
+    for path in ("/api/v1/campaigns/artsakh/counts", "/"):
+        assert app.test_client().get(path).status_code == 200
+    assert app.test_client().get("/api/v1/campaigns/artsakh/counts").json["total"] == 1
+    with app.app_context():
+        assert _journal_rows() == journal  # nothing folded by the requests
+    fold, _every = worker_chores(app)[0]
+    fold()
     with app.app_context():
         assert _journal_rows() == 0
         assert _folded_tallies() == _recount()
+    assert app.test_client().get("/api/v1/campaigns/artsakh/counts").json["total"] == 1
+
+
+def test_the_worker_folds_every_count_interval(make_shipped_app) -> None:
+    """As shipped the fold runs every COUNTS_CACHE_SECONDS (5 s), the IP hash erasure hourly."""
+    shipped = make_shipped_app()
+    intervals = [every for _chore, every in worker_chores(shipped)]
+    assert intervals == [float(shipped.config["COUNTS_CACHE_SECONDS"]), 3600.0]
+    assert shipped.config["COUNTS_CACHE_SECONDS"] == 5
 
 
 @pytest.mark.postgresql

@@ -107,7 +107,7 @@ def test_mail_worker_runs_the_chores(app) -> None:
         runs.append(1)
         stop.set()
 
-    run_worker(app, poll=0.01, should_stop=stop.is_set, chores=chores)
+    run_worker(app, poll=0.01, should_stop=stop.is_set, chores=[(chores, 3600.0)])
     assert runs == [1]
 
 

@@ -3,19 +3,17 @@ letter templates and the lookup. Helpers only; no routes, so views never import 
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 from flask import abort, current_app, request
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
-from sqlalchemy.exc import SQLAlchemyError
 
 from petition.cache import get_cache
 from petition.campaigns import campaign_id, campaign_key, get_campaign, sync_campaign
 from petition.content import CampaignContent, LetterTemplates
-from petition.counts import counts_cache_key, fold_tallies, public_counts_data
-from petition.db import get_session, in_transaction, write_sessionmaker
+from petition.counts import counts_cache_key, public_counts_data
+from petition.db import get_session
 from petition.forms import ADDRESS_MAX
 from petition.geocoders import current_geocoders
 from petition.httpcache import forget_shared_answers
@@ -24,8 +22,6 @@ from petition.limits import client_address
 from petition.models import COUNTED_STATES, COUNTED_STATES_WITH_PENDING, Campaign
 from petition.representatives import LookupResult, lookup_representatives
 from petition.views.refs import current_index
-
-logger = logging.getLogger("petition.counts")
 
 
 def current_content() -> CampaignContent:
@@ -75,17 +71,14 @@ def forget_public_counts(slug: str) -> None:
 
 
 def public_counts(content: CampaignContent) -> dict[str, Any]:
-    """Return the campaign's public counts from the cache; on a miss, fold and read them."""
+    """Return the campaign's public counts from the cache; on a miss, read them: the
+    tallies plus the journal rows the mail worker has not folded into them yet (`flask
+    mail work` folds every COUNTS_CACHE_SECONDS), so reading them never writes."""
     cache = get_cache(current_app)
     cached = cache.get(counts_cache_key(content.slug))
     if cached is not None:
         return dict(cached)
     config = current_app.config
-    if not in_transaction():  # folding takes the write lock: never inside a reading one
-        try:
-            fold_tallies(write_sessionmaker(current_app), wait=False)
-        except SQLAlchemyError:
-            logger.exception("Could not fold the tally journal; counts still add it up")
     campaign = get_campaign(get_session(), content.slug)
     data = public_counts_data(
         get_session(),
