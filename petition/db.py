@@ -338,14 +338,19 @@ class DriverStatement:
             return params
         return tuple(params[name] for name in self._positions)
 
-    def execute(self, connection: Connection | PoolConnection, values: Mapping[str, Any]) -> Any:
+    def execute(
+        self, connection: Connection | PoolConnection, values: Mapping[str, Any],
+        *, all_rows: bool = False,
+    ) -> Any:  # fmt: skip
         """Run on the connection's driver cursor (in its transaction); the first row
-        returned (None when none, or no RETURNING)."""
+        returned (None when none, or no RETURNING), or with `all_rows` the list of them."""
         dialect = connection.dialect
         params = self.parameters(values)
         cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
         try:
             cursor.execute(self.sql, params)
+            if all_rows:
+                return cursor.fetchall() if cursor.description else []
             return cursor.fetchone() if cursor.description else None
         except dialect.loaded_dbapi.Error as error:
             # As SQLAlchemy would: a lost connection leaves the pool, and callers see
@@ -361,10 +366,12 @@ class DriverStatement:
             cursor.close()
 
 
-def run_direct(app: Flask, work: Callable[[Connection | PoolConnection], T]) -> T:
+def run_direct(app: Flask, work: Callable[[PoolConnection], T]) -> T:
     """Run a short write on a connection of its own and commit it (roll it back on an
     error); return what `work` returns.
 
+    The connection is a pool's, without SQLAlchemy's `Connection` and transaction
+    objects around it, which cost as much as the database's own work for a signature.
     On SQLite a write transaction (BEGIN IMMEDIATE, queued on the writers' lock). On
     PostgreSQL an autocommit connection from a pool of its own that does not ping a
     connection before handing it out (the app's pool does: a round trip, a tenth of a
@@ -376,26 +383,34 @@ def run_direct(app: Flask, work: Callable[[Connection | PoolConnection], T]) -> 
     engine: Engine = app.extensions[EXTENSION_KEY]["direct_engine"]
     if engine.dialect.name == "sqlite":
         return _run_sqlite_direct(engine, work)
-    tries = 2 if engine.dialect.name == "postgresql" else 1
+    tries = 2  # PostgreSQL's autocommit connections (make_direct_engine)
     for attempt in range(1, tries + 1):
+        pooled = engine.raw_connection()
         try:
-            with engine.begin() as connection:
-                return work(connection)
+            return work(PoolConnection(engine.dialect, pooled))
         except DBAPIError as error:
             if attempt == tries or not error.connection_invalidated:
                 raise
             engine.dispose()  # its other idle connections went with the server
+        finally:
+            pooled.close()
     raise AssertionError("unreachable")
 
 
 class PoolConnection:
     """What a direct write uses of a connection (DriverStatement, add_signature_at_once),
     on a pool connection without SQLAlchemy's Connection around it: its dialect, the
-    pool's connection (`connection`: the driver's one and the DB-API one) and invalidate."""
+    pool's connection (`connection`: the driver's one and the DB-API one), its `info`
+    and invalidate."""
 
     def __init__(self, dialect: Dialect, pooled: PoolProxiedConnection) -> None:
         self.dialect = dialect
         self.connection = pooled
+
+    @property
+    def info(self) -> dict[Any, Any]:
+        """What is kept with the pooled connection, as `Connection.info`."""
+        return self.connection.info
 
     def invalidate(self, error: BaseException) -> None:
         self.connection.invalidate(error)

@@ -18,6 +18,7 @@ from sqlalchemy import (
     Connection,
     Dialect,
     Insert,
+    Integer,
     Table,
     bindparam,
     insert,
@@ -198,16 +199,23 @@ ID_BLOCK = 64
 ID_BLOCK_KEY = "petition.signature_ids"
 
 
-def reserve_signature_id(connection: Connection) -> int:
+def reserve_signature_id(connection: Connection | PoolConnection) -> int:
     """PostgreSQL: the id the next new signature will have, drawn from the signatures'
     sequence ID_BLOCK at a time and kept with the pooled connection. An id drawn and never
     used leaves a gap in the numbering, as a rolled-back insert always did."""
     block: deque[int] = connection.info.setdefault(ID_BLOCK_KEY, deque())
     if not block:
-        block.extend(connection.scalars(
-            text("SELECT nextval(pg_get_serial_sequence('signatures', 'id')) "
-                 "FROM generate_series(1, :n)"), {"n": ID_BLOCK}))  # fmt: skip
+        rows = _reserve_statement(connection.dialect).execute(connection, {"n": ID_BLOCK},
+                                                              all_rows=True)  # fmt: skip
+        block.extend(int(row[0]) for row in rows)
     return block.popleft()
+
+
+@functools.lru_cache(maxsize=8)
+def _reserve_statement(dialect: Dialect) -> DriverStatement:
+    sql = text("SELECT nextval(pg_get_serial_sequence('signatures', 'id')) "
+               "FROM generate_series(1, :n)").bindparams(bindparam("n", type_=Integer))  # fmt: skip
+    return DriverStatement(sql, dialect)
 
 
 def _column_binds(table: Table, prefix: str = "", *, skip: Collection[str] = ()) -> dict[str, Any]:
@@ -302,7 +310,6 @@ def add_signature_at_once(
     now = values["created_at"]
     journal = journal_row(values, now.date(), values["state"], 1, now)  # a new row's day
     if connection.dialect.name == "postgresql":
-        assert isinstance(connection, Connection)  # run_direct's on PostgreSQL
         signature_id = reserve_signature_id(connection)
         params = {f"s_{name}": value for name, value in values.items()}
         params["s_id"] = signature_id

@@ -385,9 +385,9 @@ def test_new_signer_goes_straight_to_the_driver(app, sign, mailbox, monkeypatch)
     through_sqlalchemy: list[str] = []
     execute = DriverStatement.execute
 
-    def spy(self, connection, values):  # type: ignore[no-untyped-def]
+    def spy(self, connection, values, **options):  # type: ignore[no-untyped-def]
         sent.append(self.sql)
-        return execute(self, connection, values)
+        return execute(self, connection, values, **options)
 
     def seen(_conn, _cursor, statement, *_args) -> None:  # type: ignore[no-untyped-def]
         if "INSERT" in statement:
@@ -402,7 +402,11 @@ def test_new_signer_goes_straight_to_the_driver(app, sign, mailbox, monkeypatch)
     assert through_sqlalchemy == []
     tables = ("signatures", "tally_journal", "outbox_messages")
     if app.config["DATABASE_URL"].startswith("postgresql"):
-        assert len(sent) == 1 and all(table in sent[0] for table in tables)
+        # Besides, a new pooled connection draws its first block of ids.
+        reserved = [sql for sql in sent if "nextval" in sql]
+        inserts = [sql for sql in sent if "nextval" not in sql]
+        assert len(reserved) <= 1
+        assert len(inserts) == 1 and all(table in inserts[0] for table in tables)
     else:
         assert [next(t for t in tables if f"INTO {t}" in sql) for sql in sent] == list(tables)
     with app.app_context():
