@@ -385,7 +385,7 @@ def run_direct(app: Flask, work: Callable[[PoolConnection], T]) -> T:
         return _run_sqlite_direct(engine, work)
     tries = 2  # PostgreSQL's autocommit connections (make_direct_engine)
     for attempt in range(1, tries + 1):
-        pooled = engine.raw_connection()
+        pooled = _pool_connection(engine)
         try:
             return work(PoolConnection(engine.dialect, pooled))
         except DBAPIError as error:
@@ -395,6 +395,18 @@ def run_direct(app: Flask, work: Callable[[PoolConnection], T]) -> T:
         finally:
             pooled.close()
     raise AssertionError("unreachable")
+
+
+def _pool_connection(engine: Engine) -> PoolProxiedConnection:
+    """engine.raw_connection(), a failure to connect raised as SQLAlchemy's error (as
+    engine.connect() raises it: the sign view answers 503 on those, keeping the form)."""
+    dbapi_error = engine.dialect.loaded_dbapi.Error
+    try:
+        return engine.raw_connection()
+    except dbapi_error as error:
+        lost = engine.dialect.is_disconnect(error, None, None)
+        raise DBAPIError.instance(None, None, error, dbapi_error, connection_invalidated=lost,
+                                  dialect=engine.dialect) from error  # fmt: skip
 
 
 class PoolConnection:
@@ -421,7 +433,7 @@ def _run_sqlite_direct(engine: Engine, work: Callable[[PoolConnection], T]) -> T
     IMMEDIATE, COMMIT or ROLLBACK, which lets the lock go), on a pool connection without
     SQLAlchemy's Connection and transaction objects, which cost as much as SQLite's own
     work for the three INSERTs of a signature."""
-    pooled = engine.raw_connection()
+    pooled = _pool_connection(engine)
     try:
         dbapi_connection = pooled.dbapi_connection
         assert isinstance(dbapi_connection, sqlite3.Connection)

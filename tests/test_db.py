@@ -434,3 +434,11 @@ def test_signature_writes_wait_for_the_disk_when_asked(make_app, database_url) -
         pytest.skip("PostgreSQL's synchronous_commit")
     app = make_app(DATABASE_URL=database_url, SIGN_SYNCHRONOUS_COMMIT=True)
     assert _synchronous_commit(app.extensions["petition.db"]["direct_engine"]) == "on"
+
+
+def test_a_direct_write_that_cannot_connect_raises_sqlalchemy_s_error(tmp_path) -> None:
+    """As engine.connect() would: the sign view answers 503 (keeping the form) on it."""
+    engine = make_engine(f"sqlite:///{tmp_path / 'missing' / 'petition.db'}")
+    with pytest.raises(OperationalError, match="unable to open database file"):
+        _run_sqlite_direct(engine, lambda connection: None)
+    engine.dispose()
