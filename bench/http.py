@@ -171,13 +171,14 @@ class Server:
     """One gunicorn on 127.0.0.1:port; remembers how long it took to answer first."""
 
     def __init__(
-        self, target: str, port: int, workers: int, env: dict[str, str], probe: str
-    ) -> None:
+        self, target: str, port: int, workers: int, env: dict[str, str], probe: str,
+        root: Path = ROOT,
+    ) -> None:  # fmt: skip
         self.base = f"http://{HOST}:{port}"
         cmd = [str(BIN / "gunicorn"), "-w", str(workers), "-b", f"{HOST}:{port}",
                "--log-level", "warning", target]  # fmt: skip
         started = time.monotonic()
-        self.proc = subprocess.Popen(cmd, cwd=ROOT, env=env)
+        self.proc = subprocess.Popen(cmd, cwd=root, env=env)
         self.startup = self._wait_first_answer(started, probe)
         # CPU the processes spent until then: the start-up cost without the machine's load.
         self.startup_cpu = self.cpu_seconds()
@@ -270,20 +271,27 @@ def count_rows(url: str) -> tuple[int, int]:
     return int(signatures), int(emails)
 
 
-def bench_database(label: str, url: str, args: argparse.Namespace, tmp: Path) -> None:
-    """Measure the bare app and the project on one database and print the table."""
+def prepare_project(url: str, port: int, root: Path = ROOT) -> dict[str, str]:
+    """Migrate and load the database for the checkout at root, compile its bytecode;
+    return the environment the project runs with on that port (see the module's text)."""
     env = {**os.environ, "PETITION_DATABASE_URL": url, "PETITION_SECRET_KEY": "bench",
            "PETITION_LOG_LEVEL": "WARNING", "PETITION_SIGN_RATE_LIMIT": SIGN_LIMIT,
            "PETITION_LOOKUP_RATE_LIMIT": SIGN_LIMIT,
            "PETITION_ONLINE_LOOKUPS": "false",
-           "PETITION_BASE_URL": f"http://{HOST}:{args.port + 1}"}  # fmt: skip
+           "PETITION_BASE_URL": f"http://{HOST}:{port}"}  # fmt: skip
     for step in (["db", "upgrade"], ["data", "load"]):
-        subprocess.run([str(BIN / "flask"), "--app", "petition", *step], cwd=ROOT, env=env,
+        subprocess.run([str(BIN / "flask"), "--app", "petition", *step], cwd=root, env=env,
                        check=True, capture_output=True, timeout=300)  # fmt: skip
     # As deployed: the checkout's bytecode compiled once, not by every worker at start.
-    subprocess.run([sys.executable, "-m", "compileall", "-q", "petition", "bench"], cwd=ROOT,
+    subprocess.run([sys.executable, "-m", "compileall", "-q", "petition", "bench"], cwd=root,
                    check=True, timeout=300)  # fmt: skip
     env.pop("PYTHONDONTWRITEBYTECODE", None)
+    return env
+
+
+def bench_database(label: str, url: str, args: argparse.Namespace, tmp: Path) -> None:
+    """Measure the bare app and the project on one database and print the table."""
+    env = prepare_project(url, args.port + 1)
     make_naive_table(url)
     bare = Server("bench.bare_app:app", args.port, args.workers, env, "/api/v1/representatives")
     try:
