@@ -47,7 +47,8 @@ import tempfile  # noqa: E402
 import time  # noqa: E402
 import uuid  # noqa: E402
 from collections.abc import Callable  # noqa: E402
-from dataclasses import dataclass  # noqa: E402
+from dataclasses import dataclass, field  # noqa: E402
+from functools import partial  # noqa: E402
 from http.cookiejar import CookieJar  # noqa: E402
 from pathlib import Path  # noqa: E402
 from urllib.error import HTTPError, URLError  # noqa: E402
@@ -226,6 +227,55 @@ class Server:
             self.proc.wait(timeout=10)
 
 
+def machine_cpu_seconds() -> float:
+    """CPU seconds the whole machine has spent busy so far (every process and the kernel;
+    not idle, I/O wait or time stolen by the hypervisor), from /proc/stat."""
+    fields = Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]
+    user, nice, system, _idle, _iowait, irq, softirq = (int(f) for f in fields[:7])
+    return (user + nice + system + irq + softirq) / os.sysconf("SC_CLK_TCK")
+
+
+def postgres_cpu_seconds() -> float:
+    """CPU seconds all PostgreSQL processes (the server's backends, WAL writer and the
+    rest) have spent so far; 0 where none runs."""
+    ticks = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            name, rest = stat.read_text().split(" (", 1)[1].rsplit(")", 1)
+        except (OSError, IndexError, ValueError):  # gone meanwhile
+            continue
+        if name == "postgres":
+            fields = rest.split()
+            ticks += int(fields[11]) + int(fields[12])  # utime, stime
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+@dataclass
+class CpuMeter:
+    """CPU time a request took during wrk runs, split by who spent it: the whole machine
+    (wrk, the kernel and the database server included), the server's workers and the
+    PostgreSQL processes. Each figure is the median over the runs measured."""
+
+    machine: list[float] = field(default_factory=list)
+    workers: list[float] = field(default_factory=list)
+    postgres: list[float] = field(default_factory=list)
+
+    def run(self, server: Server, run: Callable[[], Run]) -> Run:
+        before = (machine_cpu_seconds(), sum(server.cpu_seconds()[1:]), postgres_cpu_seconds())
+        result = run()
+        requests = max(result[2], 1)
+        self.machine.append((machine_cpu_seconds() - before[0]) / requests * 1e6)
+        self.workers.append((sum(server.cpu_seconds()[1:]) - before[1]) / requests * 1e6)
+        self.postgres.append((postgres_cpu_seconds() - before[2]) / requests * 1e6)
+        return result
+
+    def summary(self) -> str:
+        machine, workers = statistics.median(self.machine), statistics.median(self.workers)
+        postgres = statistics.median(self.postgres)
+        text = f"machine {machine:,.0f} µs, workers {workers:,.0f} µs"
+        return text + (f", PostgreSQL {postgres:,.0f} µs" if postgres >= 1 else "")
+
+
 def signer_session(base: str) -> str:
     """Sign once as a browser would (its Fetch Metadata and Origin headers); return the
     cookie the thanks page reads."""
@@ -300,7 +350,7 @@ def bench_database(label: str, url: str, args: argparse.Namespace, tmp: Path) ->
         bare.stop()
         raise
     try:
-        results, stored, queued = measure(bare.base, app.base, url, args, tmp)
+        results, stored, queued, meters = measure(bare, app, url, args, tmp)
         rss = app.worker_rss_mb()
     finally:
         app.stop()
@@ -311,6 +361,12 @@ def bench_database(label: str, url: str, args: argparse.Namespace, tmp: Path) ->
         f"sign POST: {sign.requests:,} requests answered, {stored:,} signatures stored and "
         f"{queued:,} emails queued meanwhile (requests cut off by wrk's stop are stored too)"
     )
+    print(
+        "CPU a request under wrk (medians of the rounds; the machine's figure includes "
+        "wrk and the kernel):"
+    )
+    for name, meter in meters.items():
+        print(f"  {name}: {meter.summary()}")
     print("worker RSS: " + ", ".join(f"{mb:.0f} MB" for mb in rss) + " (after every path)")
     cpu = ", ".join(f"{seconds:.2f}" for seconds in app.startup_cpu)
     print(f"gunicorn start to first answered request (home page): {app.startup:.2f} s "
@@ -328,13 +384,14 @@ def combine(path: str, runs: list[Run], refs: list[Run], *, post: bool) -> Resul
 
 
 def measure(
-    bare: str, base: str, url: str, args: argparse.Namespace, tmp: Path
-) -> tuple[list[Result], int, int]:
+    bare_server: Server, app: Server, url: str, args: argparse.Namespace, tmp: Path
+) -> tuple[list[Result], int, int, dict[str, CpuMeter]]:
     """Drive every path, each in --rounds rounds that run the bare app's GET (or POST)
     just before the path itself, so that load from elsewhere on the machine, which comes
-    and goes, weighs on both sides of each ratio alike; return the results and the rows
-    the sign rounds added."""
+    and goes, weighs on both sides of each ratio alike; return the results, the rows
+    the sign rounds added and the CPU a request of the POST runs."""
     sec, conns = args.seconds, args.connections
+    bare, base = bare_server.base, app.base
     bare_get = LUA_GET % {"path": "/api/v1/representatives", "cookie": ""}
     post = {"signers": lua_signers(), "origin": f"http://{HOST}:{args.port}"}
 
@@ -371,17 +428,29 @@ def measure(
     ]  # fmt: skip
     results: list[Result] = []
     before = after = (0, 0)
+    # The POSTs' CPU a request: what the sign POST may spend to keep up with a ratio.
+    meters = {"bare POST (303)": CpuMeter(), "sign POST": CpuMeter(),
+              "naive one-row insert POST": CpuMeter()}  # fmt: skip
+    servers = {bare: bare_server, base: app}
     for name, server, script, is_post in paths:
         if name == "sign POST":
             before = count_rows(url)
         runs, refs = [], []
         for _ in range(args.rounds):
-            refs.append(run_wrk(bare, bare_post() if is_post else bare_get, sec, conns, tmp))
-            runs.append(run_wrk(server, script(), sec, conns, tmp))
+            if is_post:
+                ref = meters["bare POST (303)"].run(
+                    bare_server, partial(run_wrk, bare, bare_post(), sec, conns, tmp)
+                )
+            else:
+                ref = run_wrk(bare, bare_get, sec, conns, tmp)
+            refs.append(ref)
+            run = partial(run_wrk, server, script(), sec, conns, tmp)
+            meter = meters.get(name.replace(" (303)", ""))
+            runs.append(meter.run(servers[server], run) if meter is not None else run())
         if name == "sign POST":
             after = count_rows(url)
         results.append(combine(name, runs, refs, post=is_post))
-    return results, after[0] - before[0], after[1] - before[1]
+    return results, after[0] - before[0], after[1] - before[1], meters
 
 
 def print_table(label: str, args: argparse.Namespace, results: list[Result]) -> None:
