@@ -19,17 +19,25 @@ import hashlib
 import re
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ParamSpec
 
-from flask import Flask, current_app, g, get_flashed_messages, make_response, request
+from flask import (
+    Flask,
+    current_app,
+    g,
+    get_flashed_messages,
+    make_response,
+    request,
+    session,
+)
 from flask.sessions import SecureCookieSession, SecureCookieSessionInterface, SessionMixin
 from flask.wrappers import Request
 from flask.wrappers import Response as FlaskResponse
 from flask_wtf.csrf import generate_csrf
-from itsdangerous import URLSafeTimedSerializer
-from werkzeug.http import quote_etag
+from itsdangerous import BadSignature, URLSafeTimedSerializer
+from werkzeug.http import parse_cookie, quote_etag
 from werkzeug.wrappers import Response
 
 from petition.i18n import page_language, site_languages
@@ -57,12 +65,23 @@ def public_cache_control(app: Flask) -> str:
 
 
 def public(view: Callable[P, Any]) -> Callable[P, Response]:
-    """Mark a view's answer as the same for everyone: public caching, ETag, 304s."""
+    """Mark a view's answer as the same for everyone: public caching, ETag, 304s.
+
+    Such a view shows nothing of the visitor's session (the layout's flashed messages
+    aside): SharedAnswers gives visitors whose session holds a signer's details the
+    answer kept for everyone. One that reads it anyway answers privately and is never
+    kept, so one visitor's details never reach another.
+    """
 
     @functools.wraps(view)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> Response:
         response = make_response(view(*args, **kwargs))
-        if response.status_code == 200:
+        if read_personal_session():
+            # The answer looked at the visitor's own details: theirs alone, never kept.
+            request.environ[SHAREABLE] = False
+            response.headers["Cache-Control"] = PRIVATE
+            response.vary.add("Cookie")
+        elif response.status_code == 200:
             request.environ.setdefault(SHAREABLE, True)
             headers = response.headers
             # One pass over the names: werkzeug answers a missing header with an exception.
@@ -161,8 +180,9 @@ def shared_response(name: str, version: object, render: Callable[[], str]) -> Re
 
 
 def _shared_page(name: str, version: object, render: Callable[[], str]) -> tuple[bytes, str | None]:
-    if request.args.keys() - {"lang"}:
-        # Other query arguments reach the page (its language links keep them): render it.
+    if request.args.keys() - {"lang"} or "_flashes" in session:
+        # Other query arguments reach the page (its language links keep them), or a
+        # message waits to be shown (the layout shows it): render it for this visitor.
         return render().encode(), None
     cache: PageCache = current_app.extensions[EXTENSION_KEY]
     name = f"{name}:{page_language()}"  # a page per interface language
@@ -180,14 +200,84 @@ def _shared_page(name: str, version: object, render: Callable[[], str]) -> tuple
     return html, None
 
 
+class ReadTrackingSession(SecureCookieSession):
+    """Flask's signed-cookie session, remembering which keys the request read ("*" when
+    it read them all): a public answer that looked at what a visitor's session holds is
+    that visitor's own (see `public`)."""
+
+    def __init__(self, initial: Any = None) -> None:
+        super().__init__(initial)
+        self.read_keys: set[str] = set()
+
+    def __getitem__(self, key: str) -> Any:
+        self.read_keys.add(key)
+        return super().__getitem__(key)
+
+    def __contains__(self, key: object) -> bool:
+        self.read_keys.add(str(key))
+        return super().__contains__(key)
+
+    def get(self, key: str, default: Any = None) -> Any:
+        self.read_keys.add(key)
+        return super().get(key, default)
+
+    def setdefault(self, key: str, default: Any = None) -> Any:
+        self.read_keys.add(key)
+        return super().setdefault(key, default)
+
+    def pop(self, key: str, *default: Any) -> Any:
+        self.read_keys.add(key)
+        return super().pop(key, *default)
+
+    def __iter__(self) -> Iterator[str]:
+        self.read_keys.add("*")
+        return super().__iter__()
+
+    def keys(self) -> Any:
+        self.read_keys.add("*")
+        return super().keys()
+
+    def values(self) -> Any:
+        self.read_keys.add("*")
+        return super().values()
+
+    def items(self) -> Any:
+        self.read_keys.add("*")
+        return super().items()
+
+    def copy(self) -> Any:
+        self.read_keys.add("*")
+        return super().copy()
+
+
+# Where the request's session is kept in its environ, for `public` to look at without
+# marking it accessed (flask.session would, and add `Vary: Cookie` to every answer).
+SESSION_ENVIRON_KEY = "petition.session"
+# What a public answer may read of the session: the flashed messages (which, when there
+# are any, make the answer private anyway: showing them changes the session).
+PUBLIC_SESSION_READS = frozenset({"_flashes"})
+
+
+def read_personal_session() -> bool:
+    """Tell whether this request read more of the visitor's session than a public answer
+    may (anything but the flashed messages)."""
+    session = request.environ.get(SESSION_ENVIRON_KEY)
+    return isinstance(session, ReadTrackingSession) and bool(
+        session.read_keys - PUBLIC_SESSION_READS
+    )
+
+
 class SessionInterface(SecureCookieSessionInterface):
     """Flask's signed-cookie sessions, cheaper on every request.
 
     The signing serializer is built once per app (Flask builds it twice per request); a
     request without the session cookie
     gets an empty session without its cookies being parsed; a session nobody read or
-    changed is not saved (Flask would only look at it to do nothing).
+    changed is not saved (Flask would only look at it to do nothing). Sessions remember
+    what the request read of them (ReadTrackingSession).
     """
+
+    session_class = ReadTrackingSession
 
     def get_signing_serializer(self, app: Flask) -> URLSafeTimedSerializer | None:
         key = "petition.session_serializer"
@@ -197,9 +287,13 @@ class SessionInterface(SecureCookieSessionInterface):
         return serializer
 
     def open_session(self, app: Flask, request: Request) -> SecureCookieSession | None:
+        session: SecureCookieSession | None
         if self.get_cookie_name(app) not in request.environ.get("HTTP_COOKIE", ""):
-            return None if self.get_signing_serializer(app) is None else self.session_class()
-        return super().open_session(app, request)
+            session = None if self.get_signing_serializer(app) is None else self.session_class()
+        else:
+            session = super().open_session(app, request)
+        request.environ[SESSION_ENVIRON_KEY] = session
+        return session
 
     def save_session(self, app: Flask, session: SessionMixin, response: FlaskResponse) -> None:
         if session.accessed or session.modified or session.permanent:
@@ -207,8 +301,13 @@ class SessionInterface(SecureCookieSessionInterface):
         keep_personal_answers_private(response)
 
 
-# A request whose answer may come from memory: no cookie but the language's.
+# A request whose answer may come from memory: no cookie but the language's...
 SHARED_COOKIES = re.compile(r"(lang=[A-Za-z-]{1,16})?")
+LANGUAGE_COOKIE = re.compile(r"[A-Za-z-]{1,16}")
+# ... or the language's and a session that holds nothing a public page shows: the signer's
+# and letter writer's details and a CSRF token (public answers carry none). A flashed
+# message, an organizer's login or anything else sends the request to the app.
+SHAREABLE_SESSION_KEYS = frozenset({"signer", "writer", "browser", "csrf_token"})
 ANSWERS_MAX = 512  # answers kept at most (one per path, query and language headers)
 ANSWERS_MAX_BYTES = 16 * 1024 * 1024  # and their bodies' bytes (the home page: 25 kB)
 # What an answer may depend on besides its path: the environ's values, in this order.
@@ -231,21 +330,30 @@ class Answer:
 class SharedAnswers:
     """Whole public answers kept in memory in front of the app, as a proxy keeps them.
 
-    A GET without cookies (or with only the `lang` cookie), body or `If-None-Match`
-    gets, for up to COUNTS_CACHE_SECONDS, the status, headers and body that the app gave
-    the same request (same path, query, host, scheme and language and encoding headers),
-    with an `Age` header. Only answers the app marked as the same for everyone (`public`)
-    are kept, and only while they stay public: 200, `Cache-Control: public`, no cookie
-    set. A request the app counted against a rate limit is counted again each time its
-    answer comes from memory (the `REPLAYS` the app left); one that goes over is handed to
-    the app, which refuses it. `forget` drops every answer (the counts moved). The count
-    interval is what the answers tell proxies and browsers they may keep them for
+    A GET without cookies (or with only the `lang` cookie), body or `If-None-Match` gets,
+    for up to COUNTS_CACHE_SECONDS, the status, headers and body that the app gave the same
+    request (same path, query, host, scheme and language and encoding headers), with an
+    `Age` header. So does one that also carries a session holding only a signer's or letter
+    writer's details (SHAREABLE_SESSION_KEYS): the app answers it the same (an answer that
+    read them is never public: see `public`). Only answers the app marked as the same
+    for everyone (`public`) are kept, and only while they stay public: 200, `Cache-Control:
+    public`, no cookie set. A request the app counted against a rate limit is counted again
+    each time its answer comes from memory (the `REPLAYS` the app left); one that goes over
+    is handed to the app, which refuses it. `forget` drops every answer (the counts moved).
+    The count interval is what the answers tell proxies and browsers they may keep them for
     (`max-age`), so a visitor sees nothing older than a proxy could have shown them.
     """
 
-    def __init__(self, app: WSGIApplication, config: dict[str, Any]) -> None:
+    def __init__(
+        self,
+        app: WSGIApplication,
+        config: dict[str, Any],
+        flask_app: Flask | None = None,
+    ) -> None:
         self.app = app
         self.config = config
+        # Whose sessions may share the answers (see _shared_cookie); None: no session may.
+        self.flask_app = flask_app
         self._answers: dict[tuple[Any, ...], Answer] = {}
         self._bytes = 0
         self._lock = threading.Lock()
@@ -259,10 +367,17 @@ class SharedAnswers:
         if (environ["REQUEST_METHOD"] != "GET" or "HTTP_IF_NONE_MATCH" in environ
                 or environ.get("CONTENT_LENGTH") not in (None, "", "0")
                 or "HTTP_TRANSFER_ENCODING" in environ
-                or not SHARED_COOKIES.fullmatch(environ.get("HTTP_COOKIE", ""))
                 or self.config["COUNTS_CACHE_SECONDS"] <= 0):  # fmt: skip
             return self.app(environ, start_response)
-        key = tuple([environ.get(name) for name in ANSWER_KEY])
+        cookie = environ.get("HTTP_COOKIE")
+        with_session = cookie is not None and not SHARED_COOKIES.fullmatch(cookie)
+        if with_session:
+            shared, cookie = self._shared_cookie(cookie)  # type: ignore[arg-type]
+            if not shared:
+                return self.app(environ, start_response)
+        # A signer's session gets the answer kept for a visitor without one (same language).
+        key = tuple([environ.get(name) if name != "HTTP_COOKIE" else cookie
+                     for name in ANSWER_KEY])  # fmt: skip
         found = self._answers.get(key)
         now = time.monotonic()
         if found is not None and found.expires > now:
@@ -305,6 +420,47 @@ class SharedAnswers:
             self._answers[key] = Answer(now, expires, status, list(headers), data, replays)
         return [data]
 
+    def _shared_cookie(self, header: str) -> tuple[bool, str | None]:
+        """Whether a request with these cookies gets the public answers (the `lang` cookie
+        and a session holding only SHAREABLE_SESSION_KEYS), and the Cookie header of a
+        visitor without a session who would get the same (the `lang` cookie or none).
+
+        The app's answer to such a request is the same as to that visitor, byte for byte:
+        no public view reads the signer's or writer's details, and a session that is not
+        permanent and not changed is not sent back.
+        """
+        app = self.flask_app
+        if app is None:
+            return False, None
+        name = app.session_interface.get_cookie_name(app)
+        cookies = parse_cookie(header)
+        languages = cookies.getlist("lang")
+        sessions = cookies.getlist(name)
+        if (cookies.keys() - {"lang", name} or len(languages) > 1 or len(sessions) != 1
+                or not all(LANGUAGE_COOKIE.fullmatch(value) for value in languages)):  # fmt: skip
+            return False, None
+        data = read_session(app, sessions[0])
+        if data is None or data.keys() - SHAREABLE_SESSION_KEYS:
+            return False, None
+        return True, f"lang={languages[0]}" if languages else None
+
+
+def read_session(app: Flask, value: str) -> dict[str, Any] | None:
+    """The contents of a session cookie as Flask would open it (signed by this app, not
+    older than the session lifetime), or None when it is not valid."""
+    interface = app.session_interface
+    if not isinstance(interface, SecureCookieSessionInterface):
+        return None
+    serializer = interface.get_signing_serializer(app)
+    if serializer is None:
+        return None
+    max_age = int(app.permanent_session_lifetime.total_seconds())
+    try:
+        data = serializer.loads(value, max_age=max_age)
+    except BadSignature:
+        return None
+    return data if isinstance(data, dict) else None
+
 
 def forget_shared_answers(app: Flask) -> None:
     """Drop the whole answers kept in front of the app (the public counts moved)."""
@@ -318,6 +474,6 @@ def init_app(app: Flask) -> None:
     and the shared answers in front of the app."""
     app.extensions[EXTENSION_KEY] = PageCache()
     app.session_interface = SessionInterface()
-    answers = SharedAnswers(app.wsgi_app, app.config)
+    answers = SharedAnswers(app.wsgi_app, app.config, app)
     app.extensions[ANSWERS_KEY] = answers
     app.wsgi_app = answers  # type: ignore[method-assign]

@@ -261,10 +261,10 @@ def limited(make_app):
 def test_personal_and_counted_requests_always_reach_the_app(limited) -> None:
     app = limited
     seen = _reaching_flask(app)
-    signer = app.test_client()
-    signer.post("/", data=VALID_SIGNATURE, headers={"Sec-Fetch-Site": "same-origin"})
-    seen.clear()
-    for client in (signer, signer):  # a session cookie: the app reads it every time
+    organizer = app.test_client()
+    with organizer.session_transaction() as session:
+        session["organizer_id"] = 1
+    for client in (organizer, organizer):  # more than a signer's details: the app, each time
         assert client.get("/").status_code == 200
     etag = app.test_client().get("/").headers["ETag"]
     assert app.test_client().get("/", headers={"If-None-Match": etag}).status_code == 304
@@ -361,3 +361,114 @@ def test_an_answer_from_memory_is_the_same_under_a_server_that_adds_headers(ship
     assert second == third  # not the server's header of the first time
     assert second[0] == first[0] and second[2] == first[2]
     assert second[1] == [*first[1], ("Age", "0")]
+
+
+PUBLIC_PATHS = ("/", "/learn-more", "/privacy", "/api/v1/campaigns/artsakh/counts",
+                "/api/v1/representatives?country=FR&postal_code=75001")  # fmt: skip
+
+
+def _signer(app):  # type: ignore[no-untyped-def]
+    """A client holding the session a signature leaves: the signer's details only."""
+    signer = app.test_client()
+    signed = signer.post("/", data=VALID_SIGNATURE, headers={"Sec-Fetch-Site": "same-origin"})
+    assert signed.status_code == 303
+    with signer.session_transaction() as session:
+        assert set(session) == {"signer"}
+    return signer
+
+
+@pytest.mark.parametrize("path", PUBLIC_PATHS)
+def test_the_app_answers_a_signer_as_anyone_else(make_app, path: str) -> None:
+    """What lets a signer's session get the answers kept in memory: without them (the
+    test default keeps none), the app's own answer to a signer is a visitor's, byte for
+    byte, and sends no cookie back."""
+    app = make_app()
+    Base.metadata.create_all(get_engine(app))
+    load_campaigns(app)
+    signer = _signer(app)
+    for lang in ("en", "fr"):
+        anyone = app.test_client().get(path, headers={"Accept-Language": lang})
+        mine = signer.get(path, headers={"Accept-Language": lang})
+        assert mine.status_code == anyone.status_code == 200
+        assert mine.get_data() == anyone.get_data()
+        assert "Set-Cookie" not in mine.headers
+        assert mine.headers.get("Cache-Control") == anyone.headers.get("Cache-Control")
+        assert mine.headers.get("Vary") == anyone.headers.get("Vary")
+
+
+def test_a_signer_s_session_gets_the_public_answers_from_memory(shipped) -> None:
+    seen = _reaching_flask(shipped)
+    signer = _signer(shipped)
+    for path in PUBLIC_PATHS:
+        first = shipped.test_client().get(path)  # a visitor without a session fills it
+        seen.clear()
+        mine = signer.get(path)
+        assert seen == [], path  # the signer's never reached the app
+        assert mine.get_data() == first.get_data()
+        assert list(mine.headers) == [*first.headers, ("Age", "0")]
+    # With the language cookie: the answer kept for that language.
+    french_visitor = shipped.test_client()
+    french_visitor.set_cookie("lang", "fr")
+    french = french_visitor.get("/")
+    signer.set_cookie("lang", "fr")
+    seen.clear()
+    assert signer.get("/").get_data() == french.get_data() and seen == []
+
+
+def test_a_signer_s_request_keeps_the_answer_everyone_gets(shipped) -> None:
+    seen = _reaching_flask(shipped)
+    signer = _signer(shipped)
+    seen.clear()
+    mine = signer.get("/learn-more")
+    anyone = shipped.test_client().get("/learn-more")
+    assert seen == ["x"] and anyone.get_data() == mine.get_data()
+
+
+def test_a_public_answer_that_reads_the_session_is_the_visitor_s_own(shipped) -> None:
+    """A view marked public that looks at the signer's details anyway: its answer is
+    private and never kept, so no other visitor ever sees them."""
+    from flask import session
+
+    from petition.httpcache import public
+
+    @shipped.get("/test-greeting")
+    @public
+    def greeting() -> str:
+        return f"Hello {session.get('signer', {}).get('name', 'you')}"
+
+    seen = _reaching_flask(shipped)
+    signer = _signer(shipped)
+    seen.clear()
+    mine = signer.get("/test-greeting")
+    assert mine.get_data(as_text=True) == "Hello Anahit Petrosyan"
+    assert mine.headers["Cache-Control"] == "private, no-cache" and "ETag" not in mine.headers
+    assert "Cookie" in mine.vary
+    for _ in range(2):
+        anyone = shipped.test_client().get("/test-greeting")
+        assert anyone.get_data(as_text=True) == "Hello you"
+    assert seen == ["x", "x", "x"]  # every answer the app's own: none was kept
+
+
+def test_sessions_a_page_may_show_and_strange_cookies_reach_the_app(shipped, auth_for) -> None:
+    organizer = auth_for(shipped)
+    shipped.test_client().get("/")  # kept for visitors without a session
+    seen = _reaching_flask(shipped)
+    assert organizer.get("/").status_code == 200 and seen == ["x"]
+    flashed = _signer(shipped)
+    with flashed.session_transaction() as session:
+        session["_flashes"] = [("message", "Only for this signer.")]
+    seen.clear()
+    assert "Only for this signer." in flashed.get("/").get_data(as_text=True)
+    assert seen == ["x"]
+    forged = shipped.test_client()
+    forged.set_cookie("session", "eyJzaWduZXIiOnt9fQ.forged.signature")
+    other = _signer(shipped)
+    other.set_cookie("tracker", "1")  # a cookie we know nothing of
+    doubled = _signer(shipped)
+    doubled.set_cookie("lang", "fr")
+    doubled.set_cookie("lang", "hy", path="/learn")  # two lang cookies: which one counts?
+    seen.clear()
+    for client in (forged, other):
+        assert client.get("/").status_code == 200
+    assert doubled.get("/learn-more").status_code == 200
+    assert seen == ["x", "x", "x"]
