@@ -19,9 +19,10 @@ import hashlib
 import re
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ParamSpec
+from urllib.parse import urlencode
 
 from flask import (
     Flask,
@@ -135,12 +136,18 @@ def keep_personal_answers_private(response: Response) -> None:
         response.headers.pop("ETag", None)
 
 
+# Pages kept at most (one per page, language and, for a lookup, query) and their bytes.
+PAGES_MAX = 2048
+PAGES_MAX_BYTES = 16 * 1024 * 1024
+
+
 class PageCache:
     """The latest rendering of each shared page, encoded, split around the CSRF token,
     with the ETag of a rendering that has no token (the same bytes for everyone)."""
 
     def __init__(self) -> None:
         self._pages: dict[str, tuple[object, tuple[bytes, ...], str | None]] = {}
+        self._bytes = 0
         self._lock = threading.Lock()
 
     def get(self, name: str, version: object) -> tuple[tuple[bytes, ...], str | None] | None:
@@ -150,13 +157,22 @@ class PageCache:
 
     def put(self, name: str, version: object, parts: tuple[bytes, ...]) -> str | None:
         etag = hashlib.sha1(parts[0]).hexdigest() if len(parts) == 1 else None
+        size = sum(map(len, parts))
         with self._lock:
-            # One version per page: memory stays bounded.
+            # One version per page, and a bound on pages and bytes: memory stays bounded.
+            replaced = self._pages.pop(name, None)
+            self._bytes -= sum(map(len, replaced[1])) if replaced is not None else 0
+            if len(self._pages) >= PAGES_MAX or self._bytes + size > PAGES_MAX_BYTES:
+                self._pages.clear()  # start again rather than track ages
+                self._bytes = 0
             self._pages[name] = (version, parts, etag)
+            self._bytes += size
         return etag
 
 
-def shared_page(name: str, version: object, render: Callable[[], str]) -> bytes:
+def shared_page(
+    name: str, version: object, render: Callable[[], str], *, args: Collection[str] = ()
+) -> bytes:
     """Return a page that is the same for everyone but its CSRF token, rendering it rarely.
 
     `version` is everything the page shows that may change while the app runs (the
@@ -164,9 +180,10 @@ def shared_page(name: str, version: object, render: Callable[[], str]) -> bytes:
     split where the visitor's token stands, and later requests get the same bytes with
     their own token (encoded once, not on every request). A rendering that shows a
     flashed message is that visitor's own and is not kept, nor is a page asked for with
-    query arguments other than `lang`.
+    query arguments other than `lang` and the page's own `args` (a page is kept for each
+    of their values: a lookup's country and postal code).
     """
-    return _shared_page(name, version, render)[0]
+    return _shared_page(name, version, render, args)[0]
 
 
 def shared_response(name: str, version: object, render: Callable[[], str]) -> Response:
@@ -179,13 +196,18 @@ def shared_response(name: str, version: object, render: Callable[[], str]) -> Re
     return response
 
 
-def _shared_page(name: str, version: object, render: Callable[[], str]) -> tuple[bytes, str | None]:
-    if request.args.keys() - {"lang"} or "_flashes" in session:
+def _shared_page(
+    name: str, version: object, render: Callable[[], str], args: Collection[str] = ()
+) -> tuple[bytes, str | None]:
+    if request.args.keys() - {"lang", *args} or "_flashes" in session:
         # Other query arguments reach the page (its language links keep them), or a
         # message waits to be shown (the layout shows it): render it for this visitor.
         return render().encode(), None
     cache: PageCache = current_app.extensions[EXTENSION_KEY]
     name = f"{name}:{page_language()}"  # a page per interface language
+    if args:  # and per value of its own arguments
+        name += "?" + urlencode([(key, value) for key in sorted(args)
+                                 for value in request.args.getlist(key)])  # fmt: skip
     found = cache.get(name, version)
     if found is not None:
         parts, etag = found

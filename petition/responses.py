@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -113,12 +114,20 @@ def group_responses(
     return [groups[key] for key in sorted(groups, key=lambda k: (bodies.index(k[0]), k[1]))]
 
 
-def position_labels(session: Session, campaign_id: int, rep_ids: list[str]) -> dict[str, str]:
-    """Return the recorded position of each of these representatives, in words."""
-    if not rep_ids:
-        return {}
+def positions_cache_key(campaign_id: int) -> str:
+    """The cache key of a campaign's positions (list_positions), kept by the lookup page."""
+    return f"positions:{campaign_id}"
+
+
+def list_positions(session: Session, campaign_id: int) -> dict[str, str]:
+    """Return every recorded position in the campaign: representative id -> Position value."""
     query = select(RepresentativeResponse.representative_id, RepresentativeResponse.position).where(
-        RepresentativeResponse.campaign_id == campaign_id,
-        RepresentativeResponse.representative_id.in_(rep_ids),
+        RepresentativeResponse.campaign_id == campaign_id
     )
-    return {rep_id: str(POSITION_LABELS[Position(p)]) for rep_id, p in session.execute(query)}
+    return {rep_id: Position(p).value for rep_id, p in session.execute(query)}
+
+
+def label_positions(positions: Mapping[str, str], rep_ids: Iterable[str]) -> dict[str, str]:
+    """The positions (list_positions') of these representatives, in words."""
+    return {rep_id: str(POSITION_LABELS[Position(positions[rep_id])])
+            for rep_id in rep_ids if rep_id in positions}  # fmt: skip

@@ -472,3 +472,21 @@ def test_sessions_a_page_may_show_and_strange_cookies_reach_the_app(shipped, aut
         assert client.get("/").status_code == 200
     assert doubled.get("/learn-more").status_code == 200
     assert seen == ["x", "x", "x"]
+
+
+def test_kept_pages_are_bounded_in_number_and_bytes(monkeypatch) -> None:
+    from petition import httpcache
+
+    monkeypatch.setattr(httpcache, "PAGES_MAX", 3)
+    monkeypatch.setattr(httpcache, "PAGES_MAX_BYTES", 100)
+    cache = httpcache.PageCache()
+    for n in range(3):
+        cache.put(f"lookup:{n}", 1, (b"x" * 10,))
+    assert cache.get("lookup:0", 1) is not None
+    cache.put("lookup:3", 1, (b"x" * 10,))  # a fourth page: start again
+    assert [cache.get(f"lookup:{n}", 1) is not None for n in range(4)] == [False] * 3 + [True]
+    cache.put("lookup:3", 2, (b"y" * 60,))  # replacing a page counts its new size only
+    cache.put("home", 1, (b"z" * 30,))
+    assert cache.get("lookup:3", 2) is not None and cache.get("home", 1) is not None
+    cache.put("big", 1, (b"w" * 20,))  # over the bytes: start again
+    assert cache.get("home", 1) is None and cache.get("big", 1) is not None

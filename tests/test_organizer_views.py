@@ -232,3 +232,28 @@ def test_lookup_shows_the_recorded_position(organizer: FlaskClient) -> None:
     _post_response(organizer, "ourcommons:1", position="opposes")
     page = organizer.get("/representatives?country=CA&postal_code=K1P+1J1").get_data(as_text=True)
     assert "Position on this campaign: <strong>Opposes the demands</strong>" in page
+
+
+def test_a_recorded_response_shows_on_the_lookup_page_at_once(
+    seeded: Flask, organizer: FlaskClient
+) -> None:
+    """With the shipped count interval, the lookup page and its positions are kept in
+    memory; recording a response shows at once, and the positions are read once."""
+    from sqlalchemy import event
+
+    from petition.config import DEFAULTS
+    from petition.db import get_engine
+
+    seeded.config["COUNTS_CACHE_SECONDS"] = DEFAULTS["COUNTS_CACHE_SECONDS"]
+    page = "/representatives?country=CA&postal_code=K1P+1J1"
+    reads: list[str] = []
+    event.listen(get_engine(seeded), "before_cursor_execute",
+                 lambda *args: reads.append(args[2]) if "representative_responses" in args[2]
+                 else None)  # fmt: skip
+    visitor = seeded.test_client()
+    for _ in range(2):
+        shown = visitor.get(page).get_data(as_text=True)
+        assert "Ottawa Centre" in shown and "Supports the demands" not in shown
+    assert len(reads) == 1  # the campaign's positions, once for the count interval
+    assert _post_response(organizer, "ourcommons:1").status_code == 303
+    assert "Supports the demands" in visitor.get(page).get_data(as_text=True)

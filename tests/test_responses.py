@@ -15,8 +15,9 @@ from petition.responses import (
     ResponseError,
     check_source_url,
     group_responses,
+    label_positions,
+    list_positions,
     list_responses,
-    position_labels,
     record_response,
 )
 from petition.text import is_web_url
@@ -70,9 +71,12 @@ def test_record_groups_and_labels(app_ctx: None) -> None:
     assert [(g.body, g.country, len(g.entries), g.answered) for g in groups] == [
         ("ca-commons", "CA", 1, 1), ("eu-parliament", "FR", 1, 1), ("eu-parliament", "IE", 1, 0),
     ]  # fmt: skip
-    labels = position_labels(session, campaign.id, ["ep:1", "ep:2", "bioguide:T000012"])
+    positions = list_positions(session, campaign.id)
+    assert positions == {"ep:2": "supports", "ep:1": "no_reply", "ourcommons:1": "opposes",
+                         "gone:1": "partly"}  # fmt: skip
+    labels = label_positions(positions, ["ep:1", "ep:2", "bioguide:T000012"])
     assert labels == {"ep:1": "Asked, no reply yet", "ep:2": "Supports the demands"}
-    assert position_labels(session, campaign.id, []) == {}
+    assert label_positions(positions, []) == {}
     audit = list(session.scalars(select(AuditEntry.detail)))
     assert audit[0] == "ep:2: none → supports (2026-11-30)"
 

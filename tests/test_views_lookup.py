@@ -251,3 +251,48 @@ def test_signing_records_the_district_a_postal_code_settles(ref_app) -> None:
         for signature in session.scalars(select(Signature).where(Signature.email.in_(emails))):
             delete_signature(session, signature)  # leave no trace, tallies included
         session.commit()
+
+
+def test_lookup_pages_are_rendered_once_per_query_language_and_interval(
+    ref_app, ref_client, monkeypatch
+) -> None:
+    from flask import template_rendered
+
+    from petition.config import DEFAULTS
+    from petition.views import lookup
+
+    interval = DEFAULTS["COUNTS_CACHE_SECONDS"]
+    monkeypatch.setitem(ref_app.config, "COUNTS_CACHE_SECONDS", interval)
+    clock = [1_000_000.0 * interval]
+    monkeypatch.setattr(lookup.time, "time", lambda: clock[0])
+    renders: list[str] = []
+
+    def count(_sender, template, **_extra) -> None:  # type: ignore[no-untyped-def]
+        if template.name == "lookup/lookup.html":
+            renders.append(template.name)
+
+    template_rendered.connect(count, ref_app)
+    try:
+        query = "/representatives?country=US&postal_code=10001"
+        first = ref_client.get(query)
+        again = ref_client.get(query)
+        assert first.status_code == again.status_code == 200 and len(renders) == 1
+        assert again.get_data() == first.get_data()
+        french = ref_client.get(query, headers={"Accept-Language": "fr"})
+        assert french.get_data() != first.get_data() and len(renders) == 2
+        ref_client.get("/representatives?country=US&postal_code=60062")
+        assert len(renders) == 3  # another query
+        for _ in range(2):  # an argument the page does not take: rendered each time
+            ref_client.get(query + "&utm_source=newsletter")
+        assert len(renders) == 5
+        ref_client.get("/representatives?country=US&postal_code=1")  # 400: rendered
+        ref_client.get("/representatives?country=US&postal_code=1")
+        assert len(renders) == 7
+        clock[0] += interval - 0.01
+        ref_client.get(query)
+        assert len(renders) == 7
+        clock[0] += 0.01  # the interval is over: rendered again (an online service's
+        ref_client.get(query)  # failure, say, is not shown for longer than it)
+        assert len(renders) == 8
+    finally:
+        template_rendered.disconnect(count, ref_app)

@@ -21,6 +21,7 @@ from flask import (
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
+from petition.cache import get_cache
 from petition.db import get_session
 from petition.forms import ResponseForm
 from petition.models import Campaign, Position, utcnow
@@ -54,7 +55,13 @@ from petition.organizer.packs import (
     render_pdf,
     responses_url,
 )
-from petition.responses import POSITION_LABELS, ResponseError, list_responses, record_response
+from petition.responses import (
+    POSITION_LABELS,
+    ResponseError,
+    list_responses,
+    positions_cache_key,
+    record_response,
+)
 from petition.views.context import current_campaign, current_content
 from petition.views.refs import current_index
 
@@ -129,6 +136,8 @@ def respond(rep_id: str) -> Response | tuple[str, int]:
             form.source_url.errors = [str(exc)]
         else:
             get_session().commit()
+            # The lookup pages show it at once (in every process, with Redis).
+            get_cache(current_app).delete(positions_cache_key(campaign.id))
             flash(_("Response of %(name)s recorded.", name=rep.name))
             return redirect(url_for("representatives.index", body=rep.body), code=303)
     status = 400 if request.method == "POST" else 200

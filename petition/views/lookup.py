@@ -2,20 +2,25 @@
 
 from __future__ import annotations
 
+import functools
+import time
 from datetime import date
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
+from petition.cache import get_cache
 from petition.campaigns import get_campaign
 from petition.db import get_session
 from petition.forms import AddressLookupForm, LookupForm, ReportForm
+from petition.httpcache import shared_page
 from petition.limits import limit, limit_address_lookups
 from petition.reports import record_data_report
 from petition.representatives import LookupInputError, LookupResult
-from petition.responses import position_labels
+from petition.responses import label_positions, list_positions, positions_cache_key
 from petition.views.context import current_content, run_lookup
+from petition.views.refs import index_memo
 
 bp = Blueprint("lookup", __name__)
 
@@ -38,10 +43,20 @@ def source_dates(as_of: dict[str, str]) -> list[tuple[str, date]]:
     return sorted(latest.items())
 
 
+# The query arguments of the lookup page; with others (or none of ours) it is rendered.
+LOOKUP_ARGS = ("country", "postal_code", "district", "choose", "found")
+
+
 @bp.get("/representatives")
 @limit("LOOKUP_RATE_LIMIT", "lookup")
-def lookup() -> tuple[str, int]:
-    """Show the lookup form, and the representatives for a country and postal code."""
+def lookup() -> tuple[str | bytes, int]:
+    """Show the lookup form, and the representatives for a country and postal code.
+
+    A page found in this process's index (not online) is the same for everyone asking
+    the same query in the same language: it is rendered once per count interval
+    (COUNTS_CACHE_SECONDS) and kept, and again when the index is built again or a
+    representative's recorded position changes.
+    """
     form = LookupForm(formdata=request.args)
     result, status = None, 200
     if request.args.get("country") or request.args.get("postal_code"):
@@ -55,7 +70,19 @@ def lookup() -> tuple[str, int]:
             field = form.country if exc.field == "country" else form.postal_code
             field.errors = [str(exc)]
             status = 400
-    return render_lookup(form, result, found=request.args.get("found") == "address"), status
+    render = functools.partial(render_lookup, form, result,
+                               found=request.args.get("found") == "address")  # fmt: skip
+    interval = current_app.config["COUNTS_CACHE_SECONDS"]
+    if status != 200 or (result is not None and result.online) or interval <= 0:
+        return render(), status
+    positions = _positions(result)
+    # The index's own token (a page found in an index built since is rendered again), the
+    # positions, and the count interval: a page that says an online service could not
+    # be reached is rendered again once the interval is over, as the API's answers are.
+    index = index_memo("lookup_pages").setdefault("index", object())
+    version = (index, tuple(sorted(positions.items())), int(time.time() // interval))
+    return shared_page("lookup", version, functools.partial(render, positions=positions),
+                       args=LOOKUP_ARGS), status  # fmt: skip
 
 
 @bp.post("/representatives")
@@ -81,9 +108,15 @@ def lookup_address() -> Response | tuple[str, int]:
 
 
 def render_lookup(
-    form: LookupForm, result: LookupResult | None, *, found: bool = False, address_error: str = ""
+    form: LookupForm,
+    result: LookupResult | None,
+    *,
+    found: bool = False,
+    address_error: str = "",
+    positions: dict[str, str] | None = None,
 ) -> str:
-    """Render the lookup page (the address itself is never passed to the template)."""
+    """Render the lookup page (the address itself is never passed to the template);
+    `positions` as _positions gives them, when known already."""
     return render_template(
         "lookup/lookup.html",
         content=current_content(),
@@ -96,16 +129,36 @@ def render_lookup(
         address_error=address_error,
         can_write="letters.compose" in current_app.view_functions,
         report_url=report_url(form.country.data or "", form.postal_code.data or ""),
-        positions=_positions(result),
+        positions=_positions(result) if positions is None else positions,
     )
 
 
 def _positions(result: LookupResult | None) -> dict[str, str]:
-    """The recorded position of each representative found, in words."""
-    campaign = get_campaign(get_session(), current_content().slug) if result else None
-    if result is None or campaign is None:
+    """The recorded position of each representative found, in words: the campaign's
+    positions are read at most once per count interval (organizers recording one forget
+    them: see forget_positions)."""
+    campaign_id = _campaign_id(current_content().slug) if result else None
+    if result is None or campaign_id is None:
         return {}
-    return position_labels(get_session(), campaign.id, [r.id for r in result.representatives])
+    cache = get_cache(current_app)
+    positions = cache.get(positions_cache_key(campaign_id))
+    if positions is None:
+        positions = list_positions(get_session(), campaign_id)
+        cache.set(positions_cache_key(campaign_id), positions,
+                  current_app.config["COUNTS_CACHE_SECONDS"])  # fmt: skip
+    return label_positions(positions, [r.id for r in result.representatives])
+
+
+def _campaign_id(slug: str) -> int | None:
+    """The id of the campaign's row, None before it has one (looked up until found: rows
+    are never deleted while the app runs, so a found id is kept for the process)."""
+    known: dict[str, int] = current_app.extensions.setdefault("petition.lookup_campaigns", {})
+    if slug not in known:
+        campaign = get_campaign(get_session(), slug)
+        if campaign is None:
+            return None
+        known[slug] = campaign.id
+    return known[slug]
 
 
 @bp.route("/representatives/report", methods=["GET", "POST"])
