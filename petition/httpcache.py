@@ -34,11 +34,14 @@ from flask import (
     session,
 )
 from flask.sessions import SecureCookieSession, SecureCookieSessionInterface, SessionMixin
-from flask.wrappers import Request
+from flask.wrappers import Request as FlaskRequest
 from flask.wrappers import Response as FlaskResponse
 from flask_wtf.csrf import generate_csrf
 from itsdangerous import BadSignature, URLSafeTimedSerializer
-from werkzeug.http import parse_cookie, quote_etag
+from werkzeug.datastructures import ImmutableMultiDict, MultiDict
+from werkzeug.http import quote_etag
+from werkzeug.sansio.http import parse_cookie as sansio_parse_cookie
+from werkzeug.utils import cached_property
 from werkzeug.wrappers import Response
 
 from petition.i18n import page_language, site_languages
@@ -308,7 +311,7 @@ class SessionInterface(SecureCookieSessionInterface):
         serializer: URLSafeTimedSerializer | None = app.extensions[key]
         return serializer
 
-    def open_session(self, app: Flask, request: Request) -> SecureCookieSession | None:
+    def open_session(self, app: Flask, request: FlaskRequest) -> SecureCookieSession | None:
         session: SecureCookieSession | None
         if self.get_cookie_name(app) not in request.environ.get("HTTP_COOKIE", ""):
             session = None if self.get_signing_serializer(app) is None else self.session_class()
@@ -455,7 +458,7 @@ class SharedAnswers:
         if app is None:
             return False, None
         name = app.session_interface.get_cookie_name(app)
-        cookies = parse_cookie(header)
+        cookies = parse_cookies(header)
         languages = cookies.getlist("lang")
         sessions = cookies.getlist(name)
         if (cookies.keys() - {"lang", name} or len(languages) > 1 or len(sessions) != 1
@@ -484,6 +487,26 @@ def read_session(app: Flask, value: str) -> dict[str, Any] | None:
     return data if isinstance(data, dict) else None
 
 
+def parse_cookies(
+    header: str | None, cls: type[MultiDict[str, str]] = MultiDict
+) -> MultiDict[str, str]:
+    """The cookies of a Cookie header as werkzeug parses them, from WSGI's Latin-1 text,
+    with bytes that are not UTF-8 replaced: werkzeug raises on them, which made any
+    request carrying one (a cookie set by another site on the domain, a client's bug) a 500.
+    """
+    text = (header or "").encode("latin-1", "replace").decode("utf-8", "replace")
+    return sansio_parse_cookie(text, cls)
+
+
+class Request(FlaskRequest):
+    """Flask's request, reading a Cookie header that carries bytes that are not UTF-8."""
+
+    @cached_property
+    def cookies(self) -> ImmutableMultiDict[str, str]:
+        header = ";".join(self.headers.getlist("Cookie"))
+        return ImmutableMultiDict(parse_cookies(header))
+
+
 def forget_shared_answers(app: Flask) -> None:
     """Drop the whole answers kept in front of the app (the public counts moved)."""
     answers: SharedAnswers | None = app.extensions.get(ANSWERS_KEY)
@@ -495,6 +518,7 @@ def init_app(app: Flask) -> None:
     """Attach the page cache, the session interface that keeps personal answers private,
     and the shared answers in front of the app."""
     app.extensions[EXTENSION_KEY] = PageCache()
+    app.request_class = Request
     app.session_interface = SessionInterface()
     answers = SharedAnswers(app.wsgi_app, app.config, app)
     app.extensions[ANSWERS_KEY] = answers

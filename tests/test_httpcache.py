@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sqlalchemy import select
 
 from petition.config import DEFAULTS
@@ -490,3 +492,37 @@ def test_kept_pages_are_bounded_in_number_and_bytes(monkeypatch) -> None:
     assert cache.get("lookup:3", 2) is not None and cache.get("home", 1) is not None
     cache.put("big", 1, (b"w" * 20,))  # over the bytes: start again
     assert cache.get("home", 1) is None and cache.get("big", 1) is not None
+
+
+@settings(max_examples=80, deadline=None, database=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])  # fmt: skip
+@given(st.text(st.characters(max_codepoint=0xFF, exclude_characters="\r\n"), max_size=200),
+       st.booleans(),
+       st.sampled_from(["/", "/api/v1/campaigns/artsakh/counts"]))  # fmt: skip
+def test_any_cookie_header_gets_the_page(shipped, header: str, signer: bool, path: str) -> None:
+    """Whatever the Cookie header (a WSGI header is Latin-1 text, on one line), a public
+    page answers 200 with the page everyone gets: from memory for a signer's session,
+    from the app otherwise."""
+    if signer:
+        session = shipped.extensions.setdefault("test.signer_cookie", _signer_cookie(shipped))
+        header = f"session={session}; {header}" if header else f"session={session}"
+    client = shipped.test_client(use_cookies=False)
+    shipped.test_client().get(path)  # something kept
+    response = client.get(path, headers={"Cookie": header})
+    assert response.status_code == 200
+    assert response.get_data() == shipped.test_client().get(path).get_data()
+
+
+def _signer_cookie(app) -> str:  # type: ignore[no-untyped-def]
+    cookie = _signer(app).get_cookie("session")
+    assert cookie is not None
+    return str(cookie.value)
+
+
+@pytest.mark.parametrize("header", ["session=\x80", "lang=\xe9", "\x80", "other=caf\xe9; lang=fr"])
+@pytest.mark.parametrize("path", ["/", "/thanks", "/privacy", "/representatives"])
+def test_a_cookie_that_is_not_utf_8_is_no_server_error(shipped, header: str, path: str) -> None:
+    """werkzeug's own cookie parsing raises on such a byte (a 500 on every page that read
+    the session or the language cookie); ours reads it as a replacement character."""
+    response = shipped.test_client(use_cookies=False).get(path, headers={"Cookie": header})
+    assert response.status_code in (200, 302)
