@@ -5,21 +5,23 @@ Usage (from the checkout, needs /usr/bin/wrk):
     .venv/bin/python -m bench.http [--database sqlite|postgresql|both] [--seconds 4]
         [--rounds 3] [--workers 2] [--connections 32] [--port 5031] [--pg-url URL]
 
-For each database the script makes a fresh database (a SQLite file in a temporary folder,
-or a private schema on the PostgreSQL database given by --pg-url, dropped afterwards),
-migrates it and loads data/, then starts the bare Flask app of bench/bare_app.py and the
-project one after the other under the same gunicorn settings on 127.0.0.1, and drives
-each path with wrk: the home page (without cookies, which SharedAnswers keeps in memory,
-and with a returning signer's session cookie, which the app renders), the counts JSON,
-the lookup JSON with a varied mix of US, Canadian and EU queries, the sign POST (a fresh
-email per request, with the Origin and Sec-Fetch-Site headers a browser sends from the
-home page), the thank-you page, and the bare app's naive one-row insert. Each path runs
-in --rounds rounds of --seconds, each round right after a run of the bare app's GET (or,
-for POSTs, its POST answering 303), so that load from elsewhere on the machine weighs on
-both sides of each ratio. It prints the median requests per second, the bare app's
-median, the median of the rounds' ratios, the worst p99 latency, the answers outside
-2xx/3xx, how many signatures and queued emails the sign rounds stored, the worker RSS
-after every path and the time from starting gunicorn to the first answered request.
+For each database the script makes a fresh database (a SQLite file in a temporary folder, or
+a private schema on the PostgreSQL database given by --pg-url, dropped afterwards), migrates
+it and loads data/, then starts the bare Flask app of bench/bare_app.py and the project one
+after the other under the same gunicorn settings on 127.0.0.1, and drives each path with
+wrk: the home page (without cookies, which SharedAnswers keeps in memory, and with a
+returning signer's session cookie, whose answers come from memory too once the cookie is
+checked), the counts JSON, the lookup JSON and the lookup page with a varied mix of US,
+Canadian and EU queries, the sign POST (a fresh email per request, with the Origin and
+Sec-Fetch-Site headers a browser sends from the home page), the thank-you page, and the bare
+app's naive one-row insert. Each path runs in --rounds rounds of --seconds, each round right
+after a run of the bare app's GET (or, for POSTs, its POST answering 303), so that load from
+elsewhere on the machine weighs on both sides of each ratio. It prints the median requests
+per second, the bare app's median, the median of the rounds' ratios, the worst p99 latency,
+the answers outside 2xx/3xx, how many signatures and queued emails the sign rounds stored,
+the CPU time a request took in the POST runs (the whole machine's, the workers' and
+PostgreSQL's processes'), the worker RSS after every path and the time from starting
+gunicorn to the first answered request.
 
 The checkout's modules are compiled to bytecode first (`compileall`), as a deployment has
 them, even where PYTHONDONTWRITEBYTECODE is set. The project runs with its shipped
@@ -99,7 +101,7 @@ LUA_LOOKUP = """
 local queries, reqs = {%(queries)s}, {}
 function request()
   n = n %% #queries + 1
-  reqs[n] = reqs[n] or wrk.format("GET", "/api/v1/representatives?" .. queries[n])
+  reqs[n] = reqs[n] or wrk.format("GET", "%(path)s?" .. queries[n])
   return reqs[n]
 end
 """
@@ -406,7 +408,9 @@ def measure(
         return LUA_SIGN % {**post, "run": uuid.uuid4().hex[:8], "path": "/naive"}
 
     thanks_cookie = signer_session(base)
-    lookup_lua = LUA_LOOKUP % {"queries": ", ".join(f'"{q}"' for q in QUERIES)}
+    queries = ", ".join(f'"{q}"' for q in QUERIES)
+    lookup_lua = LUA_LOOKUP % {"queries": queries, "path": "/api/v1/representatives"}
+    lookup_page_lua = LUA_LOOKUP % {"queries": queries, "path": "/representatives"}
     run_wrk(base, lookup_lua, 2, conns, tmp)  # warm up: every worker builds its index
     for path in ("/", "/api/v1/campaigns/artsakh/counts"):
         expect_ok(base, path, "")
@@ -421,6 +425,8 @@ def measure(
         ("counts JSON", base,
          lambda: LUA_GET % {"path": "/api/v1/campaigns/artsakh/counts", "cookie": ""}, False),
         ("lookup JSON (mix)", base, lambda: lookup_lua, False),
+        # The page the thank-you page sends signers to, for the same mix of queries.
+        ("lookup page (mix)", base, lambda: lookup_page_lua, False),
         ("sign POST", base, project_sign, True),
         ("thanks page", base, lambda: LUA_GET % {"path": "/thanks", "cookie": thanks_cookie},
          False),

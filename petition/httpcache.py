@@ -139,9 +139,10 @@ def keep_personal_answers_private(response: Response) -> None:
         response.headers.pop("ETag", None)
 
 
-# Pages kept at most (one per page, language and, for a lookup, query) and their bytes.
-PAGES_MAX = 2048
-PAGES_MAX_BYTES = 16 * 1024 * 1024
+# Pages kept at most (one per page, language and, for a lookup, query) and their bytes
+# (the German lookup page, with its 96 MEPs, is 51 kB; the home page 24 kB).
+PAGES_MAX = 1024
+PAGES_MAX_BYTES = 8 * 1024 * 1024
 
 
 class PageCache:
@@ -162,12 +163,14 @@ class PageCache:
         etag = hashlib.sha1(parts[0]).hexdigest() if len(parts) == 1 else None
         size = sum(map(len, parts))
         with self._lock:
-            # One version per page, and a bound on pages and bytes: memory stays bounded.
+            # One version per page, and a bound on pages and bytes: the pages kept longest
+            # without a new rendering go first (a page rendered again moves to the end).
             replaced = self._pages.pop(name, None)
             self._bytes -= sum(map(len, replaced[1])) if replaced is not None else 0
-            if len(self._pages) >= PAGES_MAX or self._bytes + size > PAGES_MAX_BYTES:
-                self._pages.clear()  # start again rather than track ages
-                self._bytes = 0
+            while self._pages and (len(self._pages) >= PAGES_MAX
+                                   or self._bytes + size > PAGES_MAX_BYTES):  # fmt: skip
+                oldest = next(iter(self._pages))
+                self._bytes -= sum(map(len, self._pages.pop(oldest)[1]))
             self._pages[name] = (version, parts, etag)
             self._bytes += size
         return etag

@@ -482,16 +482,19 @@ def test_kept_pages_are_bounded_in_number_and_bytes(monkeypatch) -> None:
     monkeypatch.setattr(httpcache, "PAGES_MAX", 3)
     monkeypatch.setattr(httpcache, "PAGES_MAX_BYTES", 100)
     cache = httpcache.PageCache()
-    for n in range(3):
-        cache.put(f"lookup:{n}", 1, (b"x" * 10,))
-    assert cache.get("lookup:0", 1) is not None
-    cache.put("lookup:3", 1, (b"x" * 10,))  # a fourth page: start again
-    assert [cache.get(f"lookup:{n}", 1) is not None for n in range(4)] == [False] * 3 + [True]
-    cache.put("lookup:3", 2, (b"y" * 60,))  # replacing a page counts its new size only
-    cache.put("home", 1, (b"z" * 30,))
-    assert cache.get("lookup:3", 2) is not None and cache.get("home", 1) is not None
-    cache.put("big", 1, (b"w" * 20,))  # over the bytes: start again
-    assert cache.get("home", 1) is None and cache.get("big", 1) is not None
+
+    def kept() -> list[str]:
+        return [name for name in ("a", "b", "c", "d", "e") if cache.get(name, 1) is not None]
+
+    for name in "abc":
+        cache.put(name, 1, (b"x" * 10,))
+    cache.put("a", 1, (b"x" * 10,))  # rendered again: now the newest
+    cache.put("d", 1, (b"x" * 10,))  # a fourth page: the oldest ("b") goes
+    assert kept() == ["a", "c", "d"]
+    cache.put("e", 1, (b"y" * 75,))  # over the bytes: the oldest go until it fits
+    assert kept() == ["a", "d", "e"]
+    cache.put("e", 1, (b"y" * 95,))  # replacing a page counts its new size only
+    assert kept() == ["e"]
 
 
 @settings(max_examples=80, deadline=None, database=None,
