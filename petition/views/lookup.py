@@ -135,8 +135,8 @@ def render_lookup(
 
 def _positions(result: LookupResult | None) -> dict[str, str]:
     """The recorded position of each representative found, in words: the campaign's
-    positions are read at most once per count interval (organizers recording one forget
-    them: see forget_positions)."""
+    positions are read at most once per count interval, from the shared cache (an
+    organizer recording one drops them there: organizer.views.respond)."""
     campaign_id = _campaign_id(current_content().slug) if result else None
     if result is None or campaign_id is None:
         return {}
