@@ -372,16 +372,10 @@ class SharedAnswers:
     (`max-age`), so a visitor sees nothing older than a proxy could have shown them.
     """
 
-    def __init__(
-        self,
-        app: WSGIApplication,
-        config: dict[str, Any],
-        flask_app: Flask | None = None,
-    ) -> None:
+    def __init__(self, app: WSGIApplication, flask_app: Flask) -> None:
         self.app = app
-        self.config = config
-        # Whose sessions may share the answers (see _shared_cookie); None: no session may.
-        self.flask_app = flask_app
+        self.config = flask_app.config
+        self.flask_app = flask_app  # whose session cookies it reads (see _shared_cookie)
         self._answers: dict[tuple[Any, ...], Answer] = {}
         self._bytes = 0
         self._lock = threading.Lock()
@@ -398,9 +392,8 @@ class SharedAnswers:
                 or self.config["COUNTS_CACHE_SECONDS"] <= 0):  # fmt: skip
             return self.app(environ, start_response)
         cookie = environ.get("HTTP_COOKIE")
-        with_session = cookie is not None and not SHARED_COOKIES.fullmatch(cookie)
-        if with_session:
-            shared, cookie = self._shared_cookie(cookie)  # type: ignore[arg-type]
+        if cookie is not None and not SHARED_COOKIES.fullmatch(cookie):
+            shared, cookie = self._shared_cookie(cookie)
             if not shared:
                 return self.app(environ, start_response)
         # A signer's session gets the answer kept for a visitor without one (same language).
@@ -458,8 +451,6 @@ class SharedAnswers:
         permanent and not changed is not sent back.
         """
         app = self.flask_app
-        if app is None:
-            return False, None
         name = app.session_interface.get_cookie_name(app)
         cookies = parse_cookies(header)
         languages = cookies.getlist("lang")
@@ -523,6 +514,6 @@ def init_app(app: Flask) -> None:
     app.extensions[EXTENSION_KEY] = PageCache()
     app.request_class = Request
     app.session_interface = SessionInterface()
-    answers = SharedAnswers(app.wsgi_app, app.config, app)
+    answers = SharedAnswers(app.wsgi_app, app)
     app.extensions[ANSWERS_KEY] = answers
     app.wsgi_app = answers  # type: ignore[method-assign]
