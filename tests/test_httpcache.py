@@ -180,6 +180,24 @@ def test_lookup_answers_are_kept_per_query_and_language(shipped) -> None:
     assert len(kept) == 3  # one answer per language
 
 
+def test_lookup_answers_kept_stay_within_their_bytes(shipped) -> None:
+    """However many postal codes are asked, a process keeps at most the shipped bytes of
+    lookup answers: the oldest go first, the newest is kept."""
+    from petition.views.api import LOOKUP_ANSWERS_MAX_BYTES
+
+    client = shipped.test_client()
+    client.get("/api/v1/representatives?country=FR&postal_code=75001")
+    kept = shipped.extensions["petition.index_memo:lookup_answers"][1]
+    size = kept.held_bytes
+    asked = LOOKUP_ANSWERS_MAX_BYTES // size + 2  # one more than fits
+    for code in range(75002, 75001 + asked):
+        client.get(f"/api/v1/representatives?country=FR&postal_code={code}")
+        assert kept.held_bytes <= LOOKUP_ANSWERS_MAX_BYTES
+    assert ("en", "FR", "75001", None) not in kept  # the first went
+    assert ("en", "FR", str(75000 + asked), None) in kept  # the last stays
+    assert kept.held_bytes == sum(len(answer[0]) for answer in kept.values())
+
+
 def test_answers_that_asked_an_online_service_are_not_kept() -> None:
     from petition.lookup_results import LookupResult
     from petition.views.api import settled_offline

@@ -36,6 +36,10 @@ from petition.views.refs import current_index, index_memo, remember
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
+# The lookup answers a process keeps (per language and query), in bytes of JSON: a German
+# answer, with its 96 MEPs, is about 40 kB; the bench's 491 queries take 2.4 MB.
+LOOKUP_ANSWERS_MAX_BYTES = 3 * 1024 * 1024
+
 
 @bp.after_request
 def allow_cross_origin(response: Response) -> Response:
@@ -65,8 +69,8 @@ def representatives() -> Response:
     args = request.args.to_dict()
     address = args.get("address", "")
     query = (args.get("country", ""), args.get("postal_code", ""), args.get("district"))
-    # Answers from the index alone are kept, per language and query (a few megabytes at
-    # most); a street address always asks a geocoder.
+    # Answers from the index alone are kept, per language and query (at most
+    # LOOKUP_ANSWERS_MAX_BYTES); a street address always asks a geocoder.
     kept = None if address else index_memo("lookup_answers")
     key = (page_language(), *query)
     answer = kept.get(key) if kept is not None else None
@@ -80,7 +84,7 @@ def representatives() -> Response:
         body = current_app.json.dumps(data).encode()
         answer = (body, status, hashlib.sha1(body).hexdigest())
         if kept is not None and settled:
-            remember(kept, key, answer)
+            remember(kept, key, answer, size=len(body), max_bytes=LOOKUP_ANSWERS_MAX_BYTES)
         elif not settled or address:  # an online service's answer is not for everyone
             request.environ[SHAREABLE] = False
     body, status, etag = answer

@@ -26,19 +26,40 @@ def current_index() -> ReferenceIndex:
     return index
 
 
-def index_memo(name: str) -> dict[Any, Any]:
+class Memo(dict[Any, Any]):
+    """An index memo: a dict that also counts the bytes its entries hold, as given to
+    `remember`."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.sizes: dict[Any, int] = {}
+        self.held_bytes = 0
+
+
+def index_memo(name: str) -> Memo:
     """A dict for answers derived from this process's index alone (and the request's
     input), emptied whenever the index is built again; fill it with `remember`."""
     index = current_index()
     key = f"petition.index_memo:{name}"
-    memo: tuple[ReferenceIndex, dict[Any, Any]] | None = current_app.extensions.get(key)
+    memo: tuple[ReferenceIndex, Memo] | None = current_app.extensions.get(key)
     if memo is None or memo[0] is not index:
-        memo = current_app.extensions[key] = (index, {})
+        memo = current_app.extensions[key] = (index, Memo())
     return memo[1]
 
 
-def remember(memo: dict[Any, Any], key: Any, value: Any, limit: int = 4096) -> None:
-    """Keep a value in an index memo; past `limit` entries the oldest goes."""
-    if len(memo) >= limit:
-        del memo[next(iter(memo))]
+def remember(
+    memo: Memo, key: Any, value: Any, limit: int = 4096, *, size: int = 0, max_bytes: int = 0
+) -> None:
+    """Keep a value in an index memo; past `limit` entries, or `max_bytes` (when given)
+    of the entries' sizes, the oldest go. Kept answers are what the visitors asked for:
+    without a bound in bytes, varied queries would grow the process without end."""
+    memo.pop(key, None)
+    memo.held_bytes -= memo.sizes.pop(key, 0)
+    while memo and (len(memo) >= limit or (max_bytes and memo.held_bytes + size > max_bytes)):
+        oldest = next(iter(memo))
+        del memo[oldest]
+        memo.held_bytes -= memo.sizes.pop(oldest, 0)
     memo[key] = value
+    if size:
+        memo.sizes[key] = size
+        memo.held_bytes += size
