@@ -485,19 +485,26 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=5031, help="bare app; the project uses +1")
     parser.add_argument("--pg-url", default=PG_URL)
     args = parser.parse_args()
+    on_each_database(args.database, args.pg_url,
+                     lambda label, url, tmp: bench_database(label, url, args, tmp))  # fmt: skip
+
+
+def on_each_database(database: str, pg_url: str, run: Callable[[str, str, Path], None]) -> None:
+    """Call run(label, url, tmp folder) on a fresh SQLite file and, in a private schema
+    dropped afterwards, on PostgreSQL, as `database` (sqlite, postgresql or both) asks."""
     with tempfile.TemporaryDirectory() as folder:
         tmp = Path(folder)
-        if args.database in ("sqlite", "both"):
-            bench_database("SQLite", f"sqlite:///{tmp}/bench.db", args, tmp)
-        if args.database in ("postgresql", "both"):
+        if database in ("sqlite", "both"):
+            run("SQLite", f"sqlite:///{tmp}/bench.db", tmp)
+        if database in ("postgresql", "both"):
             from sqlalchemy import create_engine, text
 
             schema = f"bench_{uuid.uuid4().hex[:12]}"
-            admin = create_engine(args.pg_url)
+            admin = create_engine(pg_url)
             with admin.begin() as conn:
                 conn.execute(text(f'CREATE SCHEMA "{schema}"'))
             try:
-                bench_database("PostgreSQL", with_schema(args.pg_url, schema), args, tmp)
+                run("PostgreSQL", with_schema(pg_url, schema), tmp)
             finally:
                 with admin.begin() as conn:
                     conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))

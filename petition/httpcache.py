@@ -140,9 +140,11 @@ def keep_personal_answers_private(response: Response) -> None:
 
 
 # Pages kept at most (one per page, language and, for a lookup, query) and their bytes
-# (the German lookup page, with its 96 MEPs, is 51 kB; the home page 24 kB).
+# (the German lookup page, with its 96 MEPs, is 51 kB; the home page 24 kB; the bench's
+# 491 lookup queries 6.1 MB). With SharedAnswers' and the lookup API's bounds, what keeps
+# a worker under 150 MB however varied the queries (README, "Caching and speed").
 PAGES_MAX = 1024
-PAGES_MAX_BYTES = 8 * 1024 * 1024
+PAGES_MAX_BYTES = 7 * 1024 * 1024
 
 
 class PageCache:
@@ -337,7 +339,7 @@ LANGUAGE_COOKIE = re.compile(r"[A-Za-z-]{1,16}")
 # message, an organizer's login or anything else sends the request to the app.
 SHAREABLE_SESSION_KEYS = frozenset({"signer", "writer", "browser", "csrf_token"})
 ANSWERS_MAX = 512  # answers kept at most (one per path, query and language headers)
-ANSWERS_MAX_BYTES = 16 * 1024 * 1024  # and their bodies' bytes (the home page: 25 kB)
+ANSWERS_MAX_BYTES = 4 * 1024 * 1024  # and their bodies' bytes (the home page: 25 kB)
 # What an answer may depend on besides its path: the environ's values, in this order.
 ANSWER_KEY = ("wsgi.url_scheme", "HTTP_HOST", "SCRIPT_NAME", "PATH_INFO", "QUERY_STRING",
               "HTTP_ACCEPT_LANGUAGE", "HTTP_COOKIE", "HTTP_ACCEPT_ENCODING")  # fmt: skip
