@@ -27,3 +27,25 @@ def test_entries_without_a_size_count_for_nothing() -> None:
     remember(memo, "a", 1)
     remember(memo, "b", 2, size=10, max_bytes=10)
     assert list(memo) == ["a", "b"] and memo.held_bytes == 10
+
+
+def test_threads_remembering_at_once_keep_the_count_of_bytes_exact() -> None:
+    import sys
+    import threading
+
+    memo = Memo()
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # threads take turns as often as they can
+
+    def fill(start: int) -> None:
+        for n in range(start, start + 2000):
+            remember(memo, n % 300, n, size=n % 7 + 1, max_bytes=500)
+
+    threads = [threading.Thread(target=fill, args=(k * 2000,)) for k in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    sys.setswitchinterval(interval)
+    assert memo.held_bytes == sum(memo.sizes.values()) <= 500
+    assert set(memo.sizes) == set(memo)

@@ -28,12 +28,13 @@ def current_index() -> ReferenceIndex:
 
 class Memo(dict[Any, Any]):
     """An index memo: a dict that also counts the bytes its entries hold, as given to
-    `remember`."""
+    `remember` (under a lock: a worker's threads share it)."""
 
     def __init__(self) -> None:
         super().__init__()
         self.sizes: dict[Any, int] = {}
         self.held_bytes = 0
+        self.lock = threading.Lock()
 
 
 def index_memo(name: str) -> Memo:
@@ -53,13 +54,14 @@ def remember(
     """Keep a value in an index memo; past `limit` entries, or `max_bytes` (when given)
     of the entries' sizes, the oldest go. Kept answers are what the visitors asked for:
     without a bound in bytes, varied queries would grow the process without end."""
-    memo.pop(key, None)
-    memo.held_bytes -= memo.sizes.pop(key, 0)
-    while memo and (len(memo) >= limit or (max_bytes and memo.held_bytes + size > max_bytes)):
-        oldest = next(iter(memo))
-        del memo[oldest]
-        memo.held_bytes -= memo.sizes.pop(oldest, 0)
-    memo[key] = value
-    if size:
-        memo.sizes[key] = size
-        memo.held_bytes += size
+    with memo.lock:
+        memo.pop(key, None)
+        memo.held_bytes -= memo.sizes.pop(key, 0)
+        while memo and (len(memo) >= limit or (max_bytes and memo.held_bytes + size > max_bytes)):
+            oldest = next(iter(memo))
+            del memo[oldest]
+            memo.held_bytes -= memo.sizes.pop(oldest, 0)
+        memo[key] = value
+        if size:
+            memo.sizes[key] = size
+            memo.held_bytes += size
