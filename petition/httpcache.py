@@ -147,34 +147,52 @@ PAGES_MAX = 1024
 PAGES_MAX_BYTES = 7 * 1024 * 1024
 
 
+class BoundedDict(dict[Any, Any]):
+    """A dict of at most `limit` entries and, when `max_bytes` is given, at most that
+    many bytes of them (each entry's size as given to `keep`): the entries kept longest
+    without being kept again go first. `keep` runs under a lock (a worker's threads
+    share these)."""
+
+    def __init__(self, limit: int, max_bytes: int = 0) -> None:
+        super().__init__()
+        self.limit = limit
+        self.max_bytes = max_bytes
+        self.sizes: dict[Any, int] = {}
+        self.held_bytes = 0
+        self.lock = threading.Lock()
+
+    def keep(self, key: Any, value: Any, size: int = 0) -> None:
+        """Keep a value (its size counted towards max_bytes) as the newest entry."""
+        with self.lock:
+            self.pop(key, None)
+            self.held_bytes -= self.sizes.pop(key, 0)
+            room = self.max_bytes - size if self.max_bytes else float("inf")  # for the others
+            while self and (len(self) >= self.limit or self.held_bytes > room):
+                oldest = next(iter(self))
+                del self[oldest]
+                self.held_bytes -= self.sizes.pop(oldest, 0)
+            self[key] = value
+            if size:
+                self.sizes[key] = size
+                self.held_bytes += size
+
+
 class PageCache:
     """The latest rendering of each shared page, encoded, split around the CSRF token,
     with the ETag of a rendering that has no token (the same bytes for everyone)."""
 
     def __init__(self) -> None:
-        self._pages: dict[str, tuple[object, tuple[bytes, ...], str | None]] = {}
-        self._bytes = 0
-        self._lock = threading.Lock()
+        # One version per page, and a bound on pages and bytes: the pages kept longest
+        # without a new rendering go first (a page rendered again moves to the end).
+        self._pages = BoundedDict(PAGES_MAX, PAGES_MAX_BYTES)
 
     def get(self, name: str, version: object) -> tuple[tuple[bytes, ...], str | None] | None:
-        with self._lock:
-            found = self._pages.get(name)
+        found: tuple[object, tuple[bytes, ...], str | None] | None = self._pages.get(name)
         return found[1:] if found is not None and found[0] == version else None
 
     def put(self, name: str, version: object, parts: tuple[bytes, ...]) -> str | None:
         etag = hashlib.sha1(parts[0]).hexdigest() if len(parts) == 1 else None
-        size = sum(map(len, parts))
-        with self._lock:
-            # One version per page, and a bound on pages and bytes: the pages kept longest
-            # without a new rendering go first (a page rendered again moves to the end).
-            replaced = self._pages.pop(name, None)
-            self._bytes -= sum(map(len, replaced[1])) if replaced is not None else 0
-            while self._pages and (len(self._pages) >= PAGES_MAX
-                                   or self._bytes + size > PAGES_MAX_BYTES):  # fmt: skip
-                oldest = next(iter(self._pages))
-                self._bytes -= sum(map(len, self._pages.pop(oldest)[1]))
-            self._pages[name] = (version, parts, etag)
-            self._bytes += size
+        self._pages.keep(name, (version, parts, etag), size=sum(map(len, parts)))
         return etag
 
 

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from petition.config import DEFAULTS
 from petition.counts import tally
 from petition.db import Base, get_engine, get_session
+from petition.httpcache import BoundedDict
 from petition.models import OutboxMessage, Signature, SignatureState
 from tests.conftest import VALID_SIGNATURE, load_campaigns
 
@@ -189,7 +190,7 @@ def test_lookup_answers_kept_stay_within_their_bytes(shipped) -> None:
     client.get("/api/v1/representatives?country=FR&postal_code=75001")
     kept = shipped.extensions["petition.index_memo:lookup_answers"][1]
     size = kept.held_bytes
-    asked = LOOKUP_ANSWERS_MAX_BYTES // size + 2  # one more than fits
+    asked = LOOKUP_ANSWERS_MAX_BYTES // size + 2  # more than fit
     for code in range(75002, 75001 + asked):
         client.get(f"/api/v1/representatives?country=FR&postal_code={code}")
         assert kept.held_bytes <= LOOKUP_ANSWERS_MAX_BYTES
@@ -572,3 +573,53 @@ def test_any_request_headers_are_no_server_error(shipped, headers: dict[str, str
     data = VALID_SIGNATURE if method == "POST" else None
     response = client.open(path, method=method, headers=headers, data=data)
     assert response.status_code < 500, (headers, request_line)
+
+
+def test_bounded_dict_drops_the_oldest_past_its_entry_limit() -> None:
+    kept = BoundedDict(limit=3)
+    for n in range(5):
+        kept.keep(n, str(n))
+    assert list(kept) == [2, 3, 4]
+
+
+def test_bounded_dict_keeps_the_entries_sizes_under_max_bytes() -> None:
+    kept = BoundedDict(limit=4096, max_bytes=1000)
+    for n in range(10):
+        kept.keep(n, b"x" * 300, size=300)
+        assert kept.held_bytes == 300 * len(kept) <= 1000
+    assert list(kept) == [7, 8, 9]  # the newest three
+    kept.keep(8, b"x" * 900, size=900)  # replaces its own entry
+    assert list(kept) == [8] and kept.held_bytes == 900
+    kept.keep("big", b"x" * 5000, size=5000)  # larger than the bound
+    assert list(kept) == ["big"] and kept.held_bytes == 5000  # kept alone: the newest
+
+
+def test_bounded_dict_entries_without_a_size_count_for_nothing() -> None:
+    kept = BoundedDict(limit=4096, max_bytes=10)
+    kept.keep("a", 1)
+    kept.keep("b", 2, size=10)
+    assert list(kept) == ["a", "b"] and kept.held_bytes == 10
+
+
+def test_bounded_dict_filled_by_threads_at_once_keeps_its_count_of_bytes_exact() -> None:
+    import sys
+    import threading
+
+    kept = BoundedDict(limit=4096, max_bytes=500)
+
+    def fill(start: int) -> None:
+        for n in range(start, start + 2000):
+            kept.keep(n % 300, n, size=n % 7 + 1)
+
+    threads = [threading.Thread(target=fill, args=(k * 2000,)) for k in range(4)]
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # threads take turns as often as they can
+    try:
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    finally:
+        sys.setswitchinterval(interval)
+    assert kept.held_bytes == sum(kept.sizes.values()) <= 500
+    assert set(kept.sizes) == set(kept)

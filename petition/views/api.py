@@ -32,7 +32,7 @@ from petition.views.context import (
     run_lookup,
     writer_languages,
 )
-from petition.views.refs import current_index, index_memo, remember
+from petition.views.refs import current_index, index_memo
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -71,7 +71,7 @@ def representatives() -> Response:
     query = (args.get("country", ""), args.get("postal_code", ""), args.get("district"))
     # Answers from the index alone are kept, per language and query (at most
     # LOOKUP_ANSWERS_MAX_BYTES); a street address always asks a geocoder.
-    kept = None if address else index_memo("lookup_answers")
+    kept = None if address else index_memo("lookup_answers", max_bytes=LOOKUP_ANSWERS_MAX_BYTES)
     key = (page_language(), *query)
     answer = kept.get(key) if kept is not None else None
     if answer is None:
@@ -84,7 +84,7 @@ def representatives() -> Response:
         body = current_app.json.dumps(data).encode()
         answer = (body, status, hashlib.sha1(body).hexdigest())
         if kept is not None and settled:
-            remember(kept, key, answer, size=len(body), max_bytes=LOOKUP_ANSWERS_MAX_BYTES)
+            kept.keep(key, answer, size=len(body))
         elif not settled or address:  # an online service's answer is not for everyone
             request.environ[SHAREABLE] = False
     body, status, etag = answer

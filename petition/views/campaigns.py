@@ -60,7 +60,7 @@ from petition.views.context import (
     forget_public_counts,
     public_counts,
 )
-from petition.views.refs import current_index, index_memo, remember
+from petition.views.refs import current_index, index_memo
 
 bp = Blueprint("campaigns", __name__)
 logger = logging.getLogger("petition.campaigns")
@@ -211,7 +211,7 @@ def _settled_district(country: str, postal_code: str) -> str:
     district = settled.get((country, postal_code))
     if district is None:
         district = settled_district(current_index(), country, postal_code)
-        remember(settled, (country, postal_code), district)
+        settled.keep((country, postal_code), district)
     return str(district)
 
 
