@@ -7,6 +7,7 @@ import threading
 from flask import current_app
 
 from petition.db import get_session
+from petition.heap import freeze_long_lived
 from petition.httpcache import BoundedDict
 from petition.refindex import ReferenceIndex, build_index
 
@@ -15,7 +16,8 @@ _index_lock = threading.Lock()
 
 
 def current_index() -> ReferenceIndex:
-    """Return the index of the reference tables, building it on first use."""
+    """Return the index of the reference tables, building it on first use (after which
+    the process's long-lived objects leave the garbage collector's rounds: heap.py)."""
     index: ReferenceIndex | None = current_app.extensions.get(INDEX_KEY)
     if index is None:
         with _index_lock:
@@ -23,6 +25,7 @@ def current_index() -> ReferenceIndex:
             if index is None:
                 index = build_index(get_session())
                 current_app.extensions[INDEX_KEY] = index
+                freeze_long_lived()
     return index
 
 
