@@ -286,11 +286,10 @@ def _neighbour_districts(
 ) -> list[str]:
     """District ids of the postal areas starting with `prefix` in a region, most common first."""
     counts: dict[str, int] = {}
-    for (cc, key), rows in index.postal.items():
-        if cc == country and key.startswith(prefix):
-            for row in rows:
-                if row.region == region:
-                    counts[row.district_id] = counts.get(row.district_id, 0) + 1
+    for key in index.postal_keys(country, prefix):
+        for row in index.postal[(country, key)]:
+            if row.region == region:
+                counts[row.district_id] = counts.get(row.district_id, 0) + 1
     return sorted(counts, key=lambda d: (-counts[d], d))
 
 
