@@ -19,9 +19,10 @@ after a run of the bare app's GET (or, for POSTs, its POST answering 303), so th
 elsewhere on the machine weighs on both sides of each ratio. It prints the median requests
 per second, the bare app's median, the median of the rounds' ratios, the worst p99 latency,
 the answers outside 2xx/3xx, how many signatures and queued emails the sign rounds stored,
-the CPU time a request took in the POST runs (the whole machine's, the workers' and
-PostgreSQL's processes'), the worker RSS after every path and the time from starting
-gunicorn to the first answered request.
+the sign POST's requests per second as a share of the naive insert's, the CPU time a
+request took in the POST runs (the whole machine's, the workers' and PostgreSQL's
+processes'), the worker RSS after every path and the time from starting gunicorn to the
+first answered request.
 
 The checkout's modules are compiled to bytecode first (`compileall`), as a deployment has
 them, even where PYTHONDONTWRITEBYTECODE is set. The project runs with its shipped
@@ -363,6 +364,9 @@ def bench_database(label: str, url: str, args: argparse.Namespace, tmp: Path) ->
         f"sign POST: {sign.requests:,} requests answered, {stored:,} signatures stored and "
         f"{queued:,} emails queued meanwhile (requests cut off by wrk's stop are stored too)"
     )
+    naive = next(r for r in results if r.path.startswith("naive"))
+    print(f"sign POST against the naive one-row insert: {sign.rps / naive.rps:.0%} of its req/s "
+          f"(ratios to the bare POST {sign.ratio:.0%} and {naive.ratio:.0%})")  # fmt: skip
     print(
         "CPU a request under wrk (medians of the rounds; the machine's figure includes "
         "wrk and the kernel):"
