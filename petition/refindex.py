@@ -91,7 +91,9 @@ class ReferenceIndex:
     # (body, region) -> every seat, in district order
     by_region: dict[tuple[str, str], list[Rep]] = field(default_factory=dict)
     # country -> its keys of `postal`, sorted: made on first use by postal_keys
-    _sorted_keys: dict[str, list[str]] = field(default_factory=dict, repr=False, compare=False)
+    _sorted_keys: dict[str, list[str]] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
 
     def seats_in(self, body: str, region: str) -> list[Rep]:
         """Return every seat of a body in a region, in district order."""
