@@ -4,6 +4,7 @@ Usage (from the checkout, needs /usr/bin/wrk):
 
     .venv/bin/python -m bench.http [--database sqlite|postgresql|both] [--seconds 4]
         [--rounds 3] [--workers 2] [--connections 32] [--port 5031] [--pg-url URL]
+        [--only WORD ...]
 
 For each database the script makes a fresh database (a SQLite file in a temporary folder, or
 a private schema on the PostgreSQL database given by --pg-url, dropped afterwards), migrates
@@ -14,7 +15,8 @@ returning signer's session cookie, whose answers come from memory too once the c
 checked), the counts JSON, the lookup JSON and the lookup page with a varied mix of US,
 Canadian and EU queries, the sign POST (a fresh email per request, with the Origin and
 Sec-Fetch-Site headers a browser sends from the home page), the thank-you page, and the bare
-app's naive one-row insert. Each path runs in --rounds rounds of --seconds, each round right
+app's naive one-row insert (--only keeps the paths whose name holds one of its words, and
+the naive insert). Each path runs in --rounds rounds of --seconds, each round right
 after a run of the bare app's GET (or, for POSTs, its POST answering 303), so that load from
 elsewhere on the machine weighs on both sides of each ratio. It prints the median requests
 per second, the bare app's median, the median of the rounds' ratios, the worst p99 latency,
@@ -359,19 +361,23 @@ def bench_database(label: str, url: str, args: argparse.Namespace, tmp: Path) ->
         app.stop()
         bare.stop()
     print_table(label, args, results)
-    sign = next(r for r in results if r.path == "sign POST")
-    print(
-        f"sign POST: {sign.requests:,} requests answered, {stored:,} signatures stored and "
-        f"{queued:,} emails queued meanwhile (requests cut off by wrk's stop are stored too)"
-    )
-    naive = next(r for r in results if r.path.startswith("naive"))
-    print(f"sign POST against the naive one-row insert: {sign.rps / naive.rps:.0%} of its req/s "
-          f"(ratios to the bare POST {sign.ratio:.0%} and {naive.ratio:.0%})")  # fmt: skip
+    sign = next((r for r in results if r.path == "sign POST"), None)
+    if sign is not None:
+        print(
+            f"sign POST: {sign.requests:,} requests answered, {stored:,} signatures stored and "
+            f"{queued:,} emails queued meanwhile (requests cut off by wrk's stop are stored too)"
+        )
+        naive = next(r for r in results if r.path.startswith("naive"))
+        share = sign.rps / naive.rps
+        print(f"sign POST against the naive one-row insert: {share:.0%} of its req/s "
+              f"(ratios to the bare POST {sign.ratio:.0%} and {naive.ratio:.0%})")  # fmt: skip
     print(
         "CPU a request under wrk (medians of the rounds; the machine's figure includes "
         "wrk and the kernel):"
     )
     for name, meter in meters.items():
+        if not meter.machine:  # a POST left out by --only
+            continue
         print(f"  {name}: {meter.summary()}")
     print("worker RSS: " + ", ".join(f"{mb:.0f} MB" for mb in rss) + " (after every path)")
     cpu = ", ".join(f"{seconds:.2f}" for seconds in app.startup_cpu)
@@ -436,6 +442,9 @@ def measure(
          False),
         ("naive one-row insert POST (303)", bare, naive, True),
     ]  # fmt: skip
+    if args.only:  # the naive insert stays: the sign POST's share is read against it
+        paths = [p for p in paths if p[0].startswith("naive")
+                 or any(word in p[0] for word in args.only)]  # fmt: skip
     results: list[Result] = []
     before = after = (0, 0)
     # The POSTs' CPU a request: what the sign POST may spend to keep up with a ratio.
@@ -488,6 +497,9 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--port", type=int, default=5031, help="bare app; the project uses +1")
     parser.add_argument("--pg-url", default=PG_URL)
+    parser.add_argument("--only", nargs="+", metavar="WORD",
+                        help='measure only the paths whose name holds a WORD ("sign", "home", '
+                             '"lookup"...), and the naive insert')  # fmt: skip
     args = parser.parse_args()
     on_each_database(args.database, args.pg_url,
                      lambda label, url, tmp: bench_database(label, url, args, tmp))  # fmt: skip

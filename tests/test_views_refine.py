@@ -178,6 +178,44 @@ def test_an_answer_represent_settled_is_never_kept_whole(make_app, ref_app, fake
     assert len(reached) == 3
 
 
+def test_pages_no_service_answered_are_kept_with_online_lookups_on(
+    make_app, ref_app, fake_service
+) -> None:
+    """With the shipped settings (online lookups on), a page that only offers to settle a
+    split code online is rendered once; one that shows a service's answer, or its failure,
+    is rendered for every request."""
+    from flask import template_rendered
+
+    app = app_on_ref_data(make_app, ref_app, ONLINE_LOOKUPS=DEFAULTS["ONLINE_LOOKUPS"],
+                          US_GEOCODER_URL=fake_service.url, CA_POSTCODE_URL=fake_service.url,
+                          COUNTS_CACHE_SECONDS=DEFAULTS["COUNTS_CACHE_SECONDS"])  # fmt: skip
+    renders: list[str] = []
+    template_rendered.connect(
+        lambda _sender, template, **_extra: renders.append(template.name), app, weak=False
+    )
+    pages = [page(app.test_client(), "country=US&postal_code=10001") for _ in range(2)]
+    assert all('name="address"' in html for html in pages)  # the address form, both times
+    assert renders.count("lookup/lookup.html") == 1
+    # The same query with online lookups off gets no address form: not the page kept above.
+    offline = app_on_ref_data(make_app, ref_app, ONLINE_LOOKUPS=False,
+                              COUNTS_CACHE_SECONDS=DEFAULTS["COUNTS_CACHE_SECONDS"])  # fmt: skip
+    assert 'name="address"' not in page(offline.test_client(), "country=US&postal_code=10001")
+
+    renders.clear()
+    fake_service.answer("/postcodes/M5V3L9/", "represent_postcode_M5V3L9.json")
+    for _ in range(2):
+        html = page(app.test_client(), "country=CA&postal_code=M5V+3L9")
+        assert "Found from your full postal code" in html
+    assert renders.count("lookup/lookup.html") == 2
+
+    renders.clear()
+    fake_service.answer("/postcodes/K1A0B1/", status=429, body=b"", headers={"Retry-After": "60"})
+    busy = "The postal code service is busy right now."
+    for _ in range(2):
+        assert busy in page(app.test_client(), "country=CA&postal_code=K1A+0B1")
+    assert renders.count("lookup/lookup.html") == 2
+
+
 def test_represent_429_falls_back_to_the_choice(online, fake_service) -> None:
     fake_service.answer("/postcodes/M5V3L9/", status=429, body=b"", headers={"Retry-After": "60"})
     html = page(online, "country=CA&postal_code=M5V+3L9")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-import time
 from datetime import date
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
@@ -52,10 +51,10 @@ LOOKUP_ARGS = ("country", "postal_code", "district", "choose", "found")
 def lookup() -> tuple[str | bytes, int]:
     """Show the lookup form, and the representatives for a country and postal code.
 
-    A page found in this process's index (not online) is the same for everyone asking
-    the same query in the same language: it is rendered once per count interval
-    (COUNTS_CACHE_SECONDS) and kept, and again when the index is built again or a
-    representative's recorded position changes.
+    A page no online service answered for is the same for everyone asking the same
+    query in the same language: it is rendered once and kept, and rendered again when the
+    index is built again or a representative's recorded position changes. One that shows
+    an online service's answer or failure is rendered for each request.
     """
     form = LookupForm(formdata=request.args)
     result, status = None, 200
@@ -72,15 +71,16 @@ def lookup() -> tuple[str | bytes, int]:
             status = 400
     render = functools.partial(render_lookup, form, result,
                                found=request.args.get("found") == "address")  # fmt: skip
-    interval = current_app.config["COUNTS_CACHE_SECONDS"]
-    if status != 200 or (result is not None and result.online) or interval <= 0:
+    asked_online = result is not None and bool(result.refined_by or result.refine_reason)
+    if status != 200 or asked_online or current_app.config["COUNTS_CACHE_SECONDS"] <= 0:
         return render(), status
     positions = _positions(result)
     # The index's own token (a page found in an index built since is rendered again), the
-    # positions, and the count interval: a page that says an online service could not
-    # be reached is rendered again once the interval is over, as the API's answers are.
+    # positions, and whether the page offers to settle a split code online (turned off,
+    # or a `choose=1` query, it does not).
     index = index_memo("lookup_pages").setdefault("index", object())
-    version = (index, tuple(sorted(positions.items())), int(time.time() // interval))
+    online = result is not None and result.online
+    version = (index, tuple(sorted(positions.items())), online)
     return shared_page("lookup", version, functools.partial(render, positions=positions),
                        args=LOOKUP_ARGS), status  # fmt: skip
 
