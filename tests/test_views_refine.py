@@ -196,7 +196,7 @@ def test_pages_no_service_answered_are_kept_with_online_lookups_on(
     pages = [page(app.test_client(), "country=US&postal_code=10001") for _ in range(2)]
     assert all('name="address"' in html for html in pages)  # the address form, both times
     assert renders.count("lookup/lookup.html") == 1
-    # The same query with online lookups off gets no address form: not the page kept above.
+    # With online lookups off (another app, as settings are per process): no address form.
     offline = app_on_ref_data(make_app, ref_app, ONLINE_LOOKUPS=False,
                               COUNTS_CACHE_SECONDS=DEFAULTS["COUNTS_CACHE_SECONDS"])  # fmt: skip
     assert 'name="address"' not in page(offline.test_client(), "country=US&postal_code=10001")

@@ -75,12 +75,11 @@ def lookup() -> tuple[str | bytes, int]:
     if status != 200 or asked_online or current_app.config["COUNTS_CACHE_SECONDS"] <= 0:
         return render(), status
     positions = _positions(result)
-    # The index's own token (a page found in an index built since is rendered again), the
-    # positions, and whether the page offers to settle a split code online (turned off,
-    # or a `choose=1` query, it does not).
+    # The index's own token (a page found in an index built since is rendered again) and
+    # the positions. Whether the page offers online settling depends on the settings and
+    # the query alone (`choose=1` is one of LOOKUP_ARGS): it needs no place here.
     index = index_memo("lookup_pages").setdefault("index", object())
-    online = result is not None and result.online
-    version = (index, tuple(sorted(positions.items())), online)
+    version = (index, tuple(sorted(positions.items())))
     return shared_page("lookup", version, functools.partial(render, positions=positions),
                        args=LOOKUP_ARGS), status  # fmt: skip
 
